@@ -1,0 +1,437 @@
+package dev.cancellation;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Binding tokens to running code, and the helpers for the patterns reached for first: run with a timeout, race,
+ * cancellable sleep and await, shielded cleanup, opt-in interrupts.
+ *
+ * <h2>Binding</h2>
+ * {@link #bind(CancellationToken, Runnable)} and {@link #enter(CancellationToken)} make a token
+ * {@link CancellationToken#current()} for the calling thread until the call returns or the scope closes, then
+ * restore the previous one; binds nest. The binding is a thread-local: it is not inherited by threads started
+ * from the bound code; wrap tasks with {@link #wrap(CancellationToken, Runnable)} or use context propagation.
+ *
+ * <p>All methods are static and safe to call from any thread.
+ */
+public final class Cancellation {
+
+    static final System.Logger LOGGER = System.getLogger(Cancellation.class.getName());
+
+    private static final ThreadLocal<CancellationToken> CURRENT = new ThreadLocal<>();
+
+    private static volatile Consumer<? super CancellationCallbackException> callbackFailureHandler =
+            Cancellation::logCallbackFailures;
+
+    private Cancellation() {
+    }
+
+    // ------------------------------------------------------------------------------------------- binding
+
+    static CancellationToken currentToken() {
+        CancellationToken token = CURRENT.get();
+        return (token != null) ? token : CancellationToken.none();
+    }
+
+    /** Throws if the current token is cancelled: a checkpoint for loops. Same as {@code current().throwIfCancelled()}. */
+    public static void checkpoint() {
+        CancellationToken token = CURRENT.get();
+        if (token != null) {
+            token.throwIfCancelled();
+        }
+    }
+
+    /**
+     * Makes {@code token} current on this thread until the returned scope is closed, which restores the token
+     * that was current before. Close scopes in reverse order, on the same thread (use try-with-resources).
+     */
+    public static Scope enter(CancellationToken token) {
+        Objects.requireNonNull(token, "token");
+        CancellationToken previous = CURRENT.get();
+        CURRENT.set(token);
+        return new Scope(previous);
+    }
+
+    /** Runs {@code action} with {@code token} as the current token, restoring the previous one afterwards. */
+    public static void bind(CancellationToken token, Runnable action) {
+        try (Scope ignored = enter(token)) {
+            action.run();
+        }
+    }
+
+    /** Calls {@code action} with {@code token} as the current token, restoring the previous one afterwards. */
+    public static <T> T bind(CancellationToken token, Callable<T> action) throws Exception {
+        try (Scope ignored = enter(token)) {
+            return action.call();
+        }
+    }
+
+    /** A runnable that runs {@code action} with {@code token} bound, on whatever thread runs it. */
+    public static Runnable wrap(CancellationToken token, Runnable action) {
+        Objects.requireNonNull(token, "token");
+        Objects.requireNonNull(action, "action");
+        return () -> bind(token, action);
+    }
+
+    /**
+     * The token bound to this thread, or {@code null} if none: the raw value for context-propagation
+     * integrations, which must restore it with {@link #restore(CancellationToken)}.
+     */
+    public static CancellationToken boundTokenOrNull() {
+        return CURRENT.get();
+    }
+
+    /**
+     * Sets (or with {@code null}, clears) the token bound to this thread without a scope. Meant for
+     * context-propagation integrations that save and restore thread-local values themselves; application code
+     * should use {@link #enter} or {@link #bind}.
+     */
+    public static void restore(CancellationToken token) {
+        if (token == null) {
+            CURRENT.remove();
+        } else {
+            CURRENT.set(token);
+        }
+    }
+
+    /** A binding made by {@link #enter}; closing it restores the previous token. */
+    public static final class Scope implements AutoCloseable {
+
+        private final CancellationToken previous;
+        private boolean closed;
+
+        private Scope(CancellationToken previous) {
+            this.previous = previous;
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            restore(previous);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- helpers
+
+    /**
+     * Runs {@code operation} on this thread with a child of the current token that times out after
+     * {@code timeout}, bound as the current token (Rust's {@code tokio::time::timeout}, Go's
+     * {@code context.WithTimeout}).
+     *
+     * <p>The operation must cooperate: Java cannot stop it from outside. If it completes normally, its result is
+     * returned even if the timeout passed meanwhile. If it throws after its token was cancelled (typically a
+     * {@link TaskCancelledException} from a checkpoint), a {@link TaskCancelledException} of the matching type is
+     * thrown with the reason, the original exception as its cause.
+     *
+     * @throws TaskTimeoutException if the operation stopped because the timeout passed
+     * @throws TaskCancelledException if it stopped because an enclosing token was cancelled
+     */
+    public static <T> T withTimeout(Duration timeout, Function<? super CancellationToken, ? extends T> operation) {
+        Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(operation, "operation");
+        try (CancellationSource source = CancellationSource.childOf(currentToken(), timeout);
+                Scope ignored = enter(source.token())) {
+            try {
+                return operation.apply(source.token());
+            } catch (RuntimeException ex) {
+                throw translate(source.token(), ex);
+            }
+        }
+    }
+
+    /** The failure to throw: a {@link TaskCancelledException} with the reason if the token was cancelled. */
+    static RuntimeException translate(CancellationToken token, RuntimeException failure) {
+        CancellationReason reason = token.reason().orElse(null);
+        if (reason == null
+                || (failure instanceof TaskCancelledException cancelled && cancelled.reason() == reason)) {
+            return failure;
+        }
+        TaskCancelledException translated = TaskCancelledException.of(reason);
+        translated.initCause(failure);
+        return translated;
+    }
+
+    /**
+     * Runs the operations concurrently on {@code executor}, each with its own child of the current token, and
+     * completes with the first result that succeeds; the others are then cancelled (reason {@code REQUESTED},
+     * origin {@code "race"}). Like Rust's {@code select!}. If every operation fails, the returned future fails
+     * with the first failure (the others suppressed). If the current token is cancelled, all operations are, and
+     * the future fails with a {@link TaskCancelledException}.
+     */
+    public static <T> CompletableFuture<T> raceAsync(Executor executor,
+            List<? extends Function<? super CancellationToken, ? extends T>> operations) {
+        Objects.requireNonNull(executor, "executor");
+        if (operations == null || operations.isEmpty()) {
+            throw new IllegalArgumentException("race needs at least one operation");
+        }
+        CancellationToken parent = currentToken();
+        CompletableFuture<T> winner = new CompletableFuture<>();
+        CancellationSource race = CancellationSource.childOf(parent);
+        AtomicInteger remaining = new AtomicInteger(operations.size());
+        List<Throwable> failures = new ArrayList<>();
+        Registration parentCancel = parent.onCancel(reason -> winner.completeExceptionally(
+                TaskCancelledException.of(reason)));
+        for (Function<? super CancellationToken, ? extends T> operation : operations) {
+            Objects.requireNonNull(operation, "operation");
+            CancellationSource lane = CancellationSource.childOf(race.token());
+            Runnable run = () -> {
+                try (lane; Scope ignored = enter(lane.token())) {
+                    lane.token().throwIfCancelled();
+                    winner.complete(operation.apply(lane.token()));
+                } catch (Throwable ex) {
+                    synchronized (failures) {
+                        failures.add(ex);
+                    }
+                    if (remaining.decrementAndGet() == 0) {
+                        winner.completeExceptionally(firstWithSuppressed(failures));
+                    }
+                }
+            };
+            try {
+                executor.execute(run);
+            } catch (RuntimeException rejected) {
+                lane.close();
+                race.cancel(CancellationReason.requested("race could not start all operations", "race"));
+                race.close();
+                parentCancel.close();
+                throw rejected;
+            }
+        }
+        winner.whenComplete((result, failure) -> {
+            parentCancel.close();
+            race.cancel(CancellationReason.requested("lost the race", "race"));
+            race.close();
+        });
+        return winner;
+    }
+
+    /** {@link #raceAsync} on the calling thread's behalf: waits for the winner (cancellably) and returns it. */
+    public static <T> T race(Executor executor,
+            List<? extends Function<? super CancellationToken, ? extends T>> operations) throws InterruptedException {
+        return await(raceAsync(executor, operations));
+    }
+
+    private static Throwable firstWithSuppressed(List<Throwable> failures) {
+        synchronized (failures) {
+            Throwable first = failures.get(0);
+            for (int i = 1; i < failures.size(); i++) {
+                if (failures.get(i) != first) {
+                    first.addSuppressed(failures.get(i));
+                }
+            }
+            return first;
+        }
+    }
+
+    /**
+     * Sleeps for {@code duration}, returning early with a {@link TaskCancelledException} as soon as the current
+     * token is cancelled. A drop-in for {@link Thread#sleep}.
+     *
+     * @throws TaskCancelledException if the current token is (or becomes) cancelled
+     * @throws InterruptedException if the thread is interrupted
+     */
+    public static void sleep(Duration duration) throws InterruptedException {
+        sleep(duration, currentToken());
+    }
+
+    /** Like {@link #sleep(Duration)}, observing the given token. */
+    public static void sleep(Duration duration, CancellationToken token) throws InterruptedException {
+        Objects.requireNonNull(duration, "duration");
+        Objects.requireNonNull(token, "token");
+        long deadline = System.nanoTime() + saturatedNanos(duration);
+        waitUntil(token, () -> System.nanoTime() - deadline >= 0, deadline);
+    }
+
+    /**
+     * Waits for {@code future} and returns its result, returning early with a {@link TaskCancelledException} as
+     * soon as the current token is cancelled. The future itself is not cancelled: cancel it if its work should
+     * stop too.
+     *
+     * @throws TaskCancelledException if the current token is (or becomes) cancelled first
+     * @throws CompletionException wrapping the future's failure
+     * @throws InterruptedException if the thread is interrupted
+     */
+    public static <T> T await(Future<T> future) throws InterruptedException {
+        return await(future, currentToken());
+    }
+
+    /** Like {@link #await(Future)}, observing the given token. */
+    public static <T> T await(Future<T> future, CancellationToken token) throws InterruptedException {
+        Objects.requireNonNull(future, "future");
+        Objects.requireNonNull(token, "token");
+        if (future instanceof CompletableFuture<T> completable) {
+            Thread waiter = Thread.currentThread();
+            completable.whenComplete((result, failure) -> LockSupport.unpark(waiter));
+            waitUntil(token, completable::isDone, Long.MIN_VALUE);
+            return completable.join();
+        }
+        while (true) {
+            token.throwIfCancelled();
+            try {
+                return future.get(10, TimeUnit.MILLISECONDS); // a plain Future offers no completion callback
+            } catch (TimeoutException notYet) {
+                // loop
+            } catch (ExecutionException failed) {
+                throw new CompletionException(failed.getCause());
+            }
+        }
+    }
+
+    private interface Condition {
+        boolean done();
+    }
+
+    /** Parks until {@code done}, the deadline ({@code Long.MIN_VALUE} for none), cancellation or interrupt. */
+    private static void waitUntil(CancellationToken token, Condition done, long deadlineNanos)
+            throws InterruptedException {
+        token.throwIfCancelled();
+        Thread waiter = Thread.currentThread();
+        try (Registration ignored = token.onCancel(reason -> LockSupport.unpark(waiter))) {
+            while (true) {
+                token.throwIfCancelled();
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                if (done.done()) {
+                    return;
+                }
+                if (deadlineNanos == Long.MIN_VALUE) {
+                    LockSupport.park(token);
+                } else {
+                    long remaining = deadlineNanos - System.nanoTime();
+                    if (remaining <= 0) {
+                        return;
+                    }
+                    LockSupport.parkNanos(token, remaining);
+                }
+            }
+        }
+    }
+
+    private static long saturatedNanos(Duration duration) {
+        if (duration.isNegative()) {
+            return 0;
+        }
+        try {
+            return Math.min(duration.toNanos(), Long.MAX_VALUE / 4);
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE / 4;
+        }
+    }
+
+    /**
+     * Runs cleanup code that must not be cut short by the cancellation it is cleaning up after: the operation
+     * gets a fresh root token (not a child of the current one) that times out after {@code bound}, bound as the
+     * current token, so it can call cancellable code (Kotlin's {@code withContext(NonCancellable)}, Go's
+     * {@code context.WithoutCancel} plus a timeout). The previous token is current again afterwards.
+     *
+     * @throws TaskTimeoutException if the operation stopped because {@code bound} passed
+     */
+    public static <T> T shielded(Duration bound, Function<? super CancellationToken, ? extends T> operation) {
+        Objects.requireNonNull(bound, "bound");
+        Objects.requireNonNull(operation, "operation");
+        try (CancellationSource shield = CancellationSource.withTimeout(bound);
+                Scope ignored = enter(shield.token())) {
+            try {
+                return operation.apply(shield.token());
+            } catch (RuntimeException ex) {
+                throw translate(shield.token(), ex);
+            }
+        }
+    }
+
+    /** {@link #shielded(Duration, Function)} for cleanup that returns nothing. */
+    public static void shielded(Duration bound, Consumer<? super CancellationToken> operation) {
+        Objects.requireNonNull(operation, "operation");
+        shielded(bound, token -> {
+            operation.accept(token);
+            return null;
+        });
+    }
+
+    /**
+     * Opts in to interrupts: when {@code token} is cancelled, the calling thread is interrupted, so that code
+     * blocked in interruptible I/O or a blocking queue wakes up. Cooperative cancellation stays the default;
+     * this is the escalation path. Close the scope on the same thread (try-with-resources); an interrupt this
+     * scope delivered is then consumed, so a pooled thread is not left interrupted.
+     */
+    public static InterruptScope interruptOnCancel(CancellationToken token) {
+        return new InterruptScope(token, Duration.ZERO);
+    }
+
+    /**
+     * Like {@link #interruptOnCancel(CancellationToken)}, but interrupts only if the scope is still open
+     * {@code grace} after the cancellation: code that honours the token in time is never interrupted.
+     */
+    public static InterruptScope interruptOnCancel(CancellationToken token, Duration grace) {
+        return new InterruptScope(token, grace);
+    }
+
+    // ------------------------------------------------------------------------------------------- failures
+
+    /**
+     * Replaces the handler that receives failures of cancellation callbacks (one exception per cancellation,
+     * each failure attached as suppressed). The default logs them at {@code WARNING} through
+     * {@link System.Logger}. The handler runs on the cancelling thread and must not throw.
+     */
+    public static void setCallbackFailureHandler(Consumer<? super CancellationCallbackException> handler) {
+        callbackFailureHandler = (handler == null) ? Cancellation::logCallbackFailures : handler;
+    }
+
+    static void reportCallbackFailures(CancellationReason reason, List<Throwable> failures) {
+        CancellationCallbackException report = new CancellationCallbackException(reason, failures);
+        try {
+            callbackFailureHandler.accept(report);
+        } catch (Throwable handlerFailure) {
+            report.addSuppressed(handlerFailure);
+            logCallbackFailures(report);
+        }
+    }
+
+    private static void logCallbackFailures(CancellationCallbackException report) {
+        LOGGER.log(System.Logger.Level.WARNING, report.getMessage(), report);
+    }
+
+    // ------------------------------------------------------------------------------------------- memory
+
+    private static final AtomicBoolean EXPUNGING = new AtomicBoolean();
+
+    /** Detaches child links whose child was garbage-collected without being closed. */
+    static void expungeStaleChildren() {
+        java.lang.ref.Reference<? extends CancellationToken> stale = Node.STALE.poll();
+        if (stale == null) {
+            return; // the common case: a single volatile read
+        }
+        ((Node) stale).unregister();
+        if (!EXPUNGING.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            int budget = 1024; // bounded work per call keeps registration O(1) amortised
+            while (budget-- > 0 && (stale = Node.STALE.poll()) != null) {
+                ((Node) stale).unregister();
+            }
+        } finally {
+            EXPUNGING.set(false);
+        }
+    }
+}

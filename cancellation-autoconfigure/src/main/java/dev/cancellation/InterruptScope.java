@@ -1,0 +1,102 @@
+package dev.cancellation;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * While open, cancellation of a token interrupts the thread that opened the scope (after an optional grace
+ * period). Created by {@link Cancellation#interruptOnCancel}.
+ *
+ * <p>Closing the scope disarms it; if an interrupt was already delivered by this scope, closing consumes it
+ * (clears the thread's interrupt flag), so that the thread, often a pooled one, does not carry it into unrelated
+ * work. An interrupt that someone else delivered is left alone: this scope never interrupts a thread that is
+ * already interrupted. Must be closed on the thread that opened it; {@link #interruptDelivered()} may be read from
+ * any thread.
+ */
+public final class InterruptScope implements AutoCloseable {
+
+    private static final int ARMED = 0;
+    private static final int INTERRUPTING = 1;
+    private static final int DONE = 2;
+    private static final int DISARMED = 3;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(InterruptScope.class, "state", int.class);
+        } catch (ReflectiveOperationException ex) {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
+    private final Thread thread;
+    private final Registration registration;
+    private volatile int state;
+    private volatile boolean delivered;
+    private volatile ScheduledFuture<?> graceTimer;
+
+    InterruptScope(CancellationToken token, Duration grace) {
+        Objects.requireNonNull(token, "token");
+        Objects.requireNonNull(grace, "grace");
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("Interrupt grace period must not be negative: " + grace);
+        }
+        this.thread = Thread.currentThread();
+        this.registration = token.onCancel(reason -> {
+            if (grace.isZero()) {
+                fire();
+            } else {
+                graceTimer = Timer.schedule(this::fire, grace);
+                if (state == DISARMED) {
+                    cancelGraceTimer();
+                }
+            }
+        });
+    }
+
+    private void fire() {
+        if (!STATE.compareAndSet(this, ARMED, INTERRUPTING)) {
+            return;
+        }
+        try {
+            if (!thread.isInterrupted()) {
+                delivered = true;
+                thread.interrupt();
+            }
+        } finally {
+            state = DONE;
+        }
+    }
+
+    /** Whether this scope has interrupted its thread. */
+    public boolean interruptDelivered() {
+        return delivered;
+    }
+
+    /** Disarms the scope and consumes an interrupt that it delivered. Call on the thread that opened it. */
+    @Override
+    public void close() {
+        registration.close();
+        if (STATE.compareAndSet(this, ARMED, DISARMED)) {
+            cancelGraceTimer();
+            return;
+        }
+        while (state == INTERRUPTING) {
+            Thread.onSpinWait();
+        }
+        if (delivered && Thread.currentThread() == thread) {
+            Thread.interrupted();
+        }
+    }
+
+    private void cancelGraceTimer() {
+        ScheduledFuture<?> timer = graceTimer;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.cancellation;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.function.Consumer;
+
+/**
+ * An entry in a token's list: either a registered callback or a link to a child token.
+ *
+ * <p>A child link refers to its child weakly, so an abandoned child can be collected; after collection the link
+ * is enqueued on {@link #STALE} and unlinked by {@link Cancellation#expungeStaleChildren()}. Its state moves
+ * once, from {@code ACTIVE} to either {@code FIRED} (the canceller claimed it) or {@code CLOSED} (deregistered),
+ * which is what makes each callback run at most once.
+ */
+final class Node extends WeakReference<CancellationToken> implements Registration {
+
+    static final ReferenceQueue<CancellationToken> STALE = new ReferenceQueue<>();
+    static final Node[] EMPTY = new Node[0];
+    static final Node DEAD = new Node(null, null, null);
+
+    static final int ACTIVE = 0;
+    static final int FIRED = 1;
+    static final int CLOSED = 2;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Node.class, "state", int.class);
+        } catch (ReflectiveOperationException ex) {
+            throw new ExceptionInInitializerError(ex);
+        }
+        DEAD.state = CLOSED;
+    }
+
+    /** The token whose list holds this node. */
+    final CancellationToken owner;
+
+    /** The callback, or {@code null} for a child link. Cleared after it has run. */
+    volatile Consumer<?> callback;
+
+    /** Strong reference to the child while it has observers that must not be lost. */
+    volatile CancellationToken strongChild;
+
+    volatile int state;
+
+    Node prev;
+    Node next;
+
+    Node(CancellationToken owner, Consumer<?> callback, CancellationToken child) {
+        super(child, (child == null) ? null : STALE);
+        this.owner = owner;
+        this.callback = callback;
+    }
+
+    CancellationToken child() {
+        CancellationToken strong = strongChild;
+        return (strong != null) ? strong : get();
+    }
+
+    /** Claims the node for the canceller; {@code false} if it was deregistered first. */
+    boolean fire() {
+        return STATE.compareAndSet(this, ACTIVE, FIRED);
+    }
+
+    @Override
+    public boolean unregister() {
+        if (!STATE.compareAndSet(this, ACTIVE, CLOSED)) {
+            return false;
+        }
+        callback = null;
+        strongChild = null;
+        owner.unlink(this);
+        return true;
+    }
+}
