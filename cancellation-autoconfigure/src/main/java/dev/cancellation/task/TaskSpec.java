@@ -1,0 +1,55 @@
+package dev.cancellation.task;
+
+import dev.cancellation.CancellationToken;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What to start: a task's name, parent token, timeout, interrupt grace and cleanup.
+ *
+ * @param name the task name; not blank
+ * @param parent the token the task's token is a child of ({@link CancellationToken#none()} for a root)
+ * @param timeout the task's own timeout, or {@code null} for none
+ * @param interruptAfter the grace between cancel and interrupting the task's thread, or {@code null} to never
+ *     interrupt
+ * @param abandonAfter how long after the interrupt (or after the grace, when never interrupting) a task that still
+ *     runs is marked {@link TaskState#ABANDONED}
+ * @param cleanup run after a cancelled task exits or is abandoned, or {@code null}
+ */
+public record TaskSpec(String name, CancellationToken parent, Duration timeout, Duration interruptAfter,
+        Duration abandonAfter, CleanupAction cleanup) {
+
+    /** Validates the spec. */
+    public TaskSpec {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("Task name must not be blank");
+        }
+        parent = (parent == null) ? CancellationToken.none() : parent;
+        requireNotNegative(timeout, "timeout", name);
+        requireNotNegative(interruptAfter, "interruptAfter", name);
+        Objects.requireNonNull(abandonAfter, "abandonAfter");
+        requireNotNegative(abandonAfter, "abandonAfter", name);
+    }
+
+    /** A spec with the current token as parent, the given timeout, interrupts after 1s, and no cleanup. */
+    public static TaskSpec of(String name, Duration timeout) {
+        return new TaskSpec(name, CancellationToken.current(), timeout, Duration.ofSeconds(1), Duration.ofSeconds(1),
+                null);
+    }
+
+    /** This spec with another cleanup. */
+    public TaskSpec withCleanup(CleanupAction action) {
+        return new TaskSpec(name, parent, timeout, interruptAfter, abandonAfter, action);
+    }
+
+    /** This spec with another parent. */
+    public TaskSpec withParent(CancellationToken token) {
+        return new TaskSpec(name, token, timeout, interruptAfter, abandonAfter, cleanup);
+    }
+
+    private static void requireNotNegative(Duration value, String what, String name) {
+        if (value != null && value.isNegative()) {
+            throw new IllegalArgumentException("Task '" + name + "': " + what + " must not be negative: " + value);
+        }
+    }
+}
