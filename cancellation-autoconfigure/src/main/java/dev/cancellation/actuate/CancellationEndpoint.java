@@ -1,0 +1,241 @@
+package dev.cancellation.actuate;
+
+import dev.cancellation.CancellationReason;
+import dev.cancellation.task.TaskInfo;
+import dev.cancellation.task.TaskRegistry;
+import dev.cancellation.task.TaskState;
+import java.security.Principal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.actuate.endpoint.Access;
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.SecurityContext;
+import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+
+/**
+ * The {@code cancellation} endpoint: lists the running tasks of a {@link TaskRegistry} and cancels them.
+ *
+ * <p>Reads are allowed by default; cancelling is a write, refused until an operator sets
+ * {@code management.endpoint.cancellation.access=unrestricted}. Cancels are made with a
+ * {@link CancellationReason.Kind#REQUESTED REQUESTED} reason whose origin names the operator:
+ * {@code operator:<principal>} when the request is authenticated, {@code actuator} otherwise.
+ *
+ * <p>The operations work over every technology (HTTP and JMX). Over HTTP, {@link CancellationEndpointWebExtension}
+ * replaces the delete operation so that an unknown id is a 404.
+ *
+ * <p>Thread-safety: stateless apart from the registry, which is thread-safe; operations may run concurrently.
+ */
+@Endpoint(id = "cancellation", defaultAccess = Access.READ_ONLY)
+public class CancellationEndpoint {
+
+    /** How deep the children tree of {@link #task(String)} goes; task trees deeper than this are cut. */
+    static final int MAX_TREE_DEPTH = 32;
+
+    private final TaskRegistry registry;
+
+    /** An endpoint over {@code registry}. */
+    public CancellationEndpoint(TaskRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    /**
+     * The live tasks and the recent history, optionally filtered.
+     *
+     * @param name only tasks with this exact name, or {@code null} for all
+     * @param state only tasks in this state (case-insensitive, e.g. {@code cancelling}), or {@code null} for all
+     * @throws InvalidEndpointRequestException (a 400 over HTTP) if {@code state} names no {@link TaskState}
+     */
+    @ReadOperation
+    public TasksDescriptor tasks(@Nullable String name, @Nullable String state) {
+        TaskState wanted = parseState(state);
+        String wantedName = (name == null || name.isBlank()) ? null : name;
+        List<TaskInfo> live = registry.list(wantedName, wanted);
+        List<TaskDescriptor> tasks = live.stream().map(info -> TaskDescriptor.of(info, null)).toList();
+        List<TaskDescriptor> history = registry.history().stream()
+                .filter(info -> wantedName == null || wantedName.equals(info.name()))
+                .filter(info -> wanted == null || info.state() == wanted)
+                .map(info -> TaskDescriptor.of(info, null))
+                .toList();
+        return new TasksDescriptor(SummaryDescriptor.of(live), tasks, history);
+    }
+
+    /**
+     * One task, live or from the history, with the tree of live tasks started from it.
+     *
+     * @return the task, or {@code null} (a 404 over HTTP) if no live or recent task has this id
+     */
+    @ReadOperation
+    public @Nullable TaskDescriptor task(@Selector String id) {
+        return registry.findIncludingHistory(id).map(info -> withChildren(info, 0)).orElse(null);
+    }
+
+    /**
+     * Cancels one live task, and so the tasks started from it. Idempotent: cancelling a task that is already
+     * cancelled (or has finished and is still in the history) changes nothing and returns its state.
+     *
+     * @return the task's state after the request, or {@code null} if no live or recent task has this id
+     */
+    @DeleteOperation
+    public @Nullable TaskDescriptor cancel(@Selector String id, SecurityContext securityContext) {
+        CancellationReason reason = CancellationReason.requested("cancelled by an operator through the actuator",
+                origin(securityContext));
+        Optional<TaskInfo> cancelled = registry.cancel(id, reason);
+        return cancelled.or(() -> registry.findIncludingHistory(id))
+                .map(info -> TaskDescriptor.of(info, null))
+                .orElse(null);
+    }
+
+    /**
+     * Cancels every live task named {@code name}.
+     *
+     * @param name the task name; a blank name is rejected (never "everything")
+     * @param interrupt {@code true} to also interrupt the tasks' threads at once instead of after their grace
+     *     period; {@code null} means {@code false}
+     * @throws InvalidEndpointRequestException (a 400 over HTTP) if {@code name} is blank
+     */
+    @WriteOperation
+    public CancelledTasksDescriptor cancelAll(String name, @Nullable Boolean interrupt,
+            SecurityContext securityContext) {
+        if (name == null || name.isBlank()) {
+            throw new InvalidEndpointRequestException("Task name must not be blank: to cancel tasks, name them",
+                    "Task name must not be blank");
+        }
+        boolean interruptNow = Boolean.TRUE.equals(interrupt);
+        CancellationReason reason = CancellationReason.requested(
+                "cancelled by an operator through the actuator", origin(securityContext));
+        List<TaskInfo> cancelled = registry.cancelAll(name, reason, interruptNow);
+        return new CancelledTasksDescriptor(name, interruptNow,
+                cancelled.stream().map(info -> TaskDescriptor.of(info, null)).toList());
+    }
+
+    /** {@code operator:<principal name>} for an authenticated request, {@code actuator} otherwise. */
+    static String origin(@Nullable SecurityContext securityContext) {
+        Principal principal = (securityContext != null) ? securityContext.getPrincipal() : null;
+        String name = (principal != null) ? principal.getName() : null;
+        return (name == null || name.isBlank()) ? "actuator" : "operator:" + name;
+    }
+
+    private TaskDescriptor withChildren(TaskInfo info, int depth) {
+        List<TaskDescriptor> children = new ArrayList<>();
+        if (depth < MAX_TREE_DEPTH) {
+            for (TaskInfo child : registry.children(info.id())) {
+                children.add(withChildren(child, depth + 1));
+            }
+        }
+        return TaskDescriptor.of(info, children);
+    }
+
+    private static @Nullable TaskState parseState(@Nullable String state) {
+        if (state == null || state.isBlank()) {
+            return null;
+        }
+        try {
+            return TaskState.valueOf(state.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException ex) {
+            String known = Arrays.stream(TaskState.values()).map(Enum::name).collect(Collectors.joining(", "));
+            throw new InvalidEndpointRequestException("Unknown task state '" + state + "'; expected one of " + known,
+                    "Unknown task state");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ descriptors
+
+    /**
+     * The response of the list operation.
+     *
+     * @param summary counts of the listed live tasks
+     * @param tasks the live tasks, oldest first
+     * @param history recently finished cancelled, failed and abandoned tasks, newest first
+     */
+    public record TasksDescriptor(SummaryDescriptor summary, List<TaskDescriptor> tasks,
+            List<TaskDescriptor> history) implements OperationResponseBody {
+    }
+
+    /**
+     * Counts of live tasks.
+     *
+     * @param total how many
+     * @param byState how many in each state (only states that occur), by state name
+     * @param byName how many with each name, by name
+     */
+    public record SummaryDescriptor(int total, Map<String, Integer> byState, Map<String, Integer> byName) {
+
+        static SummaryDescriptor of(List<TaskInfo> tasks) {
+            Map<String, Integer> byState = new TreeMap<>();
+            Map<String, Integer> byName = new TreeMap<>();
+            for (TaskInfo info : tasks) {
+                byState.merge(info.state().name(), 1, Integer::sum);
+                byName.merge(info.name(), 1, Integer::sum);
+            }
+            return new SummaryDescriptor(tasks.size(), byState, byName);
+        }
+    }
+
+    /**
+     * One task.
+     *
+     * @param id the task id
+     * @param name the task name
+     * @param state its state
+     * @param startedAt when it started
+     * @param deadline its effective deadline, or {@code null}
+     * @param elapsed milliseconds since it started (until it finished, for a finished task)
+     * @param parentId the id of the task it was started from, or {@code null}
+     * @param thread the name of the thread running its code, or {@code null}
+     * @param reason why it was cancelled, or {@code null}
+     * @param finishedAt when it finished, or {@code null} while live
+     * @param children the live tasks started from it, or {@code null} where not shown (in lists)
+     */
+    public record TaskDescriptor(String id, String name, TaskState state, Instant startedAt,
+            @Nullable Instant deadline, long elapsed, @Nullable String parentId, @Nullable String thread,
+            @Nullable ReasonDescriptor reason, @Nullable Instant finishedAt,
+            @Nullable List<TaskDescriptor> children) implements OperationResponseBody {
+
+        static TaskDescriptor of(TaskInfo info, @Nullable List<TaskDescriptor> children) {
+            return new TaskDescriptor(info.id(), info.name(), info.state(), info.startedAt(), info.deadline(),
+                    info.elapsed().toMillis(), info.parentId(), info.thread(), ReasonDescriptor.of(info.reason()),
+                    info.finishedAt(), children);
+        }
+    }
+
+    /**
+     * Why a task was cancelled.
+     *
+     * @param kind {@code REQUESTED}, {@code TIMEOUT} or {@code SHUTDOWN}
+     * @param message a human-readable description
+     * @param at when the cancel was requested
+     * @param origin who cancelled it (e.g. {@code operator:alice}, {@code deadline})
+     */
+    public record ReasonDescriptor(CancellationReason.Kind kind, String message, Instant at, String origin) {
+
+        static @Nullable ReasonDescriptor of(@Nullable CancellationReason reason) {
+            return (reason == null) ? null
+                    : new ReasonDescriptor(reason.kind(), reason.message(), reason.at(), reason.origin());
+        }
+    }
+
+    /**
+     * The response of the cancel-by-name operation.
+     *
+     * @param name the name the tasks were selected by
+     * @param interrupt whether their threads were interrupted at once
+     * @param tasks the cancelled tasks, in their state after the request
+     */
+    public record CancelledTasksDescriptor(String name, boolean interrupt, List<TaskDescriptor> tasks)
+            implements OperationResponseBody {
+    }
+}

@@ -1,0 +1,41 @@
+package dev.cancellation.autoconfigure;
+
+import dev.cancellation.actuate.CancellationEndpoint;
+import dev.cancellation.actuate.CancellationEndpointWebExtension;
+import dev.cancellation.task.TaskRegistry;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Auto-configuration of the {@code cancellation} actuator endpoint, when the actuator is on the classpath, a
+ * {@link TaskRegistry} exists and the endpoint is available (access not {@code none}, and exposed over HTTP or
+ * JMX).
+ */
+@AutoConfiguration(after = CancellationAutoConfiguration.class)
+@ConditionalOnClass(Endpoint.class)
+@ConditionalOnBean(TaskRegistry.class)
+@ConditionalOnAvailableEndpoint(CancellationEndpoint.class)
+public class CancellationEndpointAutoConfiguration {
+
+    /** The endpoint. */
+    @Bean
+    @ConditionalOnMissingBean
+    public CancellationEndpoint cancellationEndpoint(TaskRegistry registry) {
+        return new CancellationEndpoint(registry);
+    }
+
+    /** Its HTTP extension (404 for a cancel of an unknown id). */
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnBean(CancellationEndpoint.class)
+    @ConditionalOnAvailableEndpoint(exposure = EndpointExposure.WEB)
+    public CancellationEndpointWebExtension cancellationEndpointWebExtension(CancellationEndpoint endpoint) {
+        return new CancellationEndpointWebExtension(endpoint);
+    }
+}
