@@ -4,7 +4,6 @@ import dev.cancellation.Cancellation;
 import dev.cancellation.annotation.Cancellable;
 import dev.cancellation.demo.DemoProperties;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.YearMonth;
 import java.util.ArrayList;
@@ -38,8 +37,8 @@ public class SalesReportService {
         for (int i = 0; i < months; i++) {
             Cancellation.sleep(perMonth); // the month's query
             YearMonth month = first.plusMonths(i);
-            BigDecimal revenue = BigDecimal.valueOf(40_000 + (month.hashCode() & 0x7fff))
-                    .setScale(2, RoundingMode.UNNECESSARY);
+            long cents = 4_000_000 + Math.floorMod(month.toString().hashCode() * 7919L, 2_000_000L);
+            BigDecimal revenue = BigDecimal.valueOf(cents, 2); // made-up figures
             rows.add(new SalesReport.MonthTotal(month.toString(), revenue));
             total = total.add(revenue);
         }
