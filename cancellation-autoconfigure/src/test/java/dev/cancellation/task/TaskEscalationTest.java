@@ -68,7 +68,9 @@ class TaskEscalationTest {
         RunningTask task = RunningTask.start(registry, spec("foreign", Duration.ZERO, null), token -> {
             Thread.currentThread().interrupt(); // someone else's interrupt, before any escalation
             interruptedByOther.countDown();
-            release.join();
+            while (!release.isDone()) {
+                Thread.onSpinWait(); // a wait that keeps the interrupt flag as it is (join() would clear it)
+            }
             return "ok";
         });
         interruptedByOther.await();
