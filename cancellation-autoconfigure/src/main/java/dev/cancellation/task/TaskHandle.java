@@ -240,8 +240,9 @@ public final class TaskHandle {
         }
         Duration interruptStep = (interruptAfter != null) ? interruptAfter : Duration.ZERO;
         // The escalation timer outlives both steps; closing it (at exit) disarms both.
-        CancellationSource timer = CancellationSource.withTimeout(
-                (abandonAfter != null) ? saturatedPlus(interruptStep, abandonAfter) : FOREVER);
+        CancellationSource timer = (abandonAfter != null)
+                ? CancellationSource.withTimeout(saturatedPlus(interruptStep, abandonAfter))
+                : CancellationSource.create();
         escalation = timer;
         if (exited) {
             closeEscalation();
@@ -264,14 +265,12 @@ public final class TaskHandle {
         }
     }
 
-    private static final Duration FOREVER = Duration.ofDays(365_000);
+    /** Durations beyond ~100 years are "never" anyway; capping keeps timer arithmetic from overflowing. */
+    private static final Duration LONGEST = Duration.ofDays(36_500);
 
     private static Duration saturatedPlus(Duration a, Duration b) {
-        try {
-            return a.plus(b);
-        } catch (ArithmeticException tooLong) {
-            return FOREVER;
-        }
+        Duration sum = (a.compareTo(LONGEST) >= 0 || b.compareTo(LONGEST) >= 0) ? LONGEST : a.plus(b);
+        return (sum.compareTo(LONGEST) > 0) ? LONGEST : sum;
     }
 
     private void closeEscalation() {
