@@ -145,6 +145,15 @@ class CancellationOpsAutoConfigurationTests {
         });
     }
 
+    @Test
+    void observationsCanBeTurnedOffWithBootsObservationPredicate() {
+        plain.withPropertyValues("management.observations.enable.cancellation=false").run(context -> {
+            context.getBean(TaskRegistry.class).start(spec("Off.task")).exit(null);
+            assertThat(context.getBean(MeterRegistry.class).find("cancellation.task").timer()).isNull();
+            assertThat(context.getBean(MeterRegistry.class).find("cancellation.tasks.running").gauge()).isNotNull();
+        });
+    }
+
     // ------------------------------------------------------------------------------------------ disabled
 
     @Test
