@@ -66,7 +66,8 @@ public final class RunningTasks implements AutoCloseable {
         return start(spec(name, null), true);
     }
 
-    private Running start(TaskSpec spec, boolean ignoreCancel) {
+    /** Starts a task from {@code spec}; with {@code ignoreCancel} it only stops when released or interrupted. */
+    public Running start(TaskSpec spec, boolean ignoreCancel) {
         Running running = new Running(ignoreCancel);
         Thread thread = new Thread(() -> running.run(registry, spec), "task-" + spec.name());
         thread.setDaemon(true);
