@@ -217,7 +217,8 @@ final class CancellableMethodResolver {
             try {
                 value = valueResolver.resolveStringValue(value);
             } catch (RuntimeException ex) {
-                throw new IllegalStateException(invalid(userClass, method, attribute, raw, "cannot be resolved: "
+                throw new IllegalStateException(invalid(userClass, method, attribute, describeValue(raw, raw),
+                        "cannot be resolved: "
                         + ex.getMessage()), ex);
             }
         }
@@ -254,12 +255,12 @@ final class CancellableMethodResolver {
     }
 
     private static String describeValue(String raw, String resolved) {
-        return raw.equals(resolved) ? raw : raw + "\" (resolved to \"" + resolved;
+        return raw.equals(resolved) ? "\"" + raw + "\"" : "\"" + raw + "\" (resolved to \"" + resolved + "\")";
     }
 
     private static String invalid(Class<?> userClass, Method method, String attribute, String value, String problem) {
         return "Invalid @Cancellable on " + describe(method) + " of bean class " + userClass.getName() + ": "
-                + attribute + " \"" + value + "\" " + problem;
+                + attribute + " " + value + " " + problem;
     }
 
     // ------------------------------------------------------------------------------------------ @OnCancel
