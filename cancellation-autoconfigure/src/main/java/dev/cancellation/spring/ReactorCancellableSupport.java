@@ -12,6 +12,7 @@ import org.reactivestreams.Publisher;
 import org.springframework.aop.ProxyMethodInvocation;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 
 /**
  * {@code Mono}/{@code Flux} support of {@link CancellableInterceptor}; loaded only when Reactor is present.
@@ -67,9 +68,12 @@ final class ReactorCancellableSupport {
                     .contextWrite(c -> c.put(CancellationTokenAccessor.KEY, token))
                     .onErrorMap(error -> call.exit(error))
                     .doOnComplete(() -> call.exit(null))
-                    .doOnCancel(() -> {
-                        handle.cancel(CancellationReason.requested("the subscriber cancelled", "subscriber"));
-                        call.exit(call.cancelledException());
+                    .doFinally(signal -> {
+                        // after the cancel reached the source, so the cancel trigger finds nobody to signal
+                        if (signal == SignalType.CANCEL) {
+                            handle.cancel(CancellationReason.requested("the subscriber cancelled", "subscriber"));
+                            call.exit(call.cancelledException());
+                        }
                     });
         });
         return method.returnsMono() ? Mono.fromDirect(perSubscription) : perSubscription;
