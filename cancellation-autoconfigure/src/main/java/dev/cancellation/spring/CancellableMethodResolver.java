@@ -105,9 +105,16 @@ final class CancellableMethodResolver {
         if (!AnnotationUtils.isCandidateClass(userClass, Set.of(Cancellable.class, OnCancel.class))) {
             return null;
         }
+        Method[] methods;
+        try {
+            methods = ReflectionUtils.getUniqueDeclaredMethods(userClass, ReflectionUtils.USER_DECLARED_METHODS);
+        } catch (IllegalStateException | LinkageError ex) {
+            // a class whose methods cannot be introspected (e.g. a missing optional dependency) cannot be ours
+            return null;
+        }
         Map<Method, CancellableMethod> cancellables = new LinkedHashMap<>();
         List<Method> onCancelMethods = new ArrayList<>();
-        for (Method method : ReflectionUtils.getUniqueDeclaredMethods(userClass, ReflectionUtils.USER_DECLARED_METHODS)) {
+        for (Method method : methods) {
             if (method.isBridge() || method.isSynthetic()) {
                 continue;
             }
