@@ -42,7 +42,10 @@ class DemoShutdownIT {
         demo = DemoProcess.start(workDir,
                 "--cancellation.shutdown.timeout=" + SHUTDOWN_TIMEOUT.toSeconds() + "s",
                 "--cancellation.shutdown.last-grace=" + LAST_GRACE.toSeconds() + "s",
-                "--demo.imports.batches=600", "--demo.sync.pages=300", "--demo.workers.interval=500ms");
+                "--demo.imports.batches=600", "--demo.sync.pages=300", "--demo.workers.interval=500ms",
+                // Longer than the bound asserted below: the tasks must be cancelled, not waited for by the
+                // executors until their phase times out.
+                "--spring.lifecycle.timeout-per-shutdown-phase=30s");
     }
 
     @AfterAll
