@@ -1,12 +1,15 @@
 package dev.cancellation;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
@@ -187,7 +190,7 @@ public final class Cancellation {
         CompletableFuture<T> winner = new CompletableFuture<>();
         CancellationSource race = CancellationSource.childOf(parent);
         AtomicInteger remaining = new AtomicInteger(operations.size());
-        List<Throwable> failures = new ArrayList<>();
+        Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
         Registration parentCancel = parent.onCancel(reason -> winner.completeExceptionally(
                 TaskCancelledException.of(reason)));
         for (Function<? super CancellationToken, ? extends T> operation : operations) {
@@ -198,10 +201,8 @@ public final class Cancellation {
                     lane.token().throwIfCancelled();
                     winner.complete(operation.apply(lane.token()));
                 } catch (Throwable ex) {
-                    synchronized (failures) {
-                        failures.add(ex);
-                    }
-                    if (remaining.decrementAndGet() == 0) {
+                    failures.add(ex);
+                    if (remaining.decrementAndGet() == 0) { // every add happens-before this point
                         winner.completeExceptionally(firstWithSuppressed(failures));
                     }
                 }
@@ -230,16 +231,14 @@ public final class Cancellation {
         return await(raceAsync(executor, operations));
     }
 
-    private static Throwable firstWithSuppressed(List<Throwable> failures) {
-        synchronized (failures) {
-            Throwable first = failures.get(0);
-            for (int i = 1; i < failures.size(); i++) {
-                if (failures.get(i) != first) {
-                    first.addSuppressed(failures.get(i));
-                }
+    private static Throwable firstWithSuppressed(Queue<Throwable> failures) {
+        Throwable first = failures.poll();
+        for (Throwable other : failures) {
+            if (other != first) {
+                first.addSuppressed(other);
             }
-            return first;
         }
+        return first;
     }
 
     /**
@@ -264,14 +263,38 @@ public final class Cancellation {
     /**
      * Waits for {@code future} and returns its result, returning early with a {@link TaskCancelledException} as
      * soon as the current token is cancelled. The future itself is not cancelled: cancel it if its work should
-     * stop too.
+     * stop too. A plain {@link Future} offers no completion callback, so it is polled every 10 ms; prefer
+     * {@link #await(CompletableFuture)} or {@link #await(CompletionStage)} where possible.
      *
      * @throws TaskCancelledException if the current token is (or becomes) cancelled first
      * @throws CompletionException wrapping the future's failure
+     * @throws CancellationException if the future itself was cancelled
      * @throws InterruptedException if the thread is interrupted
      */
     public static <T> T await(Future<T> future) throws InterruptedException {
         return await(future, currentToken());
+    }
+
+    /**
+     * Waits for {@code future} and returns its result, returning early with a {@link TaskCancelledException} as
+     * soon as the current token is cancelled; like {@code future.join()}, but cancellable. The future itself is
+     * not cancelled. Each call adds a small completion action to the future, kept until the future completes.
+     *
+     * @throws TaskCancelledException if the current token is (or becomes) cancelled first
+     * @throws CompletionException wrapping the future's failure
+     * @throws CancellationException if the future itself was cancelled
+     * @throws InterruptedException if the thread is interrupted
+     */
+    public static <T> T await(CompletableFuture<T> future) throws InterruptedException {
+        return await(future, currentToken());
+    }
+
+    /**
+     * Waits for {@code stage} and returns its result, returning early with a {@link TaskCancelledException} as
+     * soon as the current token is cancelled. See {@link #await(CompletableFuture)}.
+     */
+    public static <T> T await(CompletionStage<T> stage) throws InterruptedException {
+        return await(stage, currentToken());
     }
 
     /** Like {@link #await(Future)}, observing the given token. */
@@ -279,10 +302,7 @@ public final class Cancellation {
         Objects.requireNonNull(future, "future");
         Objects.requireNonNull(token, "token");
         if (future instanceof CompletableFuture<T> completable) {
-            Thread waiter = Thread.currentThread();
-            completable.whenComplete((result, failure) -> LockSupport.unpark(waiter));
-            waitUntil(token, completable::isDone, Long.MIN_VALUE);
-            return completable.join();
+            return await(completable, token);
         }
         while (true) {
             token.throwIfCancelled();
@@ -292,6 +312,64 @@ public final class Cancellation {
                 // loop
             } catch (ExecutionException failed) {
                 throw new CompletionException(failed.getCause());
+            }
+        }
+    }
+
+    /** Like {@link #await(CompletableFuture)}, observing the given token. */
+    public static <T> T await(CompletableFuture<T> future, CancellationToken token) throws InterruptedException {
+        Objects.requireNonNull(future, "future");
+        Objects.requireNonNull(token, "token");
+        if (!future.isDone()) {
+            // The completion action refers to a holder, not the thread, so a future that outlives this wait
+            // neither keeps the thread reachable nor unparks it later.
+            Waiter waiter = new Waiter(Thread.currentThread());
+            future.whenComplete((result, failure) -> waiter.wake());
+            try {
+                waitUntil(token, future::isDone, Long.MIN_VALUE);
+            } finally {
+                waiter.thread = null;
+            }
+        } else {
+            token.throwIfCancelled();
+        }
+        return future.join();
+    }
+
+    /** Like {@link #await(CompletionStage)}, observing the given token. */
+    public static <T> T await(CompletionStage<T> stage, CancellationToken token) throws InterruptedException {
+        Objects.requireNonNull(stage, "stage");
+        CompletableFuture<T> future;
+        try {
+            future = stage.toCompletableFuture(); // itself for a CompletableFuture; a live copy for a minimal stage
+        } catch (UnsupportedOperationException optional) {
+            future = null; // the method is optional for other implementations
+        }
+        if (future != null) {
+            return await(future, token);
+        }
+        CompletableFuture<T> copy = new CompletableFuture<>();
+        stage.whenComplete((result, failure) -> {
+            if (failure != null) {
+                copy.completeExceptionally(failure);
+            } else {
+                copy.complete(result);
+            }
+        });
+        return await(copy, token);
+    }
+
+    private static final class Waiter {
+        volatile Thread thread;
+
+        Waiter(Thread thread) {
+            this.thread = thread;
+        }
+
+        void wake() {
+            Thread waiting = thread;
+            if (waiting != null) {
+                LockSupport.unpark(waiting);
             }
         }
     }
