@@ -1,0 +1,12 @@
+package dev.cancellation;
+
+import java.util.concurrent.ThreadFactory;
+
+/** The token stress suite on platform threads. */
+class TokenStressTest extends AbstractTokenStressTest {
+
+    @Override
+    ThreadFactory threads() {
+        return Thread::new;
+    }
+}
