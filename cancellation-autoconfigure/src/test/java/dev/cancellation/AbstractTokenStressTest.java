@@ -31,6 +31,9 @@ abstract class AbstractTokenStressTest {
     /** The threads to race on. */
     abstract ThreadFactory threads();
 
+    /** How many threads may park at once in {@link #everySleeperWakesOnCancelAndInterruptScopesAreClean}. */
+    abstract int sleepers();
+
     /** Runs {@code body(i)} for i in [0, n) on n fresh threads released together; rethrows their failures. */
     void runTogether(int n, IntConsumer body) throws InterruptedException {
         ThreadFactory factory = threads();
@@ -327,5 +330,48 @@ abstract class AbstractTokenStressTest {
             assertThat(a.token().listSize()).isZero();
             assertThat(b.token().listSize()).isZero();
         }
+    }
+
+    @Test
+    void everySleeperWakesOnCancelAndInterruptScopesAreClean() throws InterruptedException {
+        CancellationSource root = CancellationSource.create();
+        int n = sleepers();
+        CountDownLatch parked = new CountDownLatch(n);
+        AtomicInteger woke = new AtomicInteger();
+        AtomicInteger leftInterrupted = new AtomicInteger();
+        ThreadFactory factory = threads();
+        CountDownLatch done = new CountDownLatch(n);
+        for (int i = 0; i < n; i++) {
+            int index = i;
+            factory.newThread(() -> {
+                try (CancellationSource own = CancellationSource.childOf(root.token());
+                        InterruptScope scope = (index % 2 == 0) ? Cancellation.interruptOnCancel(own.token()) : null) {
+                    Cancellation.bind(own.token(), () -> {
+                        parked.countDown();
+                        Cancellation.sleep(java.time.Duration.ofHours(1));
+                        return null;
+                    });
+                } catch (TaskCancelledException expected) {
+                    woke.incrementAndGet();
+                } catch (InterruptedException expected) { // the interrupt scope won the race with the unpark
+                    woke.incrementAndGet();
+                } catch (Exception ex) {
+                    throw new AssertionError(ex);
+                } finally {
+                    if (Thread.currentThread().isInterrupted()) {
+                        leftInterrupted.incrementAndGet();
+                    }
+                    done.countDown();
+                }
+            }).start();
+        }
+        assertThat(parked.await(60, TimeUnit.SECONDS)).isTrue();
+
+        root.cancel();
+
+        assertThat(done.await(60, TimeUnit.SECONDS)).as("every sleeper woke up").isTrue();
+        assertThat(woke).hasValue(n);
+        assertThat(leftInterrupted).as("interrupts delivered by scopes are consumed on close").hasValue(0);
+        assertThat(root.token().listSize()).isZero();
     }
 }

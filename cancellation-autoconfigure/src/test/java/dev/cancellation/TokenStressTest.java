@@ -6,6 +6,11 @@ import java.util.concurrent.ThreadFactory;
 class TokenStressTest extends AbstractTokenStressTest {
 
     @Override
+    int sleepers() {
+        return 200;
+    }
+
+    @Override
     ThreadFactory threads() {
         return Thread::new;
     }

@@ -16,6 +16,11 @@ import org.junit.jupiter.api.Test;
 class VirtualThreadTokenStressTest extends AbstractTokenStressTest {
 
     @Override
+    int sleepers() {
+        return 10_000;
+    }
+
+    @Override
     ThreadFactory threads() {
         return VirtualThreads.factory();
     }
