@@ -21,9 +21,12 @@ import java.lang.annotation.Target;
  * <p>Return types: plain values and {@code void} (the task runs on the caller's thread); {@code CompletableFuture}
  * and {@code CompletionStage} (the task lives until the future completes; the returned future fails at the
  * timeout or on cancel even if the work is stuck), including {@code @Async} methods (the task is registered when
- * submitted); {@code Mono} and {@code Flux} when Reactor is present (disposed on cancel).
+ * submitted, and a task cancelled while queued never runs); {@code Mono} and {@code Flux} when Reactor is present
+ * (one task per subscription, the method itself being invoked at subscription; disposed on cancel).
  *
- * <p>On a class, applies to all its public methods; an annotation on a method overrides the class's.
+ * <p>On a class, applies to all its public methods (not those of {@code Object}); there {@link #name()} replaces
+ * the simple class name in the default task names. An annotation on a method takes precedence over the class's;
+ * its empty attributes fall back to the class's, then to the configuration.
  * Invalid values (an unparsable duration, a negative one) and methods a proxy cannot advise (private, final,
  * static) fail application startup with a message naming the method.
  */

@@ -46,6 +46,8 @@ public class CancellationProperties {
 
     private final Shutdown shutdown = new Shutdown();
 
+    private final ContextPropagation contextPropagation = new ContextPropagation();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -104,6 +106,10 @@ public class CancellationProperties {
 
     public Shutdown getShutdown() {
         return shutdown;
+    }
+
+    public ContextPropagation getContextPropagation() {
+        return contextPropagation;
     }
 
     /** The executor that runs {@code @OnCancel} cleanups. */
@@ -206,6 +212,26 @@ public class CancellationProperties {
 
         public void setLastGrace(Duration lastGrace) {
             this.lastGrace = lastGrace;
+        }
+    }
+
+    /** Carrying the current token across threads with Micrometer context propagation. */
+    public static class ContextPropagation {
+
+        /**
+         * Whether to define a {@code ContextPropagatingTaskDecorator} bean (when no other TaskDecorator bean
+         * exists), which Spring Boot applies to the executors it auto-configures: tasks submitted to them then run
+         * with the submitter's token (and every other registered context value, e.g. observations or the security
+         * context) current. {@code @Cancellable @Async} methods get their token without it.
+         */
+        private boolean taskDecorator = false;
+
+        public boolean isTaskDecorator() {
+            return taskDecorator;
+        }
+
+        public void setTaskDecorator(boolean taskDecorator) {
+            this.taskDecorator = taskDecorator;
         }
     }
 }

@@ -1,0 +1,115 @@
+package dev.cancellation.spring;
+
+import dev.cancellation.CancellationToken;
+import dev.cancellation.task.CleanupAction;
+import dev.cancellation.task.TaskSpec;
+import java.lang.reflect.Method;
+import java.time.Duration;
+
+/**
+ * A {@code @Cancellable} method of a bean class, resolved and validated at startup: everything the interceptor
+ * needs per call, so that a call does no annotation lookup or parsing.
+ *
+ * <p>Immutable, hence thread-safe.
+ */
+final class CancellableMethod {
+
+    /** How the method's work relates to the call, which decides when its task ends. */
+    enum Mode {
+        /** Runs on the caller's thread; the task ends when the method returns. */
+        SYNC,
+        /** Returns a {@code CompletionStage}/{@code Future}; the task ends when that completes. */
+        FUTURE,
+        /** An {@code @Async} method returning a future: the task ends when the body has run on the executor. */
+        ASYNC_FUTURE,
+        /** An {@code @Async void} method: the task ends when the body has run on the executor. */
+        ASYNC_VOID,
+        /** Returns a {@code Mono}/{@code Flux}: one task per subscription. */
+        REACTIVE;
+
+        boolean isAsync() {
+            return this == ASYNC_FUTURE || this == ASYNC_VOID;
+        }
+    }
+
+    private final Method method;
+    private final String name;
+    private final DurationSetting timeout;
+    private final DurationSetting interruptAfter;
+    private final Mode mode;
+    private final int[] tokenParameters;
+    private final boolean returnsMono;
+    private volatile OnCancelMethod onCancel;
+
+    CancellableMethod(Method method, String name, DurationSetting timeout, DurationSetting interruptAfter, Mode mode,
+            int[] tokenParameters, boolean returnsMono) {
+        this.method = method;
+        this.name = name;
+        this.timeout = timeout;
+        this.interruptAfter = interruptAfter;
+        this.mode = mode;
+        this.tokenParameters = tokenParameters;
+        this.returnsMono = returnsMono;
+    }
+
+    Method method() {
+        return method;
+    }
+
+    String name() {
+        return name;
+    }
+
+    DurationSetting timeout() {
+        return timeout;
+    }
+
+    DurationSetting interruptAfter() {
+        return interruptAfter;
+    }
+
+    Mode mode() {
+        return mode;
+    }
+
+    boolean returnsMono() {
+        return returnsMono;
+    }
+
+    OnCancelMethod onCancel() {
+        return onCancel;
+    }
+
+    /** Set once at startup, when the bean's {@code @OnCancel} methods are matched to its tasks. */
+    void onCancel(OnCancelMethod cleanup) {
+        this.onCancel = cleanup;
+    }
+
+    /** Puts {@code token} into every {@code CancellationToken} parameter, whatever the caller passed. */
+    void injectToken(Object[] arguments, CancellationToken token) {
+        for (int index : tokenParameters) {
+            arguments[index] = token;
+        }
+    }
+
+    /**
+     * The task to start for a call with these {@code arguments}: the array is kept, unchanged, for the
+     * {@code @OnCancel} cleanup (the caller puts the task's token into it once the task exists).
+     */
+    TaskSpec spec(CancellationToken parent, CancellableDefaults defaults, Object target, Object proxy,
+            Object[] arguments) {
+        Duration effectiveTimeout = timeout.orElse(defaults.timeout());
+        if (effectiveTimeout != null && effectiveTimeout.isZero()) {
+            effectiveTimeout = null;
+        }
+        Duration grace = defaults.interrupt() ? interruptAfter.orElse(defaults.interruptAfter()) : null;
+        OnCancelMethod cleanup = onCancel;
+        CleanupAction action = (cleanup == null) ? null : cleanup.action(target, proxy, arguments);
+        return new TaskSpec(name, parent, effectiveTimeout, grace, defaults.abandonAfter(), action);
+    }
+
+    @Override
+    public String toString() {
+        return "@Cancellable " + name + " (" + CancellableMethodResolver.describe(method) + ", " + mode + ")";
+    }
+}

@@ -1,0 +1,386 @@
+package dev.cancellation.spring;
+
+import dev.cancellation.CancellationReason;
+import dev.cancellation.CancellationToken;
+import dev.cancellation.annotation.Cancellable;
+import dev.cancellation.annotation.OnCancel;
+import dev.cancellation.task.TaskInfo;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.core.MethodClassKey;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.annotation.AnnotationUtils;
+import org.springframework.scheduling.annotation.Async;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.ReflectionUtils;
+import org.springframework.util.StringUtils;
+import org.springframework.util.StringValueResolver;
+
+/**
+ * Finds, resolves and validates the {@code @Cancellable} and {@code @OnCancel} methods of bean classes, once per
+ * class, at startup: durations are parsed (with {@code ${...}} placeholders resolved), return types classified,
+ * {@code @OnCancel} signatures bound. Anything invalid throws an {@link IllegalStateException} whose message names
+ * the class, the method and the offending value, which fails the creation of the bean and so the startup.
+ *
+ * <p>Thread-safety: results are cached in concurrent maps; resolution of one class may happen twice under a race,
+ * with identical results.
+ */
+final class CancellableMethodResolver {
+
+    private static final boolean REACTOR_PRESENT = ClassUtils.isPresent("reactor.core.publisher.Mono",
+            CancellableMethodResolver.class.getClassLoader());
+
+    private volatile StringValueResolver valueResolver;
+    private final Map<Class<?>, Optional<BeanMethods>> byClass = new ConcurrentHashMap<>();
+    private final Map<MethodClassKey, Optional<CancellableMethod>> byMethod = new ConcurrentHashMap<>();
+
+    /** @param valueResolver resolves {@code ${...}} placeholders, or {@code null} to take values as they are */
+    CancellableMethodResolver(StringValueResolver valueResolver) {
+        this.valueResolver = valueResolver;
+    }
+
+    /** Sets the placeholder resolver; called once, before any class is inspected. */
+    void setValueResolver(StringValueResolver valueResolver) {
+        this.valueResolver = valueResolver;
+    }
+
+    /** The annotated methods of a bean class. */
+    record BeanMethods(Class<?> beanClass, Map<Method, CancellableMethod> cancellables, List<OnCancelMethod> cleanups) {
+
+        boolean hasCancellables() {
+            return !cancellables.isEmpty();
+        }
+    }
+
+    /**
+     * Inspects a bean class: empty if it has neither {@code @Cancellable} nor {@code @OnCancel} methods.
+     *
+     * @throws IllegalStateException naming the class, method and value on invalid use
+     */
+    Optional<BeanMethods> inspect(Class<?> beanClass) {
+        Class<?> userClass = ClassUtils.getUserClass(beanClass);
+        Optional<BeanMethods> known = byClass.get(userClass);
+        if (known != null) {
+            return known;
+        }
+        Optional<BeanMethods> result = Optional.ofNullable(resolve(userClass));
+        byClass.put(userClass, result);
+        result.ifPresent(methods -> methods.cancellables().forEach(
+                (method, cancellable) -> byMethod.put(new MethodClassKey(method, userClass), Optional.of(cancellable))));
+        return result;
+    }
+
+    /** The resolved {@code @Cancellable} for a call of {@code method} on an instance of {@code targetClass}. */
+    CancellableMethod find(Method method, Class<?> targetClass) {
+        Class<?> userClass = ClassUtils.getUserClass(targetClass);
+        MethodClassKey key = new MethodClassKey(method, userClass);
+        Optional<CancellableMethod> found = byMethod.get(key);
+        if (found == null) {
+            Method specific = AopUtils.getMostSpecificMethod(method, userClass);
+            Optional<BeanMethods> methods = inspect(userClass);
+            found = methods.map(m -> m.cancellables().get(specific));
+            byMethod.put(key, found);
+        }
+        return found.orElse(null);
+    }
+
+    // ------------------------------------------------------------------------------------------ resolution
+
+    private BeanMethods resolve(Class<?> userClass) {
+        if (!AnnotationUtils.isCandidateClass(userClass, Set.of(Cancellable.class, OnCancel.class))) {
+            return null;
+        }
+        Method[] methods;
+        try {
+            methods = ReflectionUtils.getUniqueDeclaredMethods(userClass, ReflectionUtils.USER_DECLARED_METHODS);
+        } catch (IllegalStateException | LinkageError ex) {
+            // a class whose methods cannot be introspected (e.g. a missing optional dependency) cannot be ours
+            return null;
+        }
+        Map<Method, CancellableMethod> cancellables = new LinkedHashMap<>();
+        List<Method> onCancelMethods = new ArrayList<>();
+        for (Method method : methods) {
+            if (method.isBridge() || method.isSynthetic()) {
+                continue;
+            }
+            CancellableMethod cancellable = resolveCancellable(userClass, method);
+            if (cancellable != null) {
+                cancellables.put(method, cancellable);
+            }
+            if (AnnotatedElementUtils.hasAnnotation(method, OnCancel.class)) {
+                onCancelMethods.add(method);
+            }
+        }
+        if (cancellables.isEmpty() && onCancelMethods.isEmpty()) {
+            return null;
+        }
+        List<OnCancelMethod> cleanups = bindCleanups(userClass, cancellables, onCancelMethods);
+        return new BeanMethods(userClass, Map.copyOf(cancellables), List.copyOf(cleanups));
+    }
+
+    private CancellableMethod resolveCancellable(Class<?> userClass, Method method) {
+        Cancellable onMethod = AnnotatedElementUtils.findMergedAnnotation(method, Cancellable.class);
+        int modifiers = method.getModifiers();
+        Cancellable onClass = null;
+        if (onMethod == null) {
+            if (!Modifier.isPublic(modifiers) || Modifier.isStatic(modifiers) || method.getDeclaringClass() == Object.class) {
+                return null;
+            }
+            onClass = AnnotatedElementUtils.findMergedAnnotation(method.getDeclaringClass(), Cancellable.class);
+            if (onClass == null) {
+                return null;
+            }
+        } else {
+            onClass = AnnotatedElementUtils.findMergedAnnotation(userClass, Cancellable.class);
+        }
+        requireAdvisable(userClass, method, onMethod != null);
+
+        String name = taskName(userClass, method, onMethod, onClass);
+        DurationSetting timeout = duration(userClass, method, "timeout",
+                attribute(onMethod, onClass, Cancellable::timeout), false);
+        DurationSetting interruptAfter = duration(userClass, method, "interruptAfter",
+                attribute(onMethod, onClass, Cancellable::interruptAfter), true);
+
+        Class<?>[] parameterTypes = method.getParameterTypes();
+        int[] tokenParameters = java.util.stream.IntStream.range(0, parameterTypes.length)
+                .filter(i -> parameterTypes[i] == CancellationToken.class).toArray();
+
+        Class<?> returnType = method.getReturnType();
+        boolean async = AnnotatedElementUtils.hasAnnotation(method, Async.class)
+                || AnnotatedElementUtils.hasAnnotation(userClass, Async.class);
+        boolean reactive = REACTOR_PRESENT && ReactorTypes.isPublisher(returnType);
+        boolean future = Future.class.isAssignableFrom(returnType) || CompletionStage.class.isAssignableFrom(returnType);
+        CancellableMethod.Mode mode;
+        if (reactive) {
+            mode = CancellableMethod.Mode.REACTIVE;
+        } else if (future) {
+            mode = async ? CancellableMethod.Mode.ASYNC_FUTURE : CancellableMethod.Mode.FUTURE;
+        } else if (async) {
+            mode = CancellableMethod.Mode.ASYNC_VOID;
+        } else {
+            mode = CancellableMethod.Mode.SYNC;
+        }
+        return new CancellableMethod(method, name, timeout, interruptAfter, mode, tokenParameters,
+                reactive && ReactorTypes.isMono(returnType));
+    }
+
+    private static void requireAdvisable(Class<?> userClass, Method method, boolean annotatedMethod) {
+        int modifiers = method.getModifiers();
+        String problem = null;
+        if (Modifier.isPrivate(modifiers)) {
+            problem = "private";
+        } else if (Modifier.isStatic(modifiers)) {
+            problem = "static";
+        } else if (Modifier.isFinal(modifiers)) {
+            problem = "final";
+        } else if (Modifier.isFinal(userClass.getModifiers())) {
+            problem = "declared by a final class";
+        }
+        if (problem != null) {
+            throw new IllegalStateException("@Cancellable " + (annotatedMethod ? "" : "(from the class) ")
+                    + "cannot apply to " + describe(method) + " of bean class " + userClass.getName() + ": it is "
+                    + problem + ", so a proxy cannot advise it; make it a non-final instance method (public for "
+                    + "interface-based proxies) of a non-final class");
+        }
+    }
+
+    private static String attribute(Cancellable onMethod, Cancellable onClass,
+            java.util.function.Function<Cancellable, String> attribute) {
+        String value = (onMethod != null) ? attribute.apply(onMethod) : "";
+        if (!StringUtils.hasText(value) && onClass != null) {
+            value = attribute.apply(onClass);
+        }
+        return value;
+    }
+
+    private static String taskName(Class<?> userClass, Method method, Cancellable onMethod, Cancellable onClass) {
+        if (onMethod != null && StringUtils.hasText(onMethod.name())) {
+            return onMethod.name().trim();
+        }
+        String prefix = (onClass != null && StringUtils.hasText(onClass.name())) ? onClass.name().trim()
+                : userClass.getSimpleName();
+        return prefix + "." + method.getName();
+    }
+
+    private DurationSetting duration(Class<?> userClass, Method method, String attribute, String raw,
+            boolean interrupt) {
+        String value = raw;
+        if (StringUtils.hasText(value) && valueResolver != null) {
+            try {
+                value = valueResolver.resolveStringValue(value);
+            } catch (RuntimeException ex) {
+                throw new IllegalStateException(invalid(userClass, method, attribute, describeValue(raw, raw),
+                        "cannot be resolved: "
+                        + ex.getMessage()), ex);
+            }
+        }
+        if (!StringUtils.hasText(value)) {
+            return DurationSetting.DEFAULT;
+        }
+        String trimmed = value.trim();
+        if (trimmed.contains("${")) {
+            throw new IllegalStateException(invalid(userClass, method, attribute, describeValue(raw, trimmed),
+                    "has a placeholder that cannot be resolved"));
+        }
+        if (interrupt && (trimmed.equals("-1") || trimmed.equalsIgnoreCase("never"))) {
+            return DurationSetting.NONE;
+        }
+        if (!interrupt && trimmed.equalsIgnoreCase("none")) {
+            return DurationSetting.NONE;
+        }
+        Duration duration;
+        try {
+            duration = DurationStyle.detectAndParse(trimmed);
+        } catch (RuntimeException ex) {
+            throw new IllegalStateException(invalid(userClass, method, attribute, describeValue(raw, trimmed),
+                    "is not a duration (expected e.g. \"500ms\", \"30s\", \"2m\" or \"PT2M\""
+                            + (interrupt ? ", or \"never\")" : ", or \"none\")")), ex);
+        }
+        if (duration.isNegative()) {
+            throw new IllegalStateException(invalid(userClass, method, attribute, describeValue(raw, trimmed),
+                    "is negative" + (interrupt ? " (use \"never\" or \"-1\" to never interrupt)" : "")));
+        }
+        if (!interrupt && duration.isZero()) {
+            return DurationSetting.NONE;
+        }
+        return DurationSetting.of(duration);
+    }
+
+    private static String describeValue(String raw, String resolved) {
+        return raw.equals(resolved) ? "\"" + raw + "\"" : "\"" + raw + "\" (resolved to \"" + resolved + "\")";
+    }
+
+    private static String invalid(Class<?> userClass, Method method, String attribute, String value, String problem) {
+        return "Invalid @Cancellable on " + describe(method) + " of bean class " + userClass.getName() + ": "
+                + attribute + " " + value + " " + problem;
+    }
+
+    // ------------------------------------------------------------------------------------------ @OnCancel
+
+    private static List<OnCancelMethod> bindCleanups(Class<?> userClass, Map<Method, CancellableMethod> cancellables,
+            List<Method> onCancelMethods) {
+        Map<CancellableMethod, List<OnCancelMethod>> specific = new LinkedHashMap<>();
+        Map<CancellableMethod, List<OnCancelMethod>> general = new LinkedHashMap<>();
+        List<OnCancelMethod> all = new ArrayList<>();
+        for (Method method : onCancelMethods) {
+            OnCancel annotation = AnnotatedElementUtils.findMergedAnnotation(method, OnCancel.class);
+            String target = (annotation == null) ? "" : annotation.value().trim();
+            OnCancelMethod cleanup = bindSignature(userClass, method);
+            all.add(cleanup);
+            int argumentCount = cleanup.argumentTypes().length;
+            if (cancellables.isEmpty()) {
+                throw new IllegalStateException(onCancelProblem(userClass, method,
+                        "the bean has no @Cancellable method"));
+            }
+            List<CancellableMethod> named = cancellables.values().stream()
+                    .filter(c -> target.isEmpty() || c.name().equals(target)).toList();
+            if (named.isEmpty()) {
+                Set<String> names = cancellables.values().stream().map(CancellableMethod::name)
+                        .collect(Collectors.toCollection(LinkedHashSet::new));
+                throw new IllegalStateException(onCancelProblem(userClass, method,
+                        "\"" + target + "\" matches no @Cancellable task of the bean (its tasks: " + names + ")"));
+            }
+            List<CancellableMethod> fitting = named.stream()
+                    .filter(c -> fits(cleanup.argumentTypes(), c.method().getParameterTypes())).toList();
+            if (fitting.isEmpty()) {
+                throw new IllegalStateException(onCancelProblem(userClass, method, "its " + argumentCount
+                        + " argument parameter(s) " + simpleNames(cleanup.argumentTypes())
+                        + " are not a prefix of the parameters of any of the tasks it is for: " + named.stream()
+                                .map(c -> describe(c.method())).toList()));
+            }
+            Map<CancellableMethod, List<OnCancelMethod>> level = target.isEmpty() ? general : specific;
+            for (CancellableMethod cancellable : fitting) {
+                level.computeIfAbsent(cancellable, c -> new ArrayList<>()).add(cleanup);
+            }
+        }
+        for (CancellableMethod cancellable : cancellables.values()) {
+            List<OnCancelMethod> candidates = specific.getOrDefault(cancellable, general.get(cancellable));
+            if (candidates == null) {
+                continue;
+            }
+            if (candidates.size() > 1) {
+                throw new IllegalStateException("Ambiguous @OnCancel methods for task " + cancellable.name() + " ("
+                        + describe(cancellable.method()) + ") of bean class " + userClass.getName() + ": "
+                        + candidates.stream().map(c -> describe(c.method())).toList()
+                        + "; keep one, or name the task in @OnCancel(\"...\") to choose");
+            }
+            cancellable.onCancel(candidates.get(0));
+        }
+        return all;
+    }
+
+    private static OnCancelMethod bindSignature(Class<?> userClass, Method method) {
+        int modifiers = method.getModifiers();
+        if (Modifier.isStatic(modifiers)) {
+            throw new IllegalStateException(onCancelProblem(userClass, method, "it must not be static"));
+        }
+        Class<?> returnType = method.getReturnType();
+        if (returnType != void.class && returnType != Void.class && !CompletionStage.class.isAssignableFrom(returnType)) {
+            throw new IllegalStateException(onCancelProblem(userClass, method, "it returns "
+                    + returnType.getName() + "; it must return void or a CompletionStage"));
+        }
+        Class<?>[] types = method.getParameterTypes();
+        int reasonIndex = -1;
+        int infoIndex = -1;
+        int index = 0;
+        while (index < types.length) {
+            if (types[index] == CancellationReason.class && reasonIndex < 0) {
+                reasonIndex = index++;
+            } else if (types[index] == TaskInfo.class && infoIndex < 0) {
+                infoIndex = index++;
+            } else {
+                break;
+            }
+        }
+        for (int i = index; i < types.length; i++) {
+            if (types[i] == CancellationReason.class || types[i] == TaskInfo.class) {
+                throw new IllegalStateException(onCancelProblem(userClass, method, "its " + types[i].getSimpleName()
+                        + " parameter must come before the call's arguments, and at most once"));
+            }
+        }
+        return new OnCancelMethod(method, reasonIndex, infoIndex, Arrays.copyOfRange(types, index, types.length));
+    }
+
+    private static boolean fits(Class<?> arguments[], Class<?>[] taskParameters) {
+        if (arguments.length > taskParameters.length) {
+            return false;
+        }
+        for (int i = 0; i < arguments.length; i++) {
+            if (!ClassUtils.isAssignable(arguments[i], taskParameters[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String onCancelProblem(Class<?> userClass, Method method, String problem) {
+        return "Invalid @OnCancel method " + describe(method) + " of bean class " + userClass.getName() + ": "
+                + problem + ". Expected: void or CompletionStage, optional CancellationReason and/or TaskInfo "
+                + "parameters first, then a prefix of the cancelled method's parameters";
+    }
+
+    private static String simpleNames(Class<?>[] types) {
+        return Arrays.stream(types).map(Class::getSimpleName).collect(Collectors.joining(", ", "(", ")"));
+    }
+
+    /** {@code SimpleClassName.method(ParamType, ...)}. */
+    static String describe(Method method) {
+        return method.getDeclaringClass().getSimpleName() + "." + method.getName()
+                + simpleNames(method.getParameterTypes());
+    }
+}
