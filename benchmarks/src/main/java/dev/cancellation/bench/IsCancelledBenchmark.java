@@ -2,6 +2,7 @@ package dev.cancellation.bench;
 
 import dev.cancellation.CancellationSource;
 import dev.cancellation.CancellationToken;
+import io.grpc.Context;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -27,6 +28,7 @@ public class IsCancelledBenchmark {
     private CancellationToken child;
     private volatile boolean flag;
     private AtomicBoolean atomic;
+    private Context.CancellableContext grpcChild;
 
     @Setup
     public void setUp() {
@@ -34,6 +36,7 @@ public class IsCancelledBenchmark {
         token = source.token();
         child = CancellationSource.childOf(token).token();
         atomic = new AtomicBoolean();
+        grpcChild = Context.ROOT.withCancellation().withCancellation();
     }
 
     @Benchmark
@@ -55,5 +58,11 @@ public class IsCancelledBenchmark {
     @Benchmark
     public boolean baselineAtomicBooleanGet() {
         return atomic.get();
+    }
+
+    /** For reference: gRPC's check on a child context also asks its ancestors (links are lazy). */
+    @Benchmark
+    public boolean grpcChildContextIsCancelled() {
+        return grpcChild.isCancelled();
     }
 }
