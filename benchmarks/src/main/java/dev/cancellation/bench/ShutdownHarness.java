@@ -118,8 +118,7 @@ public final class ShutdownHarness {
         try {
             Method ofVirtual = Thread.class.getMethod("ofVirtual");
             Object builder = ofVirtual.invoke(null);
-            Method factory = builder.getClass().getMethod("factory");
-            factory.setAccessible(true);
+            Method factory = Class.forName("java.lang.Thread$Builder").getMethod("factory");
             return (ThreadFactory) factory.invoke(builder);
         } catch (ReflectiveOperationException | RuntimeException unavailable) {
             return null;
