@@ -1,12 +1,15 @@
 package dev.cancellation;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
@@ -27,6 +30,19 @@ import java.util.function.Function;
  * {@link CancellationToken#current()} for the calling thread until the call returns or the scope closes, then
  * restore the previous one; binds nest. The binding is a thread-local: it is not inherited by threads started
  * from the bound code; wrap tasks with {@link #wrap(CancellationToken, Runnable)} or use context propagation.
+ *
+ * <h2>Helpers</h2>
+ * <ul>
+ *   <li>{@link #withTimeout}: run with a child token that times out (tokio's {@code timeout}, Go's
+ *       {@code WithTimeout});</li>
+ *   <li>{@link #raceAsync} / {@link #race}: first successful result wins, the others are cancelled (tokio's
+ *       {@code select!});</li>
+ *   <li>{@link #sleep} and {@link #await}: waits that return early with {@link TaskCancelledException} when the
+ *       current token is cancelled;</li>
+ *   <li>{@link #shielded}: cleanup with a fresh token and its own time bound, even inside a cancelled scope
+ *       (Kotlin's {@code NonCancellable}, Go's {@code WithoutCancel});</li>
+ *   <li>{@link #interruptOnCancel}: opt-in interrupts for code blocked in interruptible calls.</li>
+ * </ul>
  *
  * <p>All methods are static and safe to call from any thread.
  */
@@ -59,7 +75,8 @@ public final class Cancellation {
 
     /**
      * Makes {@code token} current on this thread until the returned scope is closed, which restores the token
-     * that was current before. Close scopes in reverse order, on the same thread (use try-with-resources).
+     * that was current before (nothing, if none was). Close scopes in reverse order, on the same thread (use
+     * try-with-resources); closing a scope twice does nothing.
      */
     public static Scope enter(CancellationToken token) {
         Objects.requireNonNull(token, "token");
@@ -135,7 +152,8 @@ public final class Cancellation {
     /**
      * Runs {@code operation} on this thread with a child of the current token that times out after
      * {@code timeout}, bound as the current token (Rust's {@code tokio::time::timeout}, Go's
-     * {@code context.WithTimeout}).
+     * {@code context.WithTimeout}). The child's source is closed when the operation returns, so nothing is left
+     * behind in the current token or the timer.
      *
      * <p>The operation must cooperate: Java cannot stop it from outside. If it completes normally, its result is
      * returned even if the timeout passed meanwhile. If it throws after its token was cancelled (typically a
@@ -144,6 +162,7 @@ public final class Cancellation {
      *
      * @throws TaskTimeoutException if the operation stopped because the timeout passed
      * @throws TaskCancelledException if it stopped because an enclosing token was cancelled
+     * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public static <T> T withTimeout(Duration timeout, Function<? super CancellationToken, ? extends T> operation) {
         Objects.requireNonNull(timeout, "timeout");
@@ -171,11 +190,26 @@ public final class Cancellation {
     }
 
     /**
-     * Runs the operations concurrently on {@code executor}, each with its own child of the current token, and
-     * completes with the first result that succeeds; the others are then cancelled (reason {@code REQUESTED},
-     * origin {@code "race"}). Like Rust's {@code select!}. If every operation fails, the returned future fails
-     * with the first failure (the others suppressed). If the current token is cancelled, all operations are, and
-     * the future fails with a {@link TaskCancelledException}.
+     * Runs the operations concurrently on {@code executor} and completes with the first result that succeeds, like
+     * Rust's {@code select!}.
+     *
+     * <ul>
+     *   <li>Each operation gets its own token, a descendant of the current token, passed to it and bound as
+     *       current while it runs.</li>
+     *   <li>The first operation to <em>return</em> wins, even with {@code null}; one that throws does not win
+     *       while another may still succeed.</li>
+     *   <li>As soon as the future completes, the tokens of all operations are cancelled (reason
+     *       {@code REQUESTED}, origin {@code "race"}). Losers are not waited for: they may still be running
+     *       (cooperatively stopping) when the future completes.</li>
+     *   <li>If every operation fails, the future fails with the first failure, the others attached as
+     *       suppressed.</li>
+     *   <li>If the current token is (or becomes) cancelled first, every operation is cancelled with its reason
+     *       and the future fails with a {@link TaskCancelledException} carrying it.</li>
+     * </ul>
+     *
+     * @throws IllegalArgumentException if {@code operations} is empty
+     * @throws java.util.concurrent.RejectedExecutionException if the executor rejects an operation; those already
+     *     started are cancelled
      */
     public static <T> CompletableFuture<T> raceAsync(Executor executor,
             List<? extends Function<? super CancellationToken, ? extends T>> operations) {
@@ -187,7 +221,7 @@ public final class Cancellation {
         CompletableFuture<T> winner = new CompletableFuture<>();
         CancellationSource race = CancellationSource.childOf(parent);
         AtomicInteger remaining = new AtomicInteger(operations.size());
-        List<Throwable> failures = new ArrayList<>();
+        Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
         Registration parentCancel = parent.onCancel(reason -> winner.completeExceptionally(
                 TaskCancelledException.of(reason)));
         for (Function<? super CancellationToken, ? extends T> operation : operations) {
@@ -198,10 +232,8 @@ public final class Cancellation {
                     lane.token().throwIfCancelled();
                     winner.complete(operation.apply(lane.token()));
                 } catch (Throwable ex) {
-                    synchronized (failures) {
-                        failures.add(ex);
-                    }
-                    if (remaining.decrementAndGet() == 0) {
+                    failures.add(ex);
+                    if (remaining.decrementAndGet() == 0) { // every add happens-before this point
                         winner.completeExceptionally(firstWithSuppressed(failures));
                     }
                 }
@@ -224,27 +256,34 @@ public final class Cancellation {
         return winner;
     }
 
-    /** {@link #raceAsync} on the calling thread's behalf: waits for the winner (cancellably) and returns it. */
+    /**
+     * {@link #raceAsync} on the calling thread's behalf: waits for the winner (cancellably, see {@link #await})
+     * and returns its result.
+     *
+     * @throws CompletionException wrapping the first failure if every operation failed
+     * @throws TaskCancelledException if the current token is cancelled first
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
     public static <T> T race(Executor executor,
             List<? extends Function<? super CancellationToken, ? extends T>> operations) throws InterruptedException {
         return await(raceAsync(executor, operations));
     }
 
-    private static Throwable firstWithSuppressed(List<Throwable> failures) {
-        synchronized (failures) {
-            Throwable first = failures.get(0);
-            for (int i = 1; i < failures.size(); i++) {
-                if (failures.get(i) != first) {
-                    first.addSuppressed(failures.get(i));
-                }
+    private static Throwable firstWithSuppressed(Queue<Throwable> failures) {
+        Throwable first = failures.poll();
+        for (Throwable other : failures) {
+            if (other != first) {
+                first.addSuppressed(other);
             }
-            return first;
         }
+        return first;
     }
 
     /**
      * Sleeps for {@code duration}, returning early with a {@link TaskCancelledException} as soon as the current
-     * token is cancelled. A drop-in for {@link Thread#sleep}.
+     * token is cancelled (at once if it already is), like tokio's {@code select!} over {@code sleep} and
+     * {@code cancelled()}. A drop-in for {@link Thread#sleep}; a zero or negative duration only checks the token.
+     * Parks the thread (a virtual thread unmounts) and holds a callback on the token only while sleeping.
      *
      * @throws TaskCancelledException if the current token is (or becomes) cancelled
      * @throws InterruptedException if the thread is interrupted
@@ -264,14 +303,38 @@ public final class Cancellation {
     /**
      * Waits for {@code future} and returns its result, returning early with a {@link TaskCancelledException} as
      * soon as the current token is cancelled. The future itself is not cancelled: cancel it if its work should
-     * stop too.
+     * stop too. A plain {@link Future} offers no completion callback, so it is polled every 10 ms; prefer
+     * {@link #await(CompletableFuture)} or {@link #await(CompletionStage)} where possible.
      *
      * @throws TaskCancelledException if the current token is (or becomes) cancelled first
      * @throws CompletionException wrapping the future's failure
+     * @throws CancellationException if the future itself was cancelled
      * @throws InterruptedException if the thread is interrupted
      */
     public static <T> T await(Future<T> future) throws InterruptedException {
         return await(future, currentToken());
+    }
+
+    /**
+     * Waits for {@code future} and returns its result, returning early with a {@link TaskCancelledException} as
+     * soon as the current token is cancelled; like {@code future.join()}, but cancellable. The future itself is
+     * not cancelled. Each call adds a small completion action to the future, kept until the future completes.
+     *
+     * @throws TaskCancelledException if the current token is (or becomes) cancelled first
+     * @throws CompletionException wrapping the future's failure
+     * @throws CancellationException if the future itself was cancelled
+     * @throws InterruptedException if the thread is interrupted
+     */
+    public static <T> T await(CompletableFuture<T> future) throws InterruptedException {
+        return await(future, currentToken());
+    }
+
+    /**
+     * Waits for {@code stage} and returns its result, returning early with a {@link TaskCancelledException} as
+     * soon as the current token is cancelled. See {@link #await(CompletableFuture)}.
+     */
+    public static <T> T await(CompletionStage<T> stage) throws InterruptedException {
+        return await(stage, currentToken());
     }
 
     /** Like {@link #await(Future)}, observing the given token. */
@@ -279,10 +342,7 @@ public final class Cancellation {
         Objects.requireNonNull(future, "future");
         Objects.requireNonNull(token, "token");
         if (future instanceof CompletableFuture<T> completable) {
-            Thread waiter = Thread.currentThread();
-            completable.whenComplete((result, failure) -> LockSupport.unpark(waiter));
-            waitUntil(token, completable::isDone, Long.MIN_VALUE);
-            return completable.join();
+            return await(completable, token);
         }
         while (true) {
             token.throwIfCancelled();
@@ -292,6 +352,64 @@ public final class Cancellation {
                 // loop
             } catch (ExecutionException failed) {
                 throw new CompletionException(failed.getCause());
+            }
+        }
+    }
+
+    /** Like {@link #await(CompletableFuture)}, observing the given token. */
+    public static <T> T await(CompletableFuture<T> future, CancellationToken token) throws InterruptedException {
+        Objects.requireNonNull(future, "future");
+        Objects.requireNonNull(token, "token");
+        if (!future.isDone()) {
+            // The completion action refers to a holder, not the thread, so a future that outlives this wait
+            // neither keeps the thread reachable nor unparks it later.
+            Waiter waiter = new Waiter(Thread.currentThread());
+            future.whenComplete((result, failure) -> waiter.wake());
+            try {
+                waitUntil(token, future::isDone, Long.MIN_VALUE);
+            } finally {
+                waiter.thread = null;
+            }
+        } else {
+            token.throwIfCancelled();
+        }
+        return future.join();
+    }
+
+    /** Like {@link #await(CompletionStage)}, observing the given token. */
+    public static <T> T await(CompletionStage<T> stage, CancellationToken token) throws InterruptedException {
+        Objects.requireNonNull(stage, "stage");
+        CompletableFuture<T> future;
+        try {
+            future = stage.toCompletableFuture(); // itself for a CompletableFuture; a live copy for a minimal stage
+        } catch (UnsupportedOperationException optional) {
+            future = null; // the method is optional for other implementations
+        }
+        if (future != null) {
+            return await(future, token);
+        }
+        CompletableFuture<T> copy = new CompletableFuture<>();
+        stage.whenComplete((result, failure) -> {
+            if (failure != null) {
+                copy.completeExceptionally(failure);
+            } else {
+                copy.complete(result);
+            }
+        });
+        return await(copy, token);
+    }
+
+    private static final class Waiter {
+        volatile Thread thread;
+
+        Waiter(Thread thread) {
+            this.thread = thread;
+        }
+
+        void wake() {
+            Thread waiting = thread;
+            if (waiting != null) {
+                LockSupport.unpark(waiting);
             }
         }
     }
@@ -342,9 +460,11 @@ public final class Cancellation {
      * Runs cleanup code that must not be cut short by the cancellation it is cleaning up after: the operation
      * gets a fresh root token (not a child of the current one) that times out after {@code bound}, bound as the
      * current token, so it can call cancellable code (Kotlin's {@code withContext(NonCancellable)}, Go's
-     * {@code context.WithoutCancel} plus a timeout). The previous token is current again afterwards.
+     * {@code context.WithoutCancel} plus a timeout). The previous token is current again afterwards. Only the
+     * bound can cancel the shielded token; the operation must still cooperate with it.
      *
      * @throws TaskTimeoutException if the operation stopped because {@code bound} passed
+     * @throws IllegalArgumentException if {@code bound} is negative
      */
     public static <T> T shielded(Duration bound, Function<? super CancellationToken, ? extends T> operation) {
         Objects.requireNonNull(bound, "bound");
@@ -369,10 +489,11 @@ public final class Cancellation {
     }
 
     /**
-     * Opts in to interrupts: when {@code token} is cancelled, the calling thread is interrupted, so that code
-     * blocked in interruptible I/O or a blocking queue wakes up. Cooperative cancellation stays the default;
-     * this is the escalation path. Close the scope on the same thread (try-with-resources); an interrupt this
-     * scope delivered is then consumed, so a pooled thread is not left interrupted.
+     * Opts in to interrupts: when {@code token} is cancelled (or at once, if it already is), the calling thread
+     * is interrupted, so that code blocked in interruptible I/O or a blocking queue wakes up. Cooperative
+     * cancellation stays the default; this is the escalation path. Close the scope on the same thread
+     * (try-with-resources); an interrupt this scope delivered is then consumed, so a pooled thread is not left
+     * interrupted, while an interrupt someone else delivered before is preserved. See {@link InterruptScope}.
      */
     public static InterruptScope interruptOnCancel(CancellationToken token) {
         return new InterruptScope(token, Duration.ZERO);
@@ -380,7 +501,10 @@ public final class Cancellation {
 
     /**
      * Like {@link #interruptOnCancel(CancellationToken)}, but interrupts only if the scope is still open
-     * {@code grace} after the cancellation: code that honours the token in time is never interrupted.
+     * {@code grace} after the cancellation (timed by the shared timer): code that honours the token in time is
+     * never interrupted.
+     *
+     * @throws IllegalArgumentException if {@code grace} is negative
      */
     public static InterruptScope interruptOnCancel(CancellationToken token, Duration grace) {
         return new InterruptScope(token, grace);
@@ -389,9 +513,11 @@ public final class Cancellation {
     // ------------------------------------------------------------------------------------------- failures
 
     /**
-     * Replaces the handler that receives failures of cancellation callbacks (one exception per cancellation,
-     * each failure attached as suppressed). The default logs them at {@code WARNING} through
-     * {@link System.Logger}. The handler runs on the cancelling thread and must not throw.
+     * Replaces the JVM-wide handler that receives failures of cancellation callbacks: one
+     * {@link CancellationCallbackException} per cancellation, each failure attached as suppressed, after all the
+     * callbacks of that cancellation have run. The default logs them at {@code WARNING} through
+     * {@link System.Logger}; {@code null} restores it. The handler runs on the cancelling thread; if it throws,
+     * the report is logged instead and {@code cancel} still does not throw.
      */
     public static void setCallbackFailureHandler(Consumer<? super CancellationCallbackException> handler) {
         callbackFailureHandler = (handler == null) ? Cancellation::logCallbackFailures : handler;

@@ -77,8 +77,8 @@ public record CancellationReason(Kind kind, String message, Instant at, String o
     }
 
     static String format(Duration duration) {
-        if (duration.isZero() || duration.isNegative()) {
-            return duration.toString();
+        if (duration.isZero() || duration.isNegative() || duration.getSeconds() >= 120) {
+            return duration.toString(); // also keeps toMillis()/toNanos() below from overflowing
         }
         long millis = duration.toMillis();
         if (millis < 1000 && duration.toNanos() % 1_000_000 == 0) {

@@ -1,11 +1,8 @@
 package dev.cancellation;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * The controlling side of a cancellation, like .NET's {@code CancellationTokenSource} or the cancel function
@@ -15,38 +12,32 @@ import java.util.concurrent.ScheduledFuture;
  * <ul>
  *   <li>{@link #create()}: a root that is cancelled only explicitly;</li>
  *   <li>{@link #withTimeout(Duration)} / {@link #withDeadline(Instant)}: cancelled with a
- *       {@link CancellationReason.Kind#TIMEOUT} reason when the time comes;</li>
+ *       {@link CancellationReason.Kind#TIMEOUT} reason (origin {@code "deadline"}) when the time comes;</li>
  *   <li>{@link #childOf(CancellationToken)}: cancelled when the parent is, with the parent's reason;</li>
- *   <li>{@link #linkedTo(CancellationToken...)}: cancelled when any of the given tokens is.</li>
+ *   <li>{@link #linkedTo(CancellationToken...)}: cancelled when any of the given tokens is, with its reason.</li>
  * </ul>
  *
- * <p>{@link #cancel(CancellationReason)} is idempotent: only the first call has an effect and returns
- * {@code true}. {@link #close()} releases the source without cancelling: its timer is cancelled and its token is
- * detached from its parents, so nothing refers to it any more; the token keeps its current state, and can still
- * be cancelled through this source. Always close sources of children of long-lived tokens (use
- * try-with-resources); a child that is dropped without being closed is detached once it has been garbage
- * collected.
+ * <p>{@link #cancel(CancellationReason)} is idempotent: only the first cancellation of the token (by this
+ * source, a parent or a deadline) has an effect; {@code cancel} returns whether it was this call.
  *
- * <p>Deadlines do not cost a thread: all sources share one daemon timer thread, which also runs the callbacks of
- * tokens that time out.
+ * <p>{@link #close()} releases the source <em>without cancelling</em> (like .NET's {@code Dispose}, unlike Go's
+ * cancel function): its timer is cancelled and its token is detached from its parents, so nothing refers to it
+ * any more and a later cancellation of a parent no longer reaches it. The token keeps its current state, and can
+ * still be cancelled through this source. Close every source you create, typically with try-with-resources,
+ * especially children of long-lived tokens. A child that is cancelled is detached from its parents too; one
+ * that is dropped without being closed or cancelled is detached once it has been garbage collected (unless it
+ * still has active callbacks: see {@link CancellationToken}).
+ *
+ * <p>Deadlines do not cost a thread: all sources share one daemon timer thread, which also runs the callbacks
+ * of tokens that time out. A pending timer refers only to the token; it is removed from the timer queue as soon
+ * as the token is cancelled (by any path) or its source is closed.
  *
  * <p>Thread-safety: every method may be called from any thread, concurrently.
  */
 public final class CancellationSource implements AutoCloseable {
 
-    private static final VarHandle TIMER;
-
-    static {
-        try {
-            TIMER = MethodHandles.lookup().findVarHandle(CancellationSource.class, "timer", ScheduledFuture.class);
-        } catch (ReflectiveOperationException ex) {
-            throw new ExceptionInInitializerError(ex);
-        }
-    }
-
     private final CancellationToken token;
     private final Node[] parentLinks;
-    private volatile ScheduledFuture<?> timer;
     private volatile boolean closed;
 
     private CancellationSource(CancellationToken[] parents) {
@@ -59,27 +50,47 @@ public final class CancellationSource implements AutoCloseable {
         }
         this.parentLinks = (live == 0) ? Node.EMPTY : new Node[live];
         this.token = new CancellationToken(parentLinks, null);
+        CancellationReason inherited = null;
         int index = 0;
         for (CancellationToken parent : parents) {
             if (!parent.isNone()) {
-                parentLinks[index++] = parent.linkChild(token);
+                Node link = parent.linkChild(token);
+                parentLinks[index++] = link;
+                if (link.state != Node.ACTIVE && inherited == null) {
+                    inherited = parent.reasonOrNull();
+                }
             }
+        }
+        if (inherited != null) {
+            token.cancel(inherited);
+        }
+        if (token.isCancelled()) {
+            // A parent cancelled us while we were still linking to the others: leave none of them holding us.
+            token.detachFromParents();
         }
     }
 
-    /** A new root source, cancelled only explicitly. */
+    /** A new root source, cancelled only explicitly. Like Go's {@code WithCancel(Background())}. */
     public static CancellationSource create() {
         return new CancellationSource(new CancellationToken[0]);
     }
 
-    /** A new root source cancelled with a {@code TIMEOUT} reason after the given duration. */
+    /**
+     * A new root source cancelled with a {@code TIMEOUT} reason after the given duration; {@link Duration#ZERO}
+     * returns a source that is already cancelled.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
     public static CancellationSource withTimeout(Duration timeout) {
         CancellationSource source = create();
         source.cancelAfter(timeout);
         return source;
     }
 
-    /** A new root source cancelled with a {@code TIMEOUT} reason at the given instant (at once if it has passed). */
+    /**
+     * A new root source cancelled with a {@code TIMEOUT} reason at the given instant; if it has already passed,
+     * the returned source is already cancelled.
+     */
     public static CancellationSource withDeadline(Instant deadline) {
         CancellationSource source = create();
         source.cancelAt(deadline);
@@ -94,7 +105,12 @@ public final class CancellationSource implements AutoCloseable {
         return new CancellationSource(new CancellationToken[] {Objects.requireNonNull(parent, "parent")});
     }
 
-    /** A child of {@code parent} that also times out after {@code timeout}. */
+    /**
+     * A child of {@code parent} that also times out after {@code timeout} (no timeout when {@code null}), like
+     * Go's {@code context.WithTimeout}: whichever comes first, the parent's cancellation or the timeout, wins.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
     public static CancellationSource childOf(CancellationToken parent, Duration timeout) {
         CancellationSource source = childOf(parent);
         if (timeout != null) {
@@ -104,8 +120,12 @@ public final class CancellationSource implements AutoCloseable {
     }
 
     /**
-     * A source whose token is cancelled when any of the given tokens is (with that token's reason), like .NET's
-     * {@code CreateLinkedTokenSource}. Its deadline is the earliest of theirs.
+     * A source whose token is cancelled when any of the given tokens is (with that token's reason, or the reason
+     * of the first of them if several already are), like .NET's {@code CreateLinkedTokenSource}. Its
+     * {@linkplain CancellationToken#deadline() deadline} is the earliest of theirs. {@link CancellationToken#none()}
+     * entries are ignored; with no (other) tokens the result is a root.
+     *
+     * @throws NullPointerException if {@code tokens} or one of them is {@code null}
      */
     public static CancellationSource linkedTo(CancellationToken... tokens) {
         Objects.requireNonNull(tokens, "tokens");
@@ -123,8 +143,10 @@ public final class CancellationSource implements AutoCloseable {
     }
 
     /**
-     * Cancels the token after {@code delay}, replacing any timer set earlier (like .NET's {@code CancelAfter}).
-     * Does nothing if the token is already cancelled or this source is closed.
+     * Cancels the token with a {@code TIMEOUT} reason after {@code delay}, replacing any timer set earlier (like
+     * .NET's {@code CancelAfter}); the token's own deadline becomes now plus {@code delay}, even if that is later
+     * than before. {@link Duration#ZERO} cancels at once, on this thread. Does nothing if the token is already
+     * cancelled or this source is closed.
      *
      * @throws IllegalArgumentException if {@code delay} is negative
      */
@@ -144,7 +166,11 @@ public final class CancellationSource implements AutoCloseable {
         }
     }
 
-    /** Cancels the token at {@code deadline} (at once if it has passed), replacing any timer set earlier. */
+    /**
+     * Cancels the token with a {@code TIMEOUT} reason at {@code deadline} (at once, on this thread, if it has
+     * passed), replacing any timer set earlier. Does nothing if the token is already cancelled or this source is
+     * closed.
+     */
     public void cancelAt(Instant deadline) {
         Objects.requireNonNull(deadline, "deadline");
         Duration delay = Duration.between(Instant.now(), deadline);
@@ -160,14 +186,12 @@ public final class CancellationSource implements AutoCloseable {
             cancel(new CancellationReason(CancellationReason.Kind.TIMEOUT, message, Instant.now(), "deadline"));
             return;
         }
-        ScheduledFuture<?> next = Timer.schedule(() -> cancel(
+        CancellationToken target = token; // the timer holds the token only, not this source
+        java.util.concurrent.ScheduledFuture<?> next = Timer.schedule(() -> target.cancel(
                 new CancellationReason(CancellationReason.Kind.TIMEOUT, message, Instant.now(), "deadline")), delay);
-        ScheduledFuture<?> previous = (ScheduledFuture<?>) TIMER.getAndSet(this, next);
-        if (previous != null) {
-            previous.cancel(false);
-        }
-        if (closed) {
-            cancelTimer();
+        token.replaceTimer(next);
+        if (closed || token.isCancelled()) {
+            token.cancelTimer(); // lost a race with close() or cancel(), which may have missed the new timer
         }
     }
 
@@ -177,24 +201,24 @@ public final class CancellationSource implements AutoCloseable {
     }
 
     /**
-     * Cancels the token and all its descendants with the given reason, then runs their callbacks on this
-     * thread. Idempotent: only the first call (from any thread, or a parent, or the timer) wins.
-     * Never throws because of a callback; failures go to the callback failure handler.
+     * Cancels the token and all its live descendants with the given reason, then runs their callbacks on this
+     * thread before returning. Idempotent: only the first cancellation (by any thread, a parent or the timer)
+     * wins; later calls do nothing. Also stops the timer and detaches the token from its parents. Works on a
+     * closed source too. Never throws because of a callback; failures go to the
+     * {@linkplain Cancellation#setCallbackFailureHandler callback failure handler}.
      *
      * @return {@code true} if this call cancelled the token, {@code false} if it was already cancelled
      */
     public boolean cancel(CancellationReason reason) {
         Objects.requireNonNull(reason, "reason");
-        boolean cancelled = token.cancel(reason);
-        if (cancelled) {
-            cancelTimer();
-        }
-        return cancelled;
+        return token.cancel(reason);
     }
 
     /**
      * Releases this source without cancelling: stops its timer and detaches its token from its parents, so
-     * neither refers to it any more. Idempotent. The token keeps its state.
+     * neither refers to it any more and their cancellation no longer reaches it. Idempotent. The token keeps its
+     * state and its callbacks; {@link #cancel} still works. Does not close the sources of descendants: they stay
+     * attached to this token.
      */
     @Override
     public void close() {
@@ -202,17 +226,8 @@ public final class CancellationSource implements AutoCloseable {
             return;
         }
         closed = true;
-        cancelTimer();
-        for (Node link : parentLinks) {
-            link.unregister();
-        }
-    }
-
-    private void cancelTimer() {
-        ScheduledFuture<?> previous = (ScheduledFuture<?>) TIMER.getAndSet(this, null);
-        if (previous != null) {
-            previous.cancel(false);
-        }
+        token.cancelTimer();
+        token.detachFromParents();
     }
 
     @Override

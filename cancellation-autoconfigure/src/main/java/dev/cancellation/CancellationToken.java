@@ -10,37 +10,55 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
 
 /**
  * The observing side of a cancellation: handed to code that must notice, at a safe point, that it should stop.
  *
  * <p>A token is created and controlled by a {@link CancellationSource}. It starts <em>live</em> and can be
- * cancelled at most once; after that it stays cancelled forever and reports the same {@link CancellationReason}.
- * Code observes cancellation by polling {@link #isCancelled()} / {@link #throwIfCancelled()}, by registering a
- * callback with {@link #onCancel}, or by waiting on {@link #whenCancelled()}.
+ * cancelled at most once; after that it stays cancelled forever and always reports the same
+ * {@link CancellationReason} instance. Code observes cancellation by polling {@link #isCancelled()} /
+ * {@link #throwIfCancelled()}, by registering a callback with {@link #onCancel}, or by waiting on
+ * {@link #whenCancelled()}. Cancellation is cooperative: nothing stops the code that holds the token unless it
+ * looks (see {@link Cancellation#interruptOnCancel} for the opt-in escalation to interrupts).
  *
  * <h2>Trees</h2>
- * Tokens form trees: {@link CancellationSource#childOf(CancellationToken)} creates a child. Cancelling a token
- * cancels every descendant with the same reason before {@code cancel} returns; cancelling a child never
- * affects its parent. A child whose source is {@linkplain CancellationSource#close() closed} is detached from
- * its parent at once. A child that becomes unreachable without being closed, and has no callbacks of its own, is
- * detached after garbage collection, so long-lived parents do not accumulate dead children. A child that has
- * callbacks (or children with callbacks) is kept by its parent until it is cancelled or closed, so its callbacks
- * are never lost.
+ * Tokens form trees (directed acyclic graphs with {@link CancellationSource#linkedTo linked} sources):
+ * {@link CancellationSource#childOf(CancellationToken)} creates a child.
+ * <ul>
+ *   <li>Cancelling a token cancels every live descendant with the <em>same</em> reason instance; all of them are
+ *       marked cancelled before any callback runs and before {@code cancel} returns. (A descendant that another
+ *       thread is cancelling at the same moment keeps the reason of whichever cancellation reached it first, and
+ *       that thread finishes marking its subtree.)</li>
+ *   <li>Cancelling a child never affects its parent or its siblings.</li>
+ *   <li>A child created under an already cancelled parent is cancelled at once, with the parent's reason, before
+ *       its source is returned. A child created while its parent is being cancelled ends up cancelled too: no
+ *       cancellation is ever lost.</li>
+ *   <li>A parent holds no memory for a child that is no longer attached: a child is detached when its source is
+ *       {@linkplain CancellationSource#close() closed}, when it is cancelled, and, if it becomes unreachable
+ *       without either, after it has been garbage collected. The one exception: a child with <em>active</em>
+ *       callbacks (or with descendants that have some) is held by its parent, so that those callbacks still run
+ *       when the parent is cancelled; once its callbacks are deregistered it is only weakly held again.</li>
+ * </ul>
  *
  * <h2>Callbacks</h2>
- * A callback registered with {@link #onCancel} runs exactly once, on the thread that cancels (which may be the
- * shared timer thread for deadlines), after the whole subtree has been marked cancelled, in registration order
- * per token. If the token is already cancelled, it runs at once on the registering thread. A callback that
- * throws does not stop the others: the failures are collected and reported to the
- * {@linkplain Cancellation#setCallbackFailureHandler callback failure handler}. Callbacks should be short and
- * must not block: hand longer work to an executor.
+ * A callback registered with {@link #onCancel} runs exactly once if the token is cancelled, and never if it is
+ * deregistered first. It runs on the thread that cancels (the shared timer thread for deadlines), after the whole
+ * subtree has been marked cancelled; the callbacks of one token run in registration order, those of a token
+ * before those of its descendants. If the token is already cancelled, the callback runs at once on the
+ * registering thread. A callback that throws does not stop the others: the failures are collected and reported,
+ * one {@link CancellationCallbackException} per cancellation, to the
+ * {@linkplain Cancellation#setCallbackFailureHandler callback failure handler}; {@code cancel} itself never
+ * throws because of a callback. Callbacks may call any method of this library (register, deregister, cancel
+ * other sources), but should be short and must not block: they delay every later callback of the same
+ * cancellation, and for deadlines every other timer; hand longer work to an executor.
  *
  * <h2>Thread-safety</h2>
- * Every method is safe to call from any thread. {@link #isCancelled()} is a single volatile read; it never
- * locks or allocates. Registration and deregistration take a short per-token spin lock (never held while user
- * code runs, never a monitor, so virtual threads are not pinned).
+ * Every method is safe to call from any thread, concurrently. {@link #isCancelled()} is a single volatile read;
+ * it never locks or allocates. Registration and deregistration take a short per-token spin lock (never held while
+ * user code runs, never a monitor, so virtual threads are not pinned); when a token gains its first or loses its
+ * last callback, they also take the locks of its ancestors, always child before parent.
  */
 public final class CancellationToken {
 
@@ -52,30 +70,42 @@ public final class CancellationToken {
     /** Deadline set by this token's own source; {@code null} for none. */
     private volatile Instant ownDeadline;
 
-    /** Links of this token in its parents' lists (empty for a root). */
+    /**
+     * Links of this token in its parents' lists (empty for a root). Filled by the source's constructor after
+     * this token may already be visible to a cancelling parent, so readers tolerate {@code null} entries.
+     */
     private final Node[] parentLinks;
 
     /** Registered callbacks and child links, a doubly-linked list guarded by {@link #lock}. */
     private Node head;
     private Node tail;
 
+    /**
+     * Active callbacks in the list plus child links that hold their child strongly; guarded by {@link #lock}.
+     * While positive, this token is held strongly by its parents (so its callbacks are not lost if nobody else
+     * refers to it); at zero, only weakly (so an abandoned token can be collected).
+     */
+    private int observers;
+
     /** 0 free, 1 held. */
     @SuppressWarnings("unused")
     private volatile int lock;
 
-    /** Set once this token has observers that must not be lost with it (callbacks, observed children). */
-    private volatile boolean observed;
-
     private volatile CompletionStage<CancellationReason> whenCancelled;
+
+    /** The pending deadline timer of this token's source, if any; cancelled as soon as this token is. */
+    private volatile ScheduledFuture<?> timer;
 
     private static final VarHandle LOCK;
     private static final VarHandle WHEN_CANCELLED;
+    private static final VarHandle TIMER;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             LOCK = lookup.findVarHandle(CancellationToken.class, "lock", int.class);
             WHEN_CANCELLED = lookup.findVarHandle(CancellationToken.class, "whenCancelled", CompletionStage.class);
+            TIMER = lookup.findVarHandle(CancellationToken.class, "timer", ScheduledFuture.class);
         } catch (ReflectiveOperationException ex) {
             throw new ExceptionInInitializerError(ex);
         }
@@ -87,17 +117,20 @@ public final class CancellationToken {
     }
 
     /**
-     * A token that is never cancelled. Callbacks registered on it are dropped (they could never run), so it
-     * retains nothing. Children of it are roots.
+     * The token that is never cancelled, the equivalent of Go's {@code context.Background()}: a constant.
+     * Callbacks registered on it are dropped at once (they could never run), so it retains nothing; its
+     * {@link #whenCancelled()} never completes; a {@linkplain CancellationSource#childOf child} of it is a root.
      */
     public static CancellationToken none() {
         return NONE;
     }
 
     /**
-     * The token bound to the running code by {@link Cancellation#bind}, {@link Cancellation#enter} or a
-     * {@code @Cancellable} method, or {@link #none()} when nothing is bound. Thread-bound: it follows the code
-     * across executors only where context propagation is set up.
+     * The token bound to the running code on this thread by {@link Cancellation#bind},
+     * {@link Cancellation#enter} or a {@code @Cancellable} method (the innermost binding wins), or {@link #none()}
+     * when nothing is bound. Thread-bound: it is not inherited by threads the code starts; it follows the code
+     * across executors only where it is passed explicitly ({@link Cancellation#wrap}) or context propagation is
+     * set up.
      */
     public static CancellationToken current() {
         return Cancellation.currentToken();
@@ -108,18 +141,23 @@ public final class CancellationToken {
         return this == NONE;
     }
 
-    /** Whether this token has been cancelled. A single volatile read: cheap enough for the tightest loop. */
+    /**
+     * Whether this token has been cancelled. Once {@code true}, always {@code true}. A single volatile read (it
+     * never locks or allocates): cheap enough for the tightest loop. A {@code true} result happens-after the
+     * cancellation: everything the cancelling thread did before {@code cancel} is visible.
+     */
     public boolean isCancelled() {
         return reason != null;
     }
 
-    /** The reason, once cancelled; empty while live. */
+    /** The reason, once cancelled (always the same instance); empty while live. */
     public Optional<CancellationReason> reason() {
         return Optional.ofNullable(reason);
     }
 
     /**
-     * Throws if this token has been cancelled; does nothing otherwise.
+     * Throws if this token has been cancelled; does nothing otherwise. The checkpoint to call in loops and
+     * between steps.
      *
      * @throws TaskCancelledException carrying the reason ({@link TaskTimeoutException} for a timeout)
      */
@@ -131,8 +169,12 @@ public final class CancellationToken {
     }
 
     /**
-     * The earliest deadline of this token and its ancestors, if any has one. The token is cancelled with a
-     * {@link CancellationReason.Kind#TIMEOUT} reason when it passes (unless the source was closed first).
+     * The earliest deadline of this token and its ancestors (all parents of a
+     * {@linkplain CancellationSource#linkedTo linked} token), if any has one, like Go's {@code Context.Deadline}.
+     * When it passes, the token is cancelled with a {@link CancellationReason.Kind#TIMEOUT} reason, unless the
+     * source that owns that deadline was closed first (closing does not clear the value reported here). A later
+     * {@link CancellationSource#cancelAfter} on this token's own source replaces its own deadline, which may
+     * then be later than before.
      */
     public Optional<Instant> deadline() {
         return Optional.ofNullable(earliestDeadline());
@@ -141,6 +183,9 @@ public final class CancellationToken {
     Instant earliestDeadline() {
         Instant earliest = ownDeadline;
         for (Node link : parentLinks) {
+            if (link == null) {
+                continue;
+            }
             Instant inherited = link.owner.earliestDeadline();
             if (inherited != null && (earliest == null || inherited.isBefore(earliest))) {
                 earliest = inherited;
@@ -154,12 +199,14 @@ public final class CancellationToken {
     }
 
     /**
-     * Registers a callback to run once when this token is cancelled.
+     * Registers a callback to run once when this token is cancelled, like tokio's {@code cancelled()} future or
+     * .NET's {@code CancellationToken.Register}.
      *
-     * <p>If the token is already cancelled the callback runs at once, on this thread, before this method returns
-     * (an exception it throws is reported like any callback failure, not thrown here). Otherwise it runs on the
-     * cancelling thread. Close the returned registration when the callback is no longer wanted: it then no longer
-     * holds memory in this token.
+     * <p>If the token is already cancelled, the callback runs at once, on this thread, before this method
+     * returns (an exception it throws is reported to the callback failure handler like any callback failure, not
+     * thrown here), and the returned registration is already spent. Otherwise the callback runs on the cancelling
+     * thread, exactly once, unless the registration is closed first. Close the registration when the callback is
+     * no longer wanted: it then no longer holds memory in this token. On {@link #none()} the callback is dropped.
      *
      * @param callback receives the reason; not {@code null}
      * @return a registration whose {@code close()} deregisters the callback in O(1)
@@ -173,16 +220,19 @@ public final class CancellationToken {
         if (!link(node)) {
             node.state = Node.FIRED;
             runCallbacks(List.of(node), reason);
-        } else {
-            markObserved();
         }
         return node;
     }
 
     /**
-     * A stage that completes with the reason when this token is cancelled, and never completes otherwise.
-     * Callers cannot complete it themselves ({@code toCompletableFuture()} returns a copy). Dependent actions
-     * run on the cancelling thread unless an async variant is used.
+     * A stage that completes with the reason when this token is cancelled, and never completes otherwise (never
+     * for {@link #none()}); already complete if the token is cancelled. Every call returns the same stage.
+     * Callers cannot complete or cancel it ({@code toCompletableFuture()} returns an independent copy).
+     * Dependent actions run on the cancelling thread, as cancellation callbacks, unless an async variant is
+     * used.
+     *
+     * <p>The first call registers a callback for the token's whole life, so a child whose
+     * {@code whenCancelled()} was asked for is held by its parent until it is cancelled or its source is closed.
      */
     public CompletionStage<CancellationReason> whenCancelled() {
         CompletionStage<CancellationReason> stage = whenCancelled;
@@ -190,6 +240,10 @@ public final class CancellationToken {
             return stage;
         }
         CompletableFuture<CancellationReason> future = new CompletableFuture<>();
+        CancellationReason known = reason;
+        if (known != null) {
+            future.complete(known); // no callback needed: it could never be deregistered anyway
+        }
         CompletionStage<CancellationReason> candidate = future.minimalCompletionStage();
         Object witness = WHEN_CANCELLED.compareAndExchange(this, null, candidate);
         if (witness != null) {
@@ -197,7 +251,7 @@ public final class CancellationToken {
             CompletionStage<CancellationReason> existing = (CompletionStage<CancellationReason>) witness;
             return existing;
         }
-        if (this != NONE) {
+        if (known == null && this != NONE) {
             onCancel(future::complete);
         }
         return candidate;
@@ -215,23 +269,23 @@ public final class CancellationToken {
     // ---------------------------------------------------------------- internals used by CancellationSource
 
     /**
-     * Links a child below this token. If this token is already cancelled, the child is cancelled with the same
-     * reason instead, before this method returns.
+     * Links a child below this token. If this token is already cancelled, nothing is linked and the returned
+     * node is already retired: the caller must then cancel the child with {@link #reason}.
      */
     Node linkChild(CancellationToken child) {
         Node node = new Node(this, null, child);
         if (!link(node)) {
-            child.cancel(reason);
-            return node;
-        }
-        if (child.observed) {
-            node.strongChild = child;
+            node.retire();
         }
         return node;
     }
 
+    CancellationReason reasonOrNull() {
+        return reason;
+    }
+
     /**
-     * Cancels this token and every descendant with the given reason.
+     * Cancels this token and every descendant with the given reason, then runs their callbacks on this thread.
      *
      * @return {@code true} if this call cancelled this token, {@code false} if it was already cancelled
      */
@@ -240,6 +294,8 @@ public final class CancellationToken {
         if (detached == MARK_FAILED) {
             return false;
         }
+        cancelTimer();
+        detachFromParents();
         // Phase 1: mark the whole subtree cancelled, so callbacks see a consistent tree.
         List<Node> callbacks = new ArrayList<>();
         ArrayDeque<Node> pending = new ArrayDeque<>();
@@ -258,8 +314,12 @@ public final class CancellationToken {
                     node.strongChild = null;
                     if (child != null) {
                         Node grandchildren = child.markCancelled(cancelReason);
-                        if (grandchildren != MARK_FAILED && grandchildren != null) {
-                            pending.add(grandchildren);
+                        if (grandchildren != MARK_FAILED) {
+                            child.cancelTimer();
+                            child.detachFromParents(); // from its other parents, if it is a linked token
+                            if (grandchildren != null) {
+                                pending.add(grandchildren);
+                            }
                         }
                     }
                 }
@@ -289,6 +349,32 @@ public final class CancellationToken {
         }
     }
 
+    /**
+     * Removes this (cancelled or closed) token from its parents' lists: a cancelled token can never be cancelled
+     * again, so its parents have no reason to keep it. Links already claimed by a cancelling parent are left
+     * to that parent.
+     */
+    void detachFromParents() {
+        for (Node link : parentLinks) {
+            if (link != null) {
+                link.unregister();
+            }
+        }
+    }
+
+    void replaceTimer(ScheduledFuture<?> next) {
+        ScheduledFuture<?> previous = (ScheduledFuture<?>) TIMER.getAndSet(this, next);
+        if (previous != null) {
+            previous.cancel(false);
+        }
+    }
+
+    void cancelTimer() {
+        if (timer != null) {
+            replaceTimer(null);
+        }
+    }
+
     private static void runCallbacks(List<Node> callbacks, CancellationReason cancelReason) {
         List<Throwable> failures = null;
         for (Node node : callbacks) {
@@ -311,7 +397,7 @@ public final class CancellationToken {
 
     /** Appends a node; returns {@code false} (without linking) if this token is already cancelled. */
     private boolean link(Node node) {
-        Cancellation.expungeStaleChildren();
+        Cancellation.expungeStaleChildren(); // outside the lock: it takes other tokens' locks
         acquire();
         try {
             if (reason != null) {
@@ -325,25 +411,31 @@ public final class CancellationToken {
                 last.next = node;
             }
             tail = node;
+            if (node.callback != null && observers++ == 0) {
+                holdInParents(true);
+            }
             return true;
         } finally {
             release();
         }
     }
 
-    /** Removes a node that was deregistered; a no-op once cancelled (the canceller owns the detached list). */
+    /**
+     * Removes a node that was deregistered (its state is already {@code CLOSED}, so this runs once per node).
+     * Once this token is cancelled the list belongs to the canceller, which skips closed nodes.
+     */
     void unlink(Node node) {
         acquire();
         try {
-            if (reason != null || node.owner != this) {
+            boolean observer = node.callback != null || node.strongChild != null;
+            node.callback = null;
+            node.strongChild = null;
+            if (reason != null) {
                 return;
             }
             Node before = node.prev;
             Node after = node.next;
             if (before == null) {
-                if (head != node) {
-                    return; // already unlinked
-                }
                 head = after;
             } else {
                 before.next = after;
@@ -355,22 +447,72 @@ public final class CancellationToken {
             }
             node.prev = null;
             node.next = null;
+            if (observer && --observers == 0) {
+                holdInParents(false);
+            }
         } finally {
             release();
         }
     }
 
-    /** From now on this token is held strongly by its parents, so that its observers are not lost. */
-    private void markObserved() {
-        if (observed) {
-            return;
-        }
-        observed = true;
+    /**
+     * Makes this token's links in its parents strong (it just gained its first observer) or weak again (it lost
+     * its last). Called under this token's lock, so the calls for one token are applied in order; takes the
+     * parents' locks, always child before parent, so it cannot deadlock.
+     */
+    private void holdInParents(boolean strong) {
         for (Node link : parentLinks) {
-            if (link.state == Node.ACTIVE) {
-                link.strongChild = this;
+            if (link != null) {
+                link.owner.holdChild(link, this, strong);
             }
-            link.owner.markObserved();
+        }
+    }
+
+    private void holdChild(Node link, CancellationToken child, boolean strong) {
+        acquire();
+        try {
+            if (reason != null || link.state != Node.ACTIVE) {
+                return; // fired or closed: the canceller or unlink has taken over the link
+            }
+            if (strong) {
+                if (link.strongChild == null) {
+                    link.strongChild = child;
+                    if (observers++ == 0) {
+                        holdInParents(true);
+                    }
+                }
+            } else if (link.strongChild != null) {
+                link.strongChild = null;
+                if (--observers == 0) {
+                    holdInParents(false);
+                }
+            }
+        } finally {
+            release();
+        }
+    }
+
+    /** For tests: the number of nodes (callbacks and child links) in this token's list. */
+    int listSize() {
+        acquire();
+        try {
+            int size = 0;
+            for (Node node = head; node != null; node = node.next) {
+                size++;
+            }
+            return size;
+        } finally {
+            release();
+        }
+    }
+
+    /** For tests: whether this token is currently held strongly by its parents. */
+    boolean isObserved() {
+        acquire();
+        try {
+            return observers > 0;
+        } finally {
+            release();
         }
     }
 

@@ -8,13 +8,17 @@ import java.util.concurrent.ScheduledFuture;
 
 /**
  * While open, cancellation of a token interrupts the thread that opened the scope (after an optional grace
- * period). Created by {@link Cancellation#interruptOnCancel}.
+ * period): the opt-in escalation for code blocked in interruptible calls ({@code BlockingQueue.take},
+ * {@code Thread.sleep}, interruptible channels, {@code Future.get}). Created by
+ * {@link Cancellation#interruptOnCancel}. If the token is already cancelled when the scope opens, the interrupt
+ * comes at once (or after the grace period). At most one interrupt is delivered per scope.
  *
  * <p>Closing the scope disarms it; if an interrupt was already delivered by this scope, closing consumes it
  * (clears the thread's interrupt flag), so that the thread, often a pooled one, does not carry it into unrelated
  * work. An interrupt that someone else delivered is left alone: this scope never interrupts a thread that is
- * already interrupted. Must be closed on the thread that opened it; {@link #interruptDelivered()} may be read from
- * any thread.
+ * already interrupted. (Java cannot tell interrupts apart: one that someone else delivers after this scope's own
+ * is consumed with it.) Must be closed on the thread that opened it, and must be closed: until then the token
+ * keeps a callback that refers to the thread. {@link #interruptDelivered()} may be read from any thread.
  */
 public final class InterruptScope implements AutoCloseable {
 
@@ -77,7 +81,12 @@ public final class InterruptScope implements AutoCloseable {
         return delivered;
     }
 
-    /** Disarms the scope and consumes an interrupt that it delivered. Call on the thread that opened it. */
+    /**
+     * Disarms the scope (a pending grace timer is cancelled, a later cancellation interrupts nobody) and consumes
+     * an interrupt that it delivered. Idempotent. Call on the thread that opened it; on another thread it only
+     * disarms. If the interrupt is being delivered at this very moment, waits for that to finish (a few
+     * instructions), so that it is consumed rather than left behind.
+     */
     @Override
     public void close() {
         registration.close();

@@ -41,7 +41,10 @@ final class Node extends WeakReference<CancellationToken> implements Registratio
     /** The callback, or {@code null} for a child link. Cleared after it has run. */
     volatile Consumer<?> callback;
 
-    /** Strong reference to the child while it has observers that must not be lost. */
+    /**
+     * Strong reference to the child while it has observers that must not be lost. Written under the owner's
+     * lock (and by the canceller once the owner is cancelled).
+     */
     volatile CancellationToken strongChild;
 
     volatile int state;
@@ -60,6 +63,11 @@ final class Node extends WeakReference<CancellationToken> implements Registratio
         return (strong != null) ? strong : get();
     }
 
+    /** Marks a node that was never linked (its owner was already cancelled) as done. */
+    void retire() {
+        state = CLOSED;
+    }
+
     /** Claims the node for the canceller; {@code false} if it was deregistered first. */
     boolean fire() {
         return STATE.compareAndSet(this, ACTIVE, FIRED);
@@ -70,8 +78,6 @@ final class Node extends WeakReference<CancellationToken> implements Registratio
         if (!STATE.compareAndSet(this, ACTIVE, CLOSED)) {
             return false;
         }
-        callback = null;
-        strongChild = null;
         owner.unlink(this);
         return true;
     }

@@ -26,6 +26,11 @@ final class Timer {
     private Timer() {
     }
 
+    /** For tests: the number of timers waiting to fire. */
+    static int pending() {
+        return EXECUTOR.getQueue().size();
+    }
+
     static ScheduledFuture<?> schedule(Runnable action, Duration delay) {
         long nanos;
         try {

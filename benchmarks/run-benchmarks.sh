@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every benchmark row and writes raw results to benchmarks/results/. Build first:
+#   ./mvnw -B -ntp -q -pl benchmarks -am package -DskipTests
+# Usage: benchmarks/run-benchmarks.sh [jmh|latency|memory|shutdown|all]   (default all; ~15 min on 2 cores)
+set -euo pipefail
+cd "$(dirname "$0")"
+JAR=target/benchmarks.jar
+OUT=results
+JAVA=${JAVA:-java}
+JAVA21=${JAVA21:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+mkdir -p "$OUT"
+what=${1:-all}
+
+if [[ $what == all || $what == jmh ]]; then
+  # Rows 1-5; -prof gc adds B/op (gc.alloc.rate.norm) to every row.
+  "$JAVA" -jar "$JAR" -f 1 -wi 3 -i 5 -w 1s -r 1s -prof gc \
+    -rf json -rff "$OUT/jmh.json" -o "$OUT/jmh.txt" \
+    'IsCancelledBenchmark|ChildSourceBenchmark|CallbackBenchmark|SpringAdviceBenchmark|TimedTaskBenchmark'
+fi
+if [[ $what == all || $what == latency ]]; then
+  "$JAVA" -cp "$JAR" dev.cancellation.bench.LatencyHarness 20000 5000 "$OUT/latency.txt"
+fi
+if [[ $what == all || $what == memory ]]; then
+  "$JAVA" -XX:+UseSerialGC -Xmx2g -Djdk.attach.allowAttachSelf=true -Djol.magicFieldOffset=true \
+    -cp "$JAR" dev.cancellation.bench.MemoryHarness 100000 "$OUT/memory.txt"
+fi
+if [[ $what == all || $what == shutdown ]]; then
+  rm -f "$OUT/shutdown.txt"
+  for queue in default 20000; do
+    "$JAVA" -cp "$JAR" dev.cancellation.bench.ShutdownHarness 10000 platform "$queue" "$OUT/shutdown.txt" \
+      2> "$OUT/shutdown-platform-$queue.stderr.txt"
+    if [[ -x $JAVA21 ]]; then
+      "$JAVA21" -cp "$JAR" dev.cancellation.bench.ShutdownHarness 10000 virtual "$queue" "$OUT/shutdown.txt" \
+        2> "$OUT/shutdown-virtual-$queue.stderr.txt"
+    fi
+  done
+fi
