@@ -385,14 +385,17 @@ public final class TaskRegistry implements AutoCloseable {
             return;
         }
         byToken.remove(handle.token());
-        TaskInfo info = handle.info();
-        if (info.state() == TaskState.ABANDONED) {
+        TaskState state = handle.state();
+        if (state == TaskState.ABANDONED) {
             abandonedLive.decrementAndGet();
         }
-        if (info.state() != TaskState.COMPLETED) {
-            history.add(info);
+        if (state != TaskState.COMPLETED || !listeners.isEmpty()) { // the common case allocates no snapshot
+            TaskInfo info = handle.info();
+            if (state != TaskState.COMPLETED) {
+                history.add(info);
+            }
+            fire(listener -> listener.onRemoved(info));
         }
-        fire(listener -> listener.onRemoved(info));
         Thread waiter = shutdownWaiter;
         if (waiter != null) {
             LockSupport.unpark(waiter);
@@ -400,6 +403,9 @@ public final class TaskRegistry implements AutoCloseable {
     }
 
     private void fire(java.util.function.Consumer<TaskListener> event) {
+        if (listeners.isEmpty()) {
+            return;
+        }
         for (TaskListener listener : listeners) {
             try {
                 event.accept(listener);
