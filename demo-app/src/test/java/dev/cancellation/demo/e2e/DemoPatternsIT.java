@@ -37,7 +37,7 @@ class DemoPatternsIT {
     @AfterAll
     static void stopDemo() {
         if (demo != null) {
-            demo.close();
+            demo.close("DemoPatternsIT");
         }
     }
 
@@ -93,12 +93,14 @@ class DemoPatternsIT {
             assertThat(JsonPath.<String>read(status.body(), "$.state")).isEqualTo("cancelled");
             assertThat(JsonPath.<List<String>>read(status.body(), "$.files")).isEmpty();
         });
+        await("the import in the endpoint's history").atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            String history = demo.get("/actuator/cancellation?name=catalog-import").body();
+            assertThat(JsonPath.<List<String>>read(history, "$.history[?(@.id == '" + taskId + "')].state"))
+                    .containsExactly("CANCELLED");
+        });
         assertThat(demo.log())
                 .contains("import " + importId + ": cancelled (REQUESTED), deleted")
                 .containsPattern("cleanup +catalog-import +" + taskId + " success");
-        HttpResponse<String> history = demo.get("/actuator/cancellation?name=catalog-import");
-        assertThat(JsonPath.<List<String>>read(history.body(), "$.history[?(@.id == '" + taskId + "')].state"))
-                .containsExactly("CANCELLED");
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,6 +61,8 @@ final class DemoProcess implements AutoCloseable {
         command.addAll(List.of(arguments));
         Process process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
+        // Even if the test JVM dies before @AfterAll, the demo must not outlive it.
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "demo-process-reaper"));
         DemoProcess demo = new DemoProcess(process, log, outputDir, port);
         try {
             demo.awaitHealthy();
@@ -142,6 +145,23 @@ final class DemoProcess implements AutoCloseable {
     /** Waits for the process to exit; returns whether it did within {@code timeout}. */
     boolean awaitExit(Duration timeout) throws InterruptedException {
         return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Kills the process if it still runs, and keeps a copy of its log as {@code <name>.log} in the directory
+     * named by the {@code demo.logs} system property (for a look after a failure), if set.
+     */
+    void close(String name) {
+        close();
+        String logs = System.getProperty("demo.logs");
+        if (logs != null) {
+            try {
+                Path directory = Files.createDirectories(Paths.get(logs));
+                Files.copy(log, directory.resolve(name + ".log"), StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException ex) {
+                System.err.println("Could not keep the demo log " + log + ": " + ex);
+            }
+        }
     }
 
     /** Kills the process if it still runs. */

@@ -51,7 +51,7 @@ class DemoShutdownIT {
     @AfterAll
     static void stopDemo() {
         if (demo != null) {
-            demo.close();
+            demo.close("DemoShutdownIT");
         }
     }
 
