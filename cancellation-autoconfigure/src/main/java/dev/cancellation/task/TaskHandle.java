@@ -19,6 +19,15 @@ import java.time.Instant;
  * <p>The code that runs the task {@linkplain #attach() attaches} while it runs (which binds the token as current
  * and makes the thread interruptible by escalation) and calls {@link #exit(Throwable)} exactly once when the
  * code is done. Everything else ({@link #cancel}, {@link #info()}) may be called from any thread at any time.
+ *
+ * <p>Life cycle: {@code RUNNING} -> (cancel) {@code CANCELLING} -> (exit) {@code CLEANING_UP} when it has a
+ * cleanup -> {@code CANCELLED}; or straight to {@code COMPLETED} / {@code FAILED} / {@code CANCELLED} at exit;
+ * or {@code ABANDONED} when escalation or shutdown gives up on it before it exits.
+ *
+ * <p>Thread-safety: the state is a single field changed only by compare-and-set, so the two ways out of
+ * {@code RUNNING}/{@code CANCELLING} (the code exiting, escalation abandoning it) cannot both win; whichever
+ * wins decides who runs the cleanup and who removes the task. Interrupts go through the attachment's small state
+ * machine, so no interrupt is delivered after the attachment is closed.
  */
 public final class TaskHandle {
 
@@ -42,7 +51,7 @@ public final class TaskHandle {
     private final CancellationSource source;
     private final Instant startedAt;
     private final long startNanos;
-    private final Registration cancelHook;
+    private volatile Registration cancelHook;
 
     private volatile TaskState state = TaskState.RUNNING;
     private volatile Attachment attachment;
@@ -61,7 +70,14 @@ public final class TaskHandle {
         this.startedAt = Instant.now();
         this.startNanos = System.nanoTime();
         this.source = CancellationSource.childOf(spec.parent(), spec.timeout());
-        this.cancelHook = source.token().onCancel(this::cancelled);
+    }
+
+    /**
+     * Starts reacting to cancellation. Called by the registry once the task is listed and {@code onStarted} has
+     * been fired, so that a task whose parent is already cancelled still reports its events in order.
+     */
+    void activate() {
+        cancelHook = source.token().onCancel(this::cancelled);
     }
 
     /** The task's id. */
@@ -160,23 +176,37 @@ public final class TaskHandle {
         }
         long now = System.nanoTime();
         long requested = cancelRequestedNanos;
-        cancelHook.close();
+        Registration hook = cancelHook;
+        if (hook != null) {
+            hook.close();
+        }
         source.close();
         closeEscalation();
         registry.exited(this, outcome, Duration.ofNanos(now - startNanos),
                 (reason == null || requested == 0) ? null : Duration.ofNanos(Math.max(0, now - requested)));
         boolean stoppedByCancel = outcome == TaskOutcome.CANCELLED || outcome == TaskOutcome.TIMEOUT;
-        if (state == TaskState.ABANDONED) {
-            registry.remove(this); // its cleanup (if any) was started when it was abandoned
-        } else if (stoppedByCancel && spec.cleanup() != null && claimCleanup()) {
-            transition(TaskState.CLEANING_UP);
+        boolean cleanUp = stoppedByCancel && spec.cleanup() != null;
+        TaskState next = cleanUp ? TaskState.CLEANING_UP : switch (outcome) {
+            case COMPLETED -> TaskState.COMPLETED;
+            case FAILED -> TaskState.FAILED;
+            default -> TaskState.CANCELLED;
+        };
+        // One CAS decides between this exit and a concurrent abandon(): the loser must not touch the task.
+        while (true) {
+            TaskState current = state;
+            if (current == TaskState.ABANDONED) {
+                registry.remove(this); // abandon() already started its cleanup (if any)
+                return toThrow;
+            }
+            if (STATE.compareAndSet(this, current, next)) {
+                break;
+            }
+        }
+        if (cleanUp && claimCleanup()) {
             registry.runCleanup(this, spec.cleanup(), reason);
-        } else {
-            finish(switch (outcome) {
-                case COMPLETED -> TaskState.COMPLETED;
-                case FAILED -> TaskState.FAILED;
-                default -> TaskState.CANCELLED;
-            });
+        } else if (!cleanUp) {
+            finishedAt = Instant.now();
+            registry.remove(this);
         }
         return toThrow;
     }
@@ -204,8 +234,15 @@ public final class TaskHandle {
         }
         registry.cancelRequested(this, reason);
         Duration interruptAfter = spec.interruptAfter();
-        Duration firstStep = (interruptAfter != null) ? interruptAfter : Duration.ZERO;
-        CancellationSource timer = CancellationSource.withTimeout(firstStep.plus(spec.abandonAfter()));
+        Duration abandonAfter = spec.abandonAfter();
+        if (interruptAfter == null && abandonAfter == null) {
+            return; // nothing to escalate to: the task is waited for (until shutdown)
+        }
+        Duration interruptStep = (interruptAfter != null) ? interruptAfter : Duration.ZERO;
+        // The escalation timer outlives both steps; closing it (at exit) disarms both.
+        CancellationSource timer = (abandonAfter != null)
+                ? CancellationSource.withTimeout(saturatedPlus(interruptStep, abandonAfter))
+                : CancellationSource.create();
         escalation = timer;
         if (exited) {
             closeEscalation();
@@ -219,11 +256,21 @@ public final class TaskHandle {
                 }
             });
         }
-        timer.token().onCancel(r -> {
-            if (r.isTimeout() && !exited) {
-                abandon();
-            }
-        });
+        if (abandonAfter != null) {
+            timer.token().onCancel(r -> {
+                if (r.isTimeout() && !exited) {
+                    abandon();
+                }
+            });
+        }
+    }
+
+    /** Durations beyond ~100 years are "never" anyway; capping keeps timer arithmetic from overflowing. */
+    private static final Duration LONGEST = Duration.ofDays(36_500);
+
+    private static Duration saturatedPlus(Duration a, Duration b) {
+        Duration sum = (a.compareTo(LONGEST) >= 0 || b.compareTo(LONGEST) >= 0) ? LONGEST : a.plus(b);
+        return (sum.compareTo(LONGEST) > 0) ? LONGEST : sum;
     }
 
     private void closeEscalation() {
@@ -244,8 +291,8 @@ public final class TaskHandle {
     boolean abandon() {
         while (true) {
             TaskState current = state;
-            if (current.isTerminal() || current == TaskState.CLEANING_UP || exited) {
-                return false;
+            if (current != TaskState.RUNNING && current != TaskState.CANCELLING) {
+                return false; // exit() won: it owns the cleanup and the removal
             }
             if (STATE.compareAndSet(this, current, TaskState.ABANDONED)) {
                 break;
@@ -288,6 +335,11 @@ public final class TaskHandle {
                 return;
             }
         }
+    }
+
+    /** Releases a handle that never became live (an id clash in {@link TaskRegistry#start}). */
+    void close() {
+        source.close();
     }
 
     @Override

@@ -7,7 +7,6 @@ import dev.cancellation.CancellationToken;
 import dev.cancellation.Registration;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -16,9 +15,9 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,8 +37,10 @@ import java.util.function.Function;
  * <p>It owns the bounded cleanup executor on which {@link CleanupAction}s run, each shielded with its own token
  * and bound by the cleanup timeout.
  *
- * <p>Thread-safety: every method may be called from any thread. The live table is a {@link ConcurrentHashMap};
- * no lock is held while user code or listeners run.
+ * <p>Thread-safety: every method may be called from any thread. The live table is a {@link ConcurrentHashMap},
+ * the history a lock-free ring ({@code TaskHistory}), ids come from a lock-free keyed generator
+ * ({@code TaskIds}); no lock is held while user code or listeners run. Shutdown runs at most once; a concurrent
+ * second call waits (bounded) for the first to finish.
  */
 public final class TaskRegistry implements AutoCloseable {
 
@@ -81,16 +82,21 @@ public final class TaskRegistry implements AutoCloseable {
     private final Settings settings;
     private final ConcurrentHashMap<String, TaskHandle> live = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<CancellationToken, TaskHandle> byToken = new ConcurrentHashMap<>();
-    private final ArrayDeque<TaskInfo> history = new ArrayDeque<>();
+    private final TaskHistory history;
+    private final TaskIds ids = new TaskIds();
     private final List<TaskListener> listeners = new CopyOnWriteArrayList<>();
     private final ThreadPoolExecutor cleanupExecutor;
     private final AtomicLong cleanupsSucceeded = new AtomicLong();
     private final AtomicLong cleanupsFailed = new AtomicLong();
     private final AtomicLong cleanupsTimedOut = new AtomicLong();
     private final AtomicInteger pendingCleanups = new AtomicInteger();
+    private final AtomicInteger abandonedLive = new AtomicInteger();
+    private final ConcurrentHashMap<TaskHandle, CleanupRun> running = new ConcurrentHashMap<>();
     private volatile boolean admitting = true;
     private volatile Thread shutdownWaiter;
     private final AtomicBoolean shutDown = new AtomicBoolean();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private volatile long shutdownBoundNanos;
 
     /** A registry with {@link Settings#defaults()}. */
     public TaskRegistry() {
@@ -100,6 +106,7 @@ public final class TaskRegistry implements AutoCloseable {
     /** A registry with the given settings. */
     public TaskRegistry(Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.history = new TaskHistory(settings.historySize());
         AtomicInteger threadNumber = new AtomicInteger();
         this.cleanupExecutor = new ThreadPoolExecutor(settings.cleanupThreads(), settings.cleanupThreads(),
                 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(settings.cleanupQueueCapacity()), runnable -> {
@@ -139,13 +146,21 @@ public final class TaskRegistry implements AutoCloseable {
             throw new TaskRejectedException(spec.name());
         }
         TaskHandle parentTask = spec.parent().isNone() ? null : byToken.get(spec.parent());
-        TaskHandle handle = new TaskHandle(this, newId(), spec, (parentTask == null) ? null : parentTask.id());
-        live.put(handle.id(), handle);
+        String parentId = (parentTask == null) ? null : parentTask.id();
+        TaskHandle handle = new TaskHandle(this, ids.next(), spec, parentId);
+        while (live.putIfAbsent(handle.id(), handle) != null) { // a live id clash: practically never
+            handle.close();
+            handle = new TaskHandle(this, ids.next(), spec, parentId);
+        }
         byToken.put(handle.token(), handle);
+        TaskHandle started = handle;
+        fire(listener -> listener.onStarted(started.info()));
+        // Only now react to cancellation, so that listeners see onStarted before onCancelRequested even when the
+        // parent is already cancelled.
+        handle.activate();
         if (!admitting) { // lost a race with shutdown: it may not have seen this task
             handle.cancel(CancellationReason.shutdown("registry"));
         }
-        fire(listener -> listener.onStarted(handle.info()));
         return handle;
     }
 
@@ -160,7 +175,8 @@ public final class TaskRegistry implements AutoCloseable {
      */
     public <T> T run(String name, Duration timeout, Function<? super CancellationToken, ? extends T> work) {
         Objects.requireNonNull(work, "work");
-        TaskSpec spec = new TaskSpec(name, CancellationToken.current(), timeout, null, Duration.ZERO, null);
+        // No interrupt and no self-abandonment: the caller's thread is the one waiting for the work anyway.
+        TaskSpec spec = new TaskSpec(name, CancellationToken.current(), timeout, null, null, null);
         try {
             return call(spec, work::apply);
         } catch (RuntimeException | Error unchecked) {
@@ -196,14 +212,6 @@ public final class TaskRegistry implements AutoCloseable {
             throw toThrow;
         }
         return result;
-    }
-
-    private static String newId() {
-        // 96 random bits: ids cannot be enumerated; the endpoint that accepts them is access-controlled anyway.
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        long high = random.nextLong();
-        int low = random.nextInt();
-        return String.format("%016x%08x", high, low);
     }
 
     // ------------------------------------------------------------------------------------------ queries
@@ -263,6 +271,9 @@ public final class TaskRegistry implements AutoCloseable {
     /** The live tasks started from the task {@code id} (its direct children), oldest first. */
     public List<TaskInfo> children(String id) {
         List<TaskInfo> result = new ArrayList<>();
+        if (id == null) {
+            return result;
+        }
         for (TaskHandle handle : live.values()) {
             if (id.equals(handle.parentId())) {
                 result.add(handle.info());
@@ -274,11 +285,7 @@ public final class TaskRegistry implements AutoCloseable {
 
     /** The recently finished cancelled, failed and abandoned tasks, newest first. */
     public List<TaskInfo> history() {
-        synchronized (history) {
-            List<TaskInfo> result = new ArrayList<>(history);
-            java.util.Collections.reverse(result);
-            return result;
-        }
+        return history.newestFirst();
     }
 
     /** The handle of the task whose token is {@code token}, if it is live. */
@@ -366,6 +373,7 @@ public final class TaskRegistry implements AutoCloseable {
     }
 
     void abandoned(TaskHandle handle) {
+        abandonedLive.incrementAndGet();
         TaskInfo info = handle.info();
         LOGGER.log(System.Logger.Level.WARNING, () -> "Task " + info.id() + " (" + info.name()
                 + ") abandoned: still running on " + info.thread() + " after its grace periods");
@@ -377,16 +385,17 @@ public final class TaskRegistry implements AutoCloseable {
             return;
         }
         byToken.remove(handle.token());
-        TaskInfo info = handle.info();
-        if (settings.historySize() > 0 && info.state() != TaskState.COMPLETED) {
-            synchronized (history) {
-                history.addLast(info);
-                while (history.size() > settings.historySize()) {
-                    history.removeFirst();
-                }
-            }
+        TaskState state = handle.state();
+        if (state == TaskState.ABANDONED) {
+            abandonedLive.decrementAndGet();
         }
-        fire(listener -> listener.onRemoved(info));
+        if (state != TaskState.COMPLETED || !listeners.isEmpty()) { // the common case allocates no snapshot
+            TaskInfo info = handle.info();
+            if (state != TaskState.COMPLETED) {
+                history.add(info);
+            }
+            fire(listener -> listener.onRemoved(info));
+        }
         Thread waiter = shutdownWaiter;
         if (waiter != null) {
             LockSupport.unpark(waiter);
@@ -394,6 +403,9 @@ public final class TaskRegistry implements AutoCloseable {
     }
 
     private void fire(java.util.function.Consumer<TaskListener> event) {
+        if (listeners.isEmpty()) {
+            return;
+        }
         for (TaskListener listener : listeners) {
             try {
                 event.accept(listener);
@@ -406,14 +418,17 @@ public final class TaskRegistry implements AutoCloseable {
     // ------------------------------------------------------------------------------------------ cleanup
 
     void runCleanup(TaskHandle handle, CleanupAction action, CancellationReason reason) {
-        TaskInfo info = handle.info();
-        CleanupRun run = new CleanupRun(handle, info);
+        CleanupRun run = new CleanupRun(handle, handle.info(), action, reason);
         pendingCleanups.incrementAndGet();
+        running.put(handle, run);
         try {
-            cleanupExecutor.execute(() -> run.execute(action, reason));
+            cleanupExecutor.execute(run);
         } catch (RejectedExecutionException rejected) {
-            run.finish(CleanupOutcome.FAILED, new RejectedExecutionException("Cleanup of task " + info.id() + " ("
-                    + info.name() + ") rejected: the cleanup executor is saturated or shut down", rejected));
+            run.finish(CleanupOutcome.FAILED, new RejectedExecutionException("Cleanup of task " + run.info.id()
+                    + " (" + run.info.name() + ") rejected: the cleanup executor is "
+                    + (cleanupExecutor.isShutdown() ? "shut down" : "saturated (" + settings.cleanupThreads()
+                    + " threads busy, " + settings.cleanupQueueCapacity() + " queued; see cancellation.cleanup.*)"),
+                    rejected));
         }
     }
 
@@ -422,27 +437,47 @@ public final class TaskRegistry implements AutoCloseable {
         return pendingCleanups.get();
     }
 
-    /** One cleanup: finishes exactly once, when the action ends or when its bound passes, whichever is first. */
-    private final class CleanupRun {
+    /**
+     * One cleanup: finishes exactly once, when the action ends or when its bound passes, whichever is first.
+     *
+     * <p>The worker thread is interrupted at the bound, but never after {@link #run()} has returned: the same
+     * armed/interrupting/detached protocol as a task attachment, so a pooled cleanup thread never carries a stale
+     * interrupt into the next cleanup.
+     */
+    private final class CleanupRun implements Runnable {
+
+        private static final int ARMED = 0;
+        private static final int INTERRUPTING = 1;
+        private static final int DETACHED = 2;
 
         private final TaskHandle handle;
         private final TaskInfo info;
+        private final CleanupAction action;
+        private final CancellationReason reason;
         private final AtomicBoolean finished = new AtomicBoolean();
+        private final AtomicInteger interruptGuard = new AtomicInteger(ARMED);
         private final long startNanos = System.nanoTime();
         private volatile CancellationSource shield;
+        private volatile Thread worker;
 
-        CleanupRun(TaskHandle handle, TaskInfo info) {
+        CleanupRun(TaskHandle handle, TaskInfo info, CleanupAction action, CancellationReason reason) {
             this.handle = handle;
             this.info = info;
+            this.action = action;
+            this.reason = reason;
         }
 
-        void execute(CleanupAction action, CancellationReason reason) {
+        @Override
+        public void run() {
+            if (finished.get()) {
+                return;
+            }
             CancellationSource bound = CancellationSource.withTimeout(settings.cleanupTimeout());
             shield = bound;
-            Thread worker = Thread.currentThread();
+            worker = Thread.currentThread();
             Registration onBound = bound.token().onCancel(r -> {
                 if (r.isTimeout() && finish(CleanupOutcome.TIMEOUT, null)) {
-                    worker.interrupt(); // the cleanup is no longer waited for; wake it if it blocks
+                    interruptWorker(); // no longer waited for; wake it if it blocks
                 }
             });
             try (Cancellation.Scope ignored = Cancellation.enter(bound.token())) {
@@ -459,8 +494,30 @@ public final class TaskRegistry implements AutoCloseable {
                 if (finished.get()) {
                     onBound.close();
                 }
+                while (!interruptGuard.compareAndSet(ARMED, DETACHED)) {
+                    Thread.onSpinWait(); // an interrupt is being delivered right now: let it land, then clear it
+                }
+                worker = null;
                 Thread.interrupted(); // never leave a pooled cleanup thread interrupted
             }
+        }
+
+        private void interruptWorker() {
+            if (interruptGuard.compareAndSet(ARMED, INTERRUPTING)) {
+                try {
+                    Thread thread = worker;
+                    if (thread != null) {
+                        thread.interrupt();
+                    }
+                } finally {
+                    interruptGuard.set(ARMED);
+                }
+            }
+        }
+
+        /** The thread running this cleanup's action, or {@code null}. */
+        Thread worker() {
+            return worker;
         }
 
         boolean finish(CleanupOutcome outcome, Throwable failure) {
@@ -472,19 +529,20 @@ public final class TaskRegistry implements AutoCloseable {
                 bound.cancel(CancellationReason.requested("cleanup finished", "cleanup"));
                 bound.close();
             }
+            running.remove(handle, this);
             Duration duration = Duration.ofNanos(System.nanoTime() - startNanos);
             switch (outcome) {
                 case SUCCESS -> cleanupsSucceeded.incrementAndGet();
                 case FAILED -> {
                     cleanupsFailed.incrementAndGet();
                     LOGGER.log(System.Logger.Level.WARNING, "Cleanup of task " + info.id() + " (" + info.name()
-                            + ") failed", failure);
+                            + ") failed: " + failure, failure);
                 }
                 case TIMEOUT -> {
                     cleanupsTimedOut.incrementAndGet();
                     LOGGER.log(System.Logger.Level.WARNING, () -> "Cleanup of task " + info.id() + " ("
                             + info.name() + ") did not finish within " + settings.cleanupTimeout()
-                            + "; its token was cancelled and it is no longer waited for");
+                            + "; its token was cancelled, its thread interrupted, and it is no longer waited for");
                 }
             }
             pendingCleanups.decrementAndGet();
@@ -505,18 +563,29 @@ public final class TaskRegistry implements AutoCloseable {
      * Stops the registry: no new tasks are admitted; running tasks get {@code drainTimeout} to finish on their
      * own; the rest are cancelled with a {@code SHUTDOWN} reason and waited for, with their cleanups, up to
      * {@code timeout}; then the threads of those still running are interrupted (if {@code interrupt}), given
-     * {@code lastGrace}, and whatever still runs is marked {@link TaskState#ABANDONED}. Finally the cleanup
-     * executor is stopped.
+     * {@code lastGrace}, and whatever still runs is marked {@link TaskState#ABANDONED} (a task stuck in its cleanup
+     * is reported with the cleanup's thread). Finally the cleanup executor is stopped; cleanups still queued are
+     * failed.
      *
-     * <p>Never takes longer than {@code drainTimeout + timeout + lastGrace} plus a few milliseconds, whatever the
-     * tasks and cleanups do. Idempotent: later calls return an empty report.
+     * <p>Never takes longer than {@code drainTimeout + timeout + lastGrace} plus a small constant, whatever the
+     * tasks, their cancel callbacks and cleanups do (the cancel sweep runs on a helper thread and is not waited
+     * for past the bound). Runs once: a later or concurrent call waits for the first one to end (within the same
+     * bound) and returns an empty report.
+     *
+     * @throws IllegalArgumentException if a duration is negative
      */
     public ShutdownReport shutdown(Duration drainTimeout, Duration timeout, boolean interrupt, Duration lastGrace) {
+        requireNotNegative(drainTimeout, "drainTimeout");
+        requireNotNegative(timeout, "timeout");
+        requireNotNegative(lastGrace, "lastGrace");
         long startNanos = System.nanoTime();
         Instant startedAt = Instant.now();
+        long boundNanos = saturatedNanos(drainTimeout, timeout, lastGrace);
         if (!shutDown.compareAndSet(false, true)) {
+            awaitTermination(Math.max(boundNanos, shutdownBoundNanos));
             return ShutdownReport.empty(startedAt);
         }
+        shutdownBoundNanos = boundNanos;
         admitting = false;
         shutdownWaiter = Thread.currentThread();
         long succeededBefore = cleanupsSucceeded.get();
@@ -524,48 +593,130 @@ public final class TaskRegistry implements AutoCloseable {
         long timedOutBefore = cleanupsTimedOut.get();
         try {
             int runningAtStart = live.size();
-            boolean drained = !drainTimeout.isZero() && awaitEmpty(System.nanoTime() + drainTimeout.toNanos());
+            long drainDeadline = startNanos + saturatedNanos(drainTimeout);
+            boolean drained = !drainTimeout.isZero() && awaitEmpty(drainDeadline);
             List<TaskInfo> cancelled = new ArrayList<>();
-            CancellationReason reason = CancellationReason.shutdown("application shutdown");
+            long cancelDeadline = System.nanoTime() + saturatedNanos(timeout);
             if (!drained) {
-                for (TaskHandle handle : live.values()) {
-                    if (handle.cancel(reason)) {
-                        cancelled.add(handle.info());
-                    }
-                }
+                cancelled = cancelAllWithin(CancellationReason.shutdown("application shutdown"), cancelDeadline);
             }
-            boolean done = drained || awaitEmpty(System.nanoTime() + timeout.toNanos());
+            boolean done = drained || awaitEmpty(cancelDeadline);
             List<ShutdownReport.Abandoned> abandoned = new ArrayList<>();
             if (!done) {
+                long graceDeadline = System.nanoTime() + saturatedNanos(lastGrace);
                 if (interrupt) {
                     for (TaskHandle handle : live.values()) {
                         handle.interruptNow();
                     }
                 }
-                if (!awaitEmpty(System.nanoTime() + lastGrace.toNanos())) {
-                    for (TaskHandle handle : live.values()) {
-                        Thread thread = handle.attachedThread();
-                        handle.abandon();
-                        abandoned.add(new ShutdownReport.Abandoned(handle.info(),
-                                (thread == null) ? new StackTraceElement[0] : thread.getStackTrace()));
-                    }
+                if (!awaitEmpty(graceDeadline)) {
+                    abandonRemaining(abandoned);
                 }
             }
-            ShutdownReport report = new ShutdownReport(startedAt, Duration.ofNanos(System.nanoTime() - startNanos),
-                    runningAtStart, cancelled, (int) (cleanupsSucceeded.get() - succeededBefore),
+            return new ShutdownReport(startedAt, Duration.ofNanos(System.nanoTime() - startNanos), runningAtStart,
+                    cancelled, (int) (cleanupsSucceeded.get() - succeededBefore),
                     (int) (cleanupsFailed.get() - failedBefore), (int) (cleanupsTimedOut.get() - timedOutBefore),
                     abandoned, live.size());
-            return report;
         } finally {
             shutdownWaiter = null;
-            cleanupExecutor.shutdownNow();
+            for (Runnable queued : cleanupExecutor.shutdownNow()) {
+                if (queued instanceof CleanupRun run) { // never started: it will not run now
+                    run.finish(CleanupOutcome.FAILED, new RejectedExecutionException("Cleanup of task "
+                            + run.info.id() + " (" + run.info.name() + ") not run: the registry shut down first"));
+                }
+            }
+            terminated.countDown();
         }
     }
 
-    /** Parks until the live table is empty (and no cleanup is pending) or the deadline passes. */
+    /** How many abandoned tasks get their thread's stack in the report: stacks cost a safepoint each. */
+    private static final int MAX_STACKS = 50;
+
+    private void abandonRemaining(List<ShutdownReport.Abandoned> abandoned) {
+        for (TaskHandle handle : live.values()) {
+            Thread thread;
+            if (handle.state() == TaskState.CLEANING_UP) {
+                CleanupRun run = running.get(handle);
+                thread = (run == null) ? null : run.worker();
+            } else {
+                thread = handle.attachedThread();
+                handle.abandon();
+            }
+            StackTraceElement[] stack = (thread == null || abandoned.size() >= MAX_STACKS)
+                    ? new StackTraceElement[0] : thread.getStackTrace();
+            abandoned.add(new ShutdownReport.Abandoned(handle.info(), stack));
+        }
+    }
+
+    /**
+     * Cancels every live task on a helper thread and waits for that sweep until {@code deadlineNanos}: a
+     * cancel runs the tokens' callbacks, which are user code and could block.
+     */
+    private List<TaskInfo> cancelAllWithin(CancellationReason reason, long deadlineNanos) {
+        List<TaskInfo> cancelled = new CopyOnWriteArrayList<>();
+        Thread sweeper = new Thread(() -> {
+            for (TaskHandle handle : live.values()) {
+                if (handle.cancel(reason)) {
+                    cancelled.add(handle.info());
+                }
+            }
+        }, "cancellation-shutdown");
+        sweeper.setDaemon(true);
+        sweeper.start();
+        try {
+            long remaining = deadlineNanos - System.nanoTime();
+            if (remaining > 0) {
+                sweeper.join(Duration.ofNanos(remaining).toMillis() + 1);
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        return new ArrayList<>(cancelled);
+    }
+
+    private void awaitTermination(long boundNanos) {
+        try {
+            if (!terminated.await(boundNanos, TimeUnit.NANOSECONDS)) {
+                LOGGER.log(System.Logger.Level.WARNING, "Task registry shutdown still running after its bound");
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void requireNotNegative(Duration value, String what) {
+        Objects.requireNonNull(value, what);
+        if (value.isNegative()) {
+            throw new IllegalArgumentException("Shutdown " + what + " must not be negative: " + value);
+        }
+    }
+
+    /** The sum in nanoseconds, capped at ~73 years so that {@code System.nanoTime() + sum} cannot overflow. */
+    private static long saturatedNanos(Duration... parts) {
+        long cap = Long.MAX_VALUE / 4;
+        long total = 0;
+        for (Duration part : parts) {
+            long nanos;
+            try {
+                nanos = part.toNanos();
+            } catch (ArithmeticException tooLong) {
+                return cap;
+            }
+            total += Math.min(nanos, cap);
+            if (total >= cap) {
+                return cap;
+            }
+        }
+        return total;
+    }
+
+    /**
+     * Parks until no live task is waited for (abandoned ones no longer are) and no cleanup is pending, or the
+     * deadline passes. Woken by every removal; the 10 ms cap covers cleanups that end without a removal.
+     */
     private boolean awaitEmpty(long deadlineNanos) {
         while (true) {
-            if (live.isEmpty() && pendingCleanups.get() == 0) {
+            if (live.size() <= abandonedLive.get() && pendingCleanups.get() == 0) {
                 return true;
             }
             long remaining = deadlineNanos - System.nanoTime();

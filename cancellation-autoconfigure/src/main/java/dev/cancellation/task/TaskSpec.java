@@ -2,7 +2,6 @@ package dev.cancellation.task;
 
 import dev.cancellation.CancellationToken;
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * What to start: a task's name, parent token, timeout, interrupt grace and cleanup.
@@ -13,7 +12,8 @@ import java.util.Objects;
  * @param interruptAfter the grace between cancel and interrupting the task's thread, or {@code null} to never
  *     interrupt
  * @param abandonAfter how long after the interrupt (or after the grace, when never interrupting) a task that still
- *     runs is marked {@link TaskState#ABANDONED}
+ *     runs is marked {@link TaskState#ABANDONED}, or {@code null} to never abandon it on its own (only a
+ *     {@linkplain TaskRegistry#shutdown registry shutdown} then abandons it)
  * @param cleanup run after a cancelled task exits or is abandoned, or {@code null}
  */
 public record TaskSpec(String name, CancellationToken parent, Duration timeout, Duration interruptAfter,
@@ -27,7 +27,6 @@ public record TaskSpec(String name, CancellationToken parent, Duration timeout, 
         parent = (parent == null) ? CancellationToken.none() : parent;
         requireNotNegative(timeout, "timeout", name);
         requireNotNegative(interruptAfter, "interruptAfter", name);
-        Objects.requireNonNull(abandonAfter, "abandonAfter");
         requireNotNegative(abandonAfter, "abandonAfter", name);
     }
 

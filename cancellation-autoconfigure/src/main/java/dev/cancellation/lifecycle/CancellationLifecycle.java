@@ -1,0 +1,172 @@
+package dev.cancellation.lifecycle;
+
+import dev.cancellation.task.ShutdownReport;
+import dev.cancellation.task.TaskRegistry;
+import java.time.Duration;
+import java.util.Objects;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Shuts the {@link TaskRegistry} down gracefully when the application context closes: stops admitting tasks,
+ * lets running ones drain, cancels the rest with reason {@code SHUTDOWN}, waits for them and their cleanups,
+ * interrupts stragglers, abandons what is left, and logs one {@link ShutdownReport} (INFO, or WARN when something
+ * was abandoned).
+ *
+ * <h2>Phase</h2>
+ * {@link #DEFAULT_PHASE} is {@code SmartLifecycle.DEFAULT_PHASE - 1024}, the phase of Spring Boot's
+ * {@code WebServerGracefulShutdownLifecycle} ({@code SMART_LIFECYCLE_PHASE}). Beans of one phase are stopped
+ * together and Spring waits for all of them (up to {@code spring.lifecycle.timeout-per-shutdown-phase}), so:
+ * <ul>
+ *   <li>the web server stops accepting requests while this bean cancels the tasks of the requests in flight:
+ *       those requests end with a {@code TaskCancelledException} instead of the server waiting for them;</li>
+ *   <li>executors and schedulers ({@code ThreadPoolTaskExecutor}, {@code ThreadPoolTaskScheduler}, phase
+ *       {@code ExecutorConfigurationSupport.DEFAULT_PHASE = Integer.MAX_VALUE / 2}) stop in a later phase, so
+ *       {@code @Async} and {@code @Scheduled} tasks are cancelled before the executors wait for them, and the
+ *       beans a cleanup may call are still alive; the registry's own cleanup executor stays up until the
+ *       registry's shutdown has finished.</li>
+ * </ul>
+ * The work runs on its own thread and completes the {@link #stop(Runnable)} callback when done, so the web
+ * server's graceful shutdown proceeds in parallel rather than after it.
+ *
+ * <h2>Bound</h2>
+ * The registry's shutdown never exceeds {@code drain-timeout + timeout + last-grace} plus a small constant. If
+ * that exceeds {@code spring.lifecycle.timeout-per-shutdown-phase}, Spring stops waiting for this phase at its
+ * timeout and closes the context, and the registry's {@code close()} waits for the rest of the bound.
+ *
+ * <p>Thread-safety: {@code start}/{@code stop} are called by the lifecycle processor; state is volatile.
+ */
+public class CancellationLifecycle implements SmartLifecycle {
+
+    /** {@code SmartLifecycle.DEFAULT_PHASE - 1024}: the phase of Boot's web server graceful shutdown. */
+    public static final int DEFAULT_PHASE = SmartLifecycle.DEFAULT_PHASE - 1024;
+
+    private static final Log logger = LogFactory.getLog(CancellationLifecycle.class);
+
+    private final TaskRegistry registry;
+    private final Duration drainTimeout;
+    private final Duration timeout;
+    private final boolean interrupt;
+    private final Duration lastGrace;
+    private volatile int phase = DEFAULT_PHASE;
+    private volatile boolean running;
+    private volatile ShutdownReport lastReport;
+
+    /**
+     * Creates the lifecycle.
+     *
+     * @param registry the registry to shut down
+     * @param drainTimeout how long running tasks may finish on their own before they are cancelled
+     * @param timeout how long to wait for cancelled tasks and their cleanups
+     * @param interrupt whether to interrupt the threads of tasks still running after {@code timeout}
+     * @param lastGrace how long to wait after the interrupt before abandoning what still runs
+     */
+    public CancellationLifecycle(TaskRegistry registry, Duration drainTimeout, Duration timeout, boolean interrupt,
+            Duration lastGrace) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.drainTimeout = requireNotNegative(drainTimeout, "cancellation.shutdown.drain-timeout");
+        this.timeout = requireNotNegative(timeout, "cancellation.shutdown.timeout");
+        this.interrupt = interrupt;
+        this.lastGrace = requireNotNegative(lastGrace, "cancellation.shutdown.last-grace");
+    }
+
+    private static Duration requireNotNegative(Duration value, String property) {
+        if (value == null) {
+            throw new IllegalArgumentException(property + " must be set");
+        }
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(property + " must not be negative: " + value);
+        }
+        return value;
+    }
+
+    /** Overrides the {@link #DEFAULT_PHASE}. */
+    public void setPhase(int phase) {
+        this.phase = phase;
+    }
+
+    @Override
+    public int getPhase() {
+        return phase;
+    }
+
+    @Override
+    public void start() {
+        running = true;
+    }
+
+    /** Shuts the registry down on this thread. */
+    @Override
+    public void stop() {
+        shutDownRegistry();
+    }
+
+    /**
+     * Shuts the registry down on a thread of its own and runs {@code callback} when done, so that the other beans
+     * of this phase (the web server's graceful shutdown) stop at the same time.
+     */
+    @Override
+    public void stop(Runnable callback) {
+        Thread thread = new Thread(() -> {
+            try {
+                shutDownRegistry();
+            } finally {
+                callback.run();
+            }
+        }, "cancellation-graceful-shutdown");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void shutDownRegistry() {
+        running = false;
+        try {
+            ShutdownReport report = registry.shutdown(drainTimeout, timeout, interrupt, lastGrace);
+            lastReport = report;
+            if (!report.clean()) {
+                logger.warn(report.describe());
+            } else if (logger.isInfoEnabled()) {
+                logger.info(report.describe());
+            }
+        } catch (RuntimeException ex) {
+            logger.error("Graceful shutdown of the cancellation task registry failed", ex);
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** A context pause must not shut the registry down: it cannot be restarted. */
+    @Override
+    public boolean isPauseable() {
+        return false;
+    }
+
+    /** The report of the shutdown, once it ran. */
+    public ShutdownReport getLastReport() {
+        return lastReport;
+    }
+
+    /** The wait for cancelled tasks and cleanups in effect (resolved from the properties). */
+    public Duration getTimeout() {
+        return timeout;
+    }
+
+    /** The drain timeout in effect. */
+    public Duration getDrainTimeout() {
+        return drainTimeout;
+    }
+
+    /** The last grace in effect. */
+    public Duration getLastGrace() {
+        return lastGrace;
+    }
+
+    /** Whether stragglers are interrupted. */
+    public boolean isInterrupt() {
+        return interrupt;
+    }
+}

@@ -1,0 +1,2 @@
+/** Graceful shutdown of running tasks, wired into Spring's lifecycle. */
+package dev.cancellation.lifecycle;
