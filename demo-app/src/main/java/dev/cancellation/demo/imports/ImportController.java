@@ -7,6 +7,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,13 +71,14 @@ class ImportController {
             try {
                 future.join();
                 state = "completed";
-            } catch (CompletionException | java.util.concurrent.CancellationException ex) {
+            } catch (CancellationException | CompletionException ex) {
+                // join() throws a TaskCancelledException (a CancellationException) as is, other failures wrapped.
                 Throwable cause = (ex instanceof CompletionException && ex.getCause() != null) ? ex.getCause() : ex;
-                if (cause instanceof TaskCancelledException cancelled && cancelled.reason() != null) {
+                if (cause instanceof TaskCancelledException cancelled) {
                     state = "cancelled";
                     reason = cancelled.reason().describe();
                 } else {
-                    state = (cause instanceof java.util.concurrent.CancellationException) ? "cancelled" : "failed";
+                    state = (cause instanceof CancellationException) ? "cancelled" : "failed";
                     reason = cause.getMessage();
                 }
             }

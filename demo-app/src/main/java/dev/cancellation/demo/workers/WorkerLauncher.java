@@ -45,7 +45,7 @@ class WorkerLauncher implements ApplicationRunner, DisposableBean {
                     workers.run(worker);
                 } catch (TaskCancelledException stopped) {
                     // The normal way out (shutdown, or an operator); the task log has the details.
-                } catch (Exception | Error ex) {
+                } catch (Exception ex) {
                     log.error("{} failed", worker, ex);
                 }
             });
