@@ -90,7 +90,8 @@ class EndpointBadInputTests {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = { "not json", "{", "{\"name\":", "[]", "[\"Bystander.task\"]", "null", "\"Bystander.task\"",
             "", "{}", "{\"interrupt\":true}", "{\"name\":null}", "{\"name\":\"\"}", "{\"name\":\" \\t \"}",
-            "{\"name\":{\"first\":\"Bystander.task\"}}", "{\"name\":\"Bystander.task\",\"interrupt\":\"maybe\"}",
+            "{\"name\":{\"first\":\"Bystander.task\"}}", "{\"name\":[\"Bystander.task\"]}",
+            "{\"name\":[\"Bystander.task\",\"Other\"]}", "{\"name\":\"Bystander.task\",\"interrupt\":\"maybe\"}",
             "{\"name\":\"Bystander.task\",\"interrupt\":2}", "{\"name\":\"Bystander.task\",\"interrupt\":{}}",
             "{\"name\":\"Bystander.task\",\"interrupt\":[true]}" })
     void malformedCancelBodiesAreBadRequests(String body) {
