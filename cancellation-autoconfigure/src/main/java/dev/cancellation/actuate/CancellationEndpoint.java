@@ -45,6 +45,9 @@ public class CancellationEndpoint {
     /** How deep the children tree of {@link #task(String)} goes; task trees deeper than this are cut. */
     static final int MAX_TREE_DEPTH = 32;
 
+    /** How much of a bad request value an error message repeats. */
+    static final int MAX_ECHOED_LENGTH = 64;
+
     private final TaskRegistry registry;
 
     /** An endpoint over {@code registry}. */
@@ -147,9 +150,15 @@ public class CancellationEndpoint {
             return TaskState.valueOf(state.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException ex) {
             String known = Arrays.stream(TaskState.values()).map(Enum::name).collect(Collectors.joining(", "));
-            throw new InvalidEndpointRequestException("Unknown task state '" + state + "'; expected one of " + known,
-                    "Unknown task state");
+            // the reason is what an HTTP client sees: it names the value too, cut to keep responses small
+            String message = "Unknown task state '" + abbreviate(state) + "'; expected one of " + known;
+            throw new InvalidEndpointRequestException(message, message);
         }
+    }
+
+    /** {@code value}, cut to {@value #MAX_ECHOED_LENGTH} characters, for echoing in an error. */
+    static String abbreviate(String value) {
+        return (value.length() <= MAX_ECHOED_LENGTH) ? value : value.substring(0, MAX_ECHOED_LENGTH) + "...";
     }
 
     // ------------------------------------------------------------------------------------------ descriptors

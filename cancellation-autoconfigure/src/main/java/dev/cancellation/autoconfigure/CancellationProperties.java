@@ -5,6 +5,25 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * Configuration of cooperative cancellation, bound from {@code cancellation.*}.
+ *
+ * <p><b>Validation.</b> Every setter rejects nonsense (a negative duration, zero cleanup threads, a negative history
+ * size, ...) with an {@link IllegalArgumentException} whose message names the property and the value. Spring Boot's
+ * binder reports it as a bind failure of that property, so the application fails to start with a description such
+ * as:
+ * <pre>
+ * Failed to bind properties under 'cancellation.cleanup.threads' to int:
+ *
+ *     Property: cancellation.cleanup.threads
+ *     Value: "0"
+ *     Origin: "cancellation.cleanup.threads" from property source "..."
+ *     Reason: java.lang.IllegalArgumentException: cancellation.cleanup.threads must be at least 1, but was 0
+ * </pre>
+ * Values that are not durations or numbers at all ({@code abc}, {@code 10 parsecs}) fail in the binder's conversion,
+ * with the same property, value and origin. An empty value ({@code cancellation.interrupt-after=}) keeps the default.
+ * Durations must fit in a {@code long} of nanoseconds (about 292 years), because shutdown and timers compute with
+ * them.
+ *
+ * <p>Thread-safety: a mutable bean, written by the binder once at startup and read afterwards.
  */
 @ConfigurationProperties(prefix = "cancellation")
 public class CancellationProperties {
@@ -61,7 +80,8 @@ public class CancellationProperties {
     }
 
     public void setDefaultTimeout(Duration defaultTimeout) {
-        this.defaultTimeout = defaultTimeout;
+        this.defaultTimeout = Check.optionalDuration("cancellation.default-timeout", defaultTimeout,
+                " (0 or unset means no timeout)");
     }
 
     public boolean isInterrupt() {
@@ -77,7 +97,8 @@ public class CancellationProperties {
     }
 
     public void setInterruptAfter(Duration interruptAfter) {
-        this.interruptAfter = interruptAfter;
+        this.interruptAfter = Check.duration("cancellation.interrupt-after", interruptAfter,
+                " (to never interrupt, set cancellation.interrupt=false)");
     }
 
     public Duration getAbandonAfter() {
@@ -85,7 +106,7 @@ public class CancellationProperties {
     }
 
     public void setAbandonAfter(Duration abandonAfter) {
-        this.abandonAfter = abandonAfter;
+        this.abandonAfter = Check.duration("cancellation.abandon-after", abandonAfter, "");
     }
 
     public int getAdvisorOrder() {
@@ -115,10 +136,13 @@ public class CancellationProperties {
     /** The executor that runs {@code @OnCancel} cleanups. */
     public static class Cleanup {
 
-        /** Number of threads running cleanups. */
+        /** Number of threads running cleanups, 1 to 1000. */
         private int threads = 2;
 
-        /** How many cleanups may wait for a thread; beyond that a cleanup fails at once (and is logged). */
+        /**
+         * How many cleanups may wait for a thread, 1 to 1000000 (the queue is allocated
+         * up front); beyond that a cleanup fails at once (and is logged and counted).
+         */
         private int queueCapacity = 1000;
 
         /** Time bound of each cleanup; past it the cleanup's token is cancelled and it is no longer waited for. */
@@ -129,7 +153,7 @@ public class CancellationProperties {
         }
 
         public void setThreads(int threads) {
-            this.threads = threads;
+            this.threads = Check.range("cancellation.cleanup.threads", threads, 1, Check.MAX_CLEANUP_THREADS);
         }
 
         public int getQueueCapacity() {
@@ -137,7 +161,8 @@ public class CancellationProperties {
         }
 
         public void setQueueCapacity(int queueCapacity) {
-            this.queueCapacity = queueCapacity;
+            this.queueCapacity = Check.range("cancellation.cleanup.queue-capacity", queueCapacity, 1,
+                    Check.MAX_QUEUE_CAPACITY);
         }
 
         public Duration getTimeout() {
@@ -145,14 +170,17 @@ public class CancellationProperties {
         }
 
         public void setTimeout(Duration timeout) {
-            this.timeout = timeout;
+            this.timeout = Check.positiveDuration("cancellation.cleanup.timeout", timeout);
         }
     }
 
     /** The task registry. */
     public static class Registry {
 
-        /** How many finished cancelled, failed and abandoned tasks the registry keeps for operators. */
+        /**
+         * How many finished cancelled, failed and abandoned tasks the registry keeps for operators, 0 (none) to
+         * 100000.
+         */
         private int historySize = 100;
 
         public int getHistorySize() {
@@ -160,7 +188,8 @@ public class CancellationProperties {
         }
 
         public void setHistorySize(int historySize) {
-            this.historySize = historySize;
+            this.historySize = Check.range("cancellation.registry.history-size", historySize, 0,
+                    Check.MAX_HISTORY_SIZE);
         }
     }
 
@@ -195,7 +224,7 @@ public class CancellationProperties {
         }
 
         public void setDrainTimeout(Duration drainTimeout) {
-            this.drainTimeout = drainTimeout;
+            this.drainTimeout = Check.duration("cancellation.shutdown.drain-timeout", drainTimeout, "");
         }
 
         public Duration getTimeout() {
@@ -203,7 +232,7 @@ public class CancellationProperties {
         }
 
         public void setTimeout(Duration timeout) {
-            this.timeout = timeout;
+            this.timeout = Check.optionalDuration("cancellation.shutdown.timeout", timeout, "");
         }
 
         public Duration getLastGrace() {
@@ -211,7 +240,7 @@ public class CancellationProperties {
         }
 
         public void setLastGrace(Duration lastGrace) {
-            this.lastGrace = lastGrace;
+            this.lastGrace = Check.duration("cancellation.shutdown.last-grace", lastGrace, "");
         }
     }
 
@@ -232,6 +261,66 @@ public class CancellationProperties {
 
         public void setTaskDecorator(boolean taskDecorator) {
             this.taskDecorator = taskDecorator;
+        }
+    }
+
+    /** The checks of the setters: each failure names the property and the value. */
+    static final class Check {
+
+        /** Upper bound of {@code cancellation.cleanup.threads}. */
+        static final int MAX_CLEANUP_THREADS = 1_000;
+
+        /** Upper bound of {@code cancellation.cleanup.queue-capacity}: the queue is an array allocated up front. */
+        static final int MAX_QUEUE_CAPACITY = 1_000_000;
+
+        /** Upper bound of {@code cancellation.registry.history-size}: a bigger history is a memory leak. */
+        static final int MAX_HISTORY_SIZE = 100_000;
+
+        private Check() {
+        }
+
+        static int range(String property, int value, int min, int max) {
+            if (value < min) {
+                throw new IllegalArgumentException(property + " must be at least " + min + ", but was " + value);
+            }
+            if (value > max) {
+                throw new IllegalArgumentException(property + " must be at most " + max + ", but was " + value);
+            }
+            return value;
+        }
+
+        /** A required duration: not null, not negative, representable in nanoseconds. */
+        static Duration duration(String property, Duration value, String hint) {
+            if (value == null) {
+                throw new IllegalArgumentException(property + " must be set (leave it out for the default)");
+            }
+            return optionalDuration(property, value, hint);
+        }
+
+        /** An optional duration: {@code null}, or not negative and representable in nanoseconds. */
+        static Duration optionalDuration(String property, Duration value, String hint) {
+            if (value == null) {
+                return null;
+            }
+            if (value.isNegative()) {
+                throw new IllegalArgumentException(property + " must not be negative, but was " + value + hint);
+            }
+            try {
+                value.toNanos();
+            } catch (ArithmeticException tooLong) {
+                throw new IllegalArgumentException(property + " must be at most about 292 years (a long of "
+                        + "nanoseconds), but was " + value);
+            }
+            return value;
+        }
+
+        /** A required, strictly positive duration. */
+        static Duration positiveDuration(String property, Duration value) {
+            duration(property, value, "");
+            if (value.isZero()) {
+                throw new IllegalArgumentException(property + " must be positive, but was " + value);
+            }
+            return value;
         }
     }
 }
