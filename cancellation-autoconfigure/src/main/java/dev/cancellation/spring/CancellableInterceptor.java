@@ -106,11 +106,12 @@ public class CancellableInterceptor implements MethodInterceptor {
         CancellationToken token = call.handle().token();
         AtomicReference<Future<?>> underlying = new AtomicReference<>();
         call.registration(token.onCancel(reason -> {
-            result.completeExceptionally(TaskCancelledException.of(reason, method.name()));
+            // Stop the work first, so that a caller who sees the failure knows the work was told to stop.
             Future<?> work = underlying.get();
             if (work != null) {
                 work.cancel(false);
             }
+            result.completeExceptionally(TaskCancelledException.of(reason, method.name()));
         }));
         Object returned;
         try (TaskHandle.Attachment ignored = call.handle().attach()) {
@@ -160,7 +161,7 @@ public class CancellableInterceptor implements MethodInterceptor {
         Registration registration = token.onCancel(reason -> {
             TaskCancelledException cancelled = TaskCancelledException.of(reason, method.name());
             if (result != null) {
-                result.completeExceptionally(cancelled);
+                result.completeExceptionally(cancelled); // first: cancelling the work below completes it too
             }
             Future<?> work = underlying.get();
             if (work != null) {
