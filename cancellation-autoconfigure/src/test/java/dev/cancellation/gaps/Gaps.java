@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Shared bounds and Java 21+ helpers of the gap tests. The tests are compiled with {@code --release 17}, so
@@ -50,6 +53,21 @@ final class Gaps {
         } catch (ReflectiveOperationException ex) {
             throw new IllegalStateException(ex);
         }
+    }
+
+    /**
+     * The exception {@code future} failed with, as stored: {@code get()} and {@code join()} wrap a
+     * {@code CancellationException} (such as a {@code TaskCancelledException}) in a new one on Java 23+.
+     */
+    static Throwable failureOf(CompletableFuture<?> future) throws Exception {
+        Throwable failure = future.handle((value, error) -> error).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        while (failure instanceof CompletionException && failure.getCause() != null) {
+            failure = failure.getCause();
+        }
+        if (failure == null) {
+            throw new AssertionError("expected " + future + " to fail, but it completed normally");
+        }
+        return failure;
     }
 
     /** Runs {@code action} and returns how long it took. */

@@ -1,0 +1,203 @@
+package dev.cancellation.gaps;
+
+import static dev.cancellation.gaps.Gaps.WAIT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cancellation.Cancellation;
+import dev.cancellation.CancellationReason;
+import dev.cancellation.CancellationToken;
+import dev.cancellation.TaskCancelledException;
+import dev.cancellation.TaskTimeoutException;
+import dev.cancellation.annotation.Cancellable;
+import dev.cancellation.autoconfigure.CancellableAnnotationAutoConfiguration;
+import dev.cancellation.autoconfigure.CancellationAutoConfiguration;
+import dev.cancellation.task.TaskInfo;
+import dev.cancellation.task.TaskRegistry;
+import dev.cancellation.task.TaskState;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.core.task.TaskDecorator;
+import org.springframework.scheduling.annotation.Async;
+import org.springframework.scheduling.annotation.EnableAsync;
+
+/**
+ * {@code @Async @Cancellable} methods on the virtual threads of Boot's executor
+ * ({@code spring.threads.virtual.enabled=true}; Java 21+, skipped below): the body gets its token, times out, and
+ * a body blocked ignoring its token is interrupted after its grace, the interrupt being consumed before the
+ * virtual thread leaves the task.
+ */
+@Tag("virtual-threads")
+class VirtualThreadAsyncTests {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(CancellationAutoConfiguration.class,
+                    CancellableAnnotationAutoConfiguration.class, TaskExecutionAutoConfiguration.class))
+            .withUserConfiguration(AsyncApp.class)
+            .withPropertyValues("spring.threads.virtual.enabled=true");
+
+    @BeforeEach
+    void needsVirtualThreads() {
+        Gaps.assumeVirtualThreads();
+    }
+
+    @Test
+    void bootsExecutorRunsTheAsyncBodyOnAVirtualThread() {
+        runner.run(context -> assertThat(context.getBean("applicationTaskExecutor"))
+                .isInstanceOf(SimpleAsyncTaskExecutor.class));
+    }
+
+    @Test
+    void asyncBodyOnAVirtualThreadGetsItsTokenAndTimesOut() {
+        runner.run(context -> {
+            Jobs jobs = context.getBean(Jobs.class);
+            Probe probe = context.getBean(Probe.class);
+            TaskRegistry registry = context.getBean(TaskRegistry.class);
+
+            CompletableFuture<String> result = jobs.timesOut(null);
+
+            assertThat(Gaps.failureOf(result)).isInstanceOf(TaskTimeoutException.class);
+            assertThat(Gaps.isVirtual(probe.thread.get())).as("body ran on a virtual thread").isTrue();
+            CancellationToken token = probe.token.get();
+            assertThat(token.isNone()).as("the body got a token of its own").isFalse();
+            assertThat(probe.current.get()).as("the token is current in the body").isSameAs(token);
+            assertThat(token.reason()).get().extracting(CancellationReason::isTimeout).isEqualTo(true);
+            assertThat(probe.sawTimeout).as("the body's Cancellation.sleep saw the timeout").isTrue();
+            awaitEmpty(registry);
+            assertThat(registry.history()).first().satisfies(info -> {
+                assertThat(info.name()).isEqualTo("gaps.vt.timesOut");
+                assertThat(info.reason().isTimeout()).isTrue();
+            });
+        });
+    }
+
+    @Test
+    void blockedAsyncBodyOnAVirtualThreadIsInterruptedAfterItsGraceAndNotLeftInterrupted() {
+        runner.run(context -> {
+            Jobs jobs = context.getBean(Jobs.class);
+            Probe probe = context.getBean(Probe.class);
+            TaskRegistry registry = context.getBean(TaskRegistry.class);
+
+            CompletableFuture<String> result = jobs.blocks();
+            assertThat(probe.blocking.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            TaskInfo task = Awaitility.await().atMost(WAIT).until(() -> {
+                List<TaskInfo> tasks = registry.list("gaps.vt.blocks", TaskState.RUNNING);
+                return (tasks.size() == 1 && tasks.get(0).thread() != null) ? tasks.get(0) : null;
+            }, info -> info != null);
+            Thread thread = probe.thread.get();
+            assertThat(Gaps.isVirtual(thread)).as("body runs on a virtual thread").isTrue();
+
+            registry.cancel(task.id(), CancellationReason.requested("test"));
+
+            // the caller's future fails at once; the body ignores its token until the interrupt after the grace
+            assertThat(Gaps.failureOf(result)).isInstanceOf(TaskCancelledException.class);
+            Awaitility.await("escalation interrupts the virtual thread").atMost(WAIT).untilTrue(probe.interrupted);
+            Awaitility.await("the virtual thread left the task").atMost(WAIT)
+                    .until(() -> probe.interruptedAfterTask.containsKey(thread));
+            assertThat(probe.interruptedAfterTask.get(thread))
+                    .as("interrupt status when the virtual thread leaves the task").isFalse();
+            awaitEmpty(registry);
+            assertThat(registry.history()).first().satisfies(info -> {
+                assertThat(info.name()).isEqualTo("gaps.vt.blocks");
+                assertThat(info.state()).isEqualTo(TaskState.CANCELLED);
+            });
+        });
+    }
+
+    private static void awaitEmpty(TaskRegistry registry) {
+        Awaitility.await().atMost(WAIT).until(() -> registry.size() == 0);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableAsync
+    static class AsyncApp {
+
+        @Bean
+        Probe probe() {
+            return new Probe();
+        }
+
+        @Bean
+        Jobs jobs(Probe probe) {
+            return new Jobs(probe);
+        }
+
+        /** Boot applies it to its executor: sees each thread after the whole task, advice included, ran. */
+        @Bean
+        TaskDecorator interruptStatusRecorder(Probe probe) {
+            return task -> () -> {
+                try {
+                    task.run();
+                } finally {
+                    probe.interruptedAfterTask.put(Thread.currentThread(), Thread.currentThread().isInterrupted());
+                }
+            };
+        }
+    }
+
+    static class Probe {
+        final AtomicReference<Thread> thread = new AtomicReference<>();
+        final AtomicReference<CancellationToken> token = new AtomicReference<>();
+        final AtomicReference<CancellationToken> current = new AtomicReference<>();
+        final AtomicBoolean sawTimeout = new AtomicBoolean();
+        final CountDownLatch blocking = new CountDownLatch(1);
+        final AtomicBoolean interrupted = new AtomicBoolean();
+        final Map<Thread, Boolean> interruptedAfterTask = new ConcurrentHashMap<>();
+    }
+
+    static class Jobs {
+
+        private final Probe probe;
+
+        Jobs(Probe probe) {
+            this.probe = probe;
+        }
+
+        @Async
+        @Cancellable(name = "gaps.vt.timesOut", timeout = "200ms")
+        public CompletableFuture<String> timesOut(CancellationToken token) throws InterruptedException {
+            probe.thread.set(Thread.currentThread());
+            probe.token.set(token);
+            probe.current.set(CancellationToken.current());
+            try {
+                while (true) {
+                    Cancellation.sleep(Duration.ofMillis(50));
+                }
+            } catch (TaskTimeoutException ex) {
+                probe.sawTimeout.set(true);
+                throw ex;
+            }
+        }
+
+        /** Ignores its token: only the interrupt after the 100ms grace gets it out. */
+        @Async
+        @Cancellable(name = "gaps.vt.blocks", interruptAfter = "100ms")
+        public CompletableFuture<String> blocks() throws InterruptedException {
+            probe.thread.set(Thread.currentThread());
+            probe.blocking.countDown();
+            try {
+                new CountDownLatch(1).await();
+            } catch (InterruptedException ex) {
+                probe.interrupted.set(true);
+                throw ex;
+            }
+            return CompletableFuture.completedFuture("unreachable");
+        }
+    }
+}
