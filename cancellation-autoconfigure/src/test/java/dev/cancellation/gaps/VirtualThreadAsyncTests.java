@@ -11,23 +11,29 @@ import dev.cancellation.TaskTimeoutException;
 import dev.cancellation.annotation.Cancellable;
 import dev.cancellation.autoconfigure.CancellableAnnotationAutoConfiguration;
 import dev.cancellation.autoconfigure.CancellationAutoConfiguration;
+import dev.cancellation.autoconfigure.CancellationShutdownAutoConfiguration;
+import dev.cancellation.lifecycle.CancellationLifecycle;
 import dev.cancellation.task.TaskInfo;
 import dev.cancellation.task.TaskRegistry;
 import dev.cancellation.task.TaskState;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.context.LifecycleAutoConfiguration;
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -40,8 +46,8 @@ import org.springframework.scheduling.annotation.EnableAsync;
 /**
  * {@code @Async @Cancellable} methods on the virtual threads of Boot's executor
  * ({@code spring.threads.virtual.enabled=true}; Java 21+, skipped below): the body gets its token, times out, and
- * a body blocked ignoring its token is interrupted after its grace, the interrupt being consumed before the
- * virtual thread leaves the task.
+ * a body blocked ignoring its token is interrupted after its grace (or by the graceful shutdown), the interrupt
+ * being consumed before the virtual thread leaves the task.
  */
 @Tag("virtual-threads")
 class VirtualThreadAsyncTests {
@@ -120,6 +126,32 @@ class VirtualThreadAsyncTests {
         });
     }
 
+    @Test
+    void asyncBodyOnAVirtualThreadBlockedInTakeIsInterruptedByTheGracefulShutdownWithinItsBound() {
+        runner.withConfiguration(AutoConfigurations.of(LifecycleAutoConfiguration.class,
+                CancellationShutdownAutoConfiguration.class))
+                .withPropertyValues("spring.lifecycle.timeout-per-shutdown-phase=30s",
+                        "cancellation.shutdown.timeout=1s", "cancellation.shutdown.last-grace=2s")
+                .run(context -> {
+                    Jobs jobs = context.getBean(Jobs.class);
+                    Probe probe = context.getBean(Probe.class);
+                    TaskRegistry registry = context.getBean(TaskRegistry.class);
+                    CancellationLifecycle lifecycle = context.getBean(CancellationLifecycle.class);
+                    jobs.takes();
+                    assertThat(probe.blocking.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                    assertThat(Gaps.isVirtual(probe.thread.get())).isTrue();
+
+                    Duration took = Gaps.time(context::close);
+
+                    assertThat(took).isLessThan(Duration.ofSeconds(1 + 2).plus(Gaps.SLACK));
+                    assertThat(probe.interrupted).as("take() was interrupted").isTrue();
+                    assertThat(lifecycle.getLastReport().abandoned()).isEmpty();
+                    assertThat(lifecycle.getLastReport().cancelled()).extracting(TaskInfo::name)
+                            .containsExactly("gaps.vt.takes");
+                    assertThat(registry.size()).isZero();
+                });
+    }
+
     private static void awaitEmpty(TaskRegistry registry) {
         Awaitility.await().atMost(WAIT).until(() -> registry.size() == 0);
     }
@@ -164,6 +196,7 @@ class VirtualThreadAsyncTests {
     static class Jobs {
 
         private final Probe probe;
+        private final BlockingQueue<String> queue = new LinkedBlockingQueue<>();
 
         Jobs(Probe probe) {
             this.probe = probe;
@@ -185,19 +218,38 @@ class VirtualThreadAsyncTests {
             }
         }
 
-        /** Ignores its token: only the interrupt after the 100ms grace gets it out. */
+        /**
+         * Ignores its token: only the interrupt after the 100ms grace gets it out. Unlike a blocking call that
+         * throws {@code InterruptedException}, {@code park} leaves the interrupt status set, so the body exits
+         * interrupted and only the starter can clear the status before the thread leaves the task.
+         */
         @Async
         @Cancellable(name = "gaps.vt.blocks", interruptAfter = "100ms")
-        public CompletableFuture<String> blocks() throws InterruptedException {
+        public CompletableFuture<String> blocks() {
+            probe.thread.set(Thread.currentThread());
+            probe.blocking.countDown();
+            while (!Thread.currentThread().isInterrupted()) {
+                LockSupport.park(this);
+            }
+            probe.interrupted.set(true);
+            CancellationToken.current().throwIfCancelled();
+            return CompletableFuture.completedFuture("unreachable");
+        }
+
+        /** Ignores its token and never escalates on its own: only the shutdown's interrupt gets it out. */
+        @Async
+        @Cancellable(name = "gaps.vt.takes", interruptAfter = "never")
+        public void takes() throws InterruptedException {
             probe.thread.set(Thread.currentThread());
             probe.blocking.countDown();
             try {
-                new CountDownLatch(1).await();
+                while (true) {
+                    queue.take();
+                }
             } catch (InterruptedException ex) {
                 probe.interrupted.set(true);
                 throw ex;
             }
-            return CompletableFuture.completedFuture("unreachable");
         }
     }
 }
