@@ -114,11 +114,12 @@ public class CancellableInterceptor implements MethodInterceptor {
         CancellationToken token = call.handle().token();
         AtomicReference<Future<?>> underlying = new AtomicReference<>();
         call.registration(token.onCancel(reason -> {
-            result.completeExceptionally(TaskCancelledException.of(reason, method.name()));
+            // the method's own future first: whoever sees the caller's future fail may rely on it being cancelled
             Future<?> work = underlying.get();
             if (work != null) {
                 work.cancel(false);
             }
+            result.completeExceptionally(TaskCancelledException.of(reason, method.name()));
         }));
         Object returned;
         try (TaskHandle.Attachment ignored = call.handle().attach()) {
