@@ -4,7 +4,6 @@ import dev.cancellation.Cancellation;
 import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationSource;
 import dev.cancellation.CancellationToken;
-import dev.cancellation.Registration;
 import dev.cancellation.TaskCancelledException;
 import java.io.InterruptedIOException;
 import java.lang.invoke.MethodHandles;
@@ -65,7 +64,6 @@ public final class TaskHandle {
     private volatile String id;
     /** Set when the task leaves the live table: an id revealed after that is not indexed. */
     private volatile boolean unlisted;
-    private volatile Registration cancelHook;
 
     private volatile TaskState state = TaskState.RUNNING;
     private volatile Attachment attachment;
@@ -92,7 +90,10 @@ public final class TaskHandle {
      * been fired, so that a task whose parent is already cancelled still reports its events in order.
      */
     void activate() {
-        cancelHook = source.token().onCancel(this::cancelled);
+        // Never deregistered: after exit the token is detached from its parents, and a late direct cancel finds
+        // the task out of RUNNING and does nothing; deregistering would cost every task a second trip through
+        // the token's lock. The hook dies with the token.
+        source.token().onCancel(this::cancelled);
     }
 
     /** The task's id: unique among live tasks, hard to guess. Generated on the first call. */
@@ -246,10 +247,6 @@ public final class TaskHandle {
         }
         long now = System.nanoTime();
         long requested = cancelRequestedNanos;
-        Registration hook = cancelHook;
-        if (hook != null) {
-            hook.close();
-        }
         source.close();
         if (escalating) {
             registry.escalationExited();
