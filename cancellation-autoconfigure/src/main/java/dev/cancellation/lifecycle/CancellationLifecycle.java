@@ -22,11 +22,24 @@ import org.springframework.context.SmartLifecycle;
  *   <li>the web server stops accepting requests while this bean cancels the tasks of the requests in flight:
  *       those requests end with a {@code TaskCancelledException} instead of the server waiting for them;</li>
  *   <li>executors and schedulers ({@code ThreadPoolTaskExecutor}, {@code ThreadPoolTaskScheduler}, phase
- *       {@code ExecutorConfigurationSupport.DEFAULT_PHASE = Integer.MAX_VALUE / 2}) stop in a later phase, so
- *       {@code @Async} and {@code @Scheduled} tasks are cancelled before the executors wait for them, and the
- *       beans a cleanup may call are still alive; the registry's own cleanup executor stays up until the
- *       registry's shutdown has finished.</li>
+ *       {@code ExecutorConfigurationSupport.DEFAULT_PHASE = Integer.MAX_VALUE / 2}) are stopped by the lifecycle
+ *       in a later phase, so {@code @Async} and {@code @Scheduled} tasks are cancelled before the executors wait
+ *       for them, and the beans a cleanup may call are still alive; the registry's own cleanup executor stays up
+ *       until the registry's shutdown has finished.</li>
  * </ul>
+ *
+ * <h2>Cleanups must not hand work to application executors</h2>
+ * Spring's executors start rejecting new work as soon as the context begins to close, before this phase runs:
+ * since Spring Framework 6.1 a {@code ThreadPoolTaskExecutor}/{@code ThreadPoolTaskScheduler} (including Boot's
+ * {@code applicationTaskExecutor}) listens for the {@code ContextClosedEvent} and, by default
+ * ({@code acceptTasksAfterContextClose = false}), stops accepting tasks then ({@code TaskRejectedException}),
+ * although it keeps running what it already has until its own phase. So a cleanup ({@code @OnCancel} method or
+ * {@code CleanupAction}) that submits to {@code applicationTaskExecutor}, calls an {@code @Async} method or
+ * schedules something fails during shutdown. Do the cleanup's work on the thread it is given (it is shielded and
+ * bounded by {@code cancellation.cleanup.timeout}) or return a {@code CompletionStage} of work that is already
+ * running. The registry itself never depends on them: cleanups run on its own cleanup executor and, when that is
+ * saturated during shutdown, on the exiting task's own thread (so a mass shutdown loses none).
+ *
  * The work runs on its own thread and completes the {@link #stop(Runnable)} callback when done, so the web
  * server's graceful shutdown proceeds in parallel rather than after it.
  *

@@ -71,13 +71,21 @@ public class CancellableInterceptor implements MethodInterceptor {
 
     private TaskCall start(ProxyMethodInvocation invocation, CancellableMethod method, CompletableFuture<Object> result) {
         Object[] arguments = invocation.getArguments();
-        Object[] captured = arguments.clone();
-        TaskHandle handle = registry.get().start(method.spec(CancellationToken.current(), defaults,
-                invocation.getThis(), invocation.getProxy(), captured));
-        method.injectToken(captured, handle.token());
+        TaskHandle handle;
+        if (method.onCancel() == null) {
+            // no cleanup to hand the arguments to: no copy of them and no per-call spec
+            handle = registry.get().start(method.template(defaults), CancellationToken.current());
+        } else {
+            Object[] captured = arguments.clone();
+            handle = registry.get().start(method.spec(CancellationToken.current(), defaults, invocation.getThis(),
+                    invocation.getProxy(), captured));
+            method.injectToken(captured, handle.token());
+        }
         method.injectToken(arguments, handle.token());
         TaskCall call = new TaskCall(handle, method, result);
-        invocation.setUserAttribute(TaskCall.ATTRIBUTE, call);
+        if (method.mode().isAsync()) { // only the inner interceptor of @Async methods looks for it
+            invocation.setUserAttribute(TaskCall.ATTRIBUTE, call);
+        }
         return call;
     }
 

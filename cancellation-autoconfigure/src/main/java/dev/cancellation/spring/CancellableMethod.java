@@ -40,6 +40,11 @@ final class CancellableMethod {
     private final int[] tokenParameters;
     private final boolean returnsMono;
     private volatile OnCancelMethod onCancel;
+    /** The spec of calls without a cleanup, for the defaults it was built with (built on first use). */
+    private volatile Template template;
+
+    private record Template(CancellableDefaults defaults, TaskSpec spec) {
+    }
 
     CancellableMethod(Method method, String name, DurationSetting timeout, DurationSetting interruptAfter, Mode mode,
             int[] tokenParameters, boolean returnsMono) {
@@ -106,6 +111,19 @@ final class CancellableMethod {
         OnCancelMethod cleanup = onCancel;
         CleanupAction action = (cleanup == null) ? null : cleanup.action(target, proxy, arguments);
         return new TaskSpec(name, parent, effectiveTimeout, grace, defaults.abandonAfter(), action);
+    }
+
+    /**
+     * The spec of every call of a method without {@code @OnCancel} cleanup (its parent is set per call with
+     * {@code TaskRegistry.start(spec, parent)}): built once per defaults, so such a call creates no spec.
+     */
+    TaskSpec template(CancellableDefaults defaults) {
+        Template current = template;
+        if (current == null || current.defaults() != defaults) {
+            current = new Template(defaults, spec(CancellationToken.none(), defaults, null, null, null));
+            template = current;
+        }
+        return current.spec();
     }
 
     @Override

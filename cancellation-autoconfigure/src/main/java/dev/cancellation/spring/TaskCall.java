@@ -4,9 +4,9 @@ import dev.cancellation.CancellationReason;
 import dev.cancellation.Registration;
 import dev.cancellation.TaskCancelledException;
 import dev.cancellation.task.TaskHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One call of a {@code @Cancellable} method: its task, whether its body has started, and the single exit.
@@ -25,10 +25,23 @@ final class TaskCall {
     private static final int RUNNING = 1;
     private static final int SKIPPED = 2;
 
+    private static final VarHandle PHASE;
+    private static final VarHandle EXITED;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            PHASE = lookup.findVarHandle(TaskCall.class, "phase", int.class);
+            EXITED = lookup.findVarHandle(TaskCall.class, "exited", boolean.class);
+        } catch (ReflectiveOperationException ex) {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
     private final TaskHandle handle;
     private final CancellableMethod method;
-    private final AtomicInteger phase = new AtomicInteger(PENDING);
-    private final AtomicBoolean exited = new AtomicBoolean();
+    private volatile int phase = PENDING; // fields + VarHandles: no Atomic* objects per call
+    private volatile boolean exited;
     private final CompletableFuture<Object> result;
     private volatile Registration registration;
 
@@ -57,23 +70,23 @@ final class TaskCall {
 
     /** Claims the body's execution; {@code false} if the task was cancelled before it started. */
     boolean tryStart() {
-        return phase.compareAndSet(PENDING, RUNNING);
+        return PHASE.compareAndSet(this, PENDING, RUNNING);
     }
 
     /** Claims that the body will never run (cancelled while queued); {@code false} if it has started. */
     boolean trySkip() {
-        return phase.compareAndSet(PENDING, SKIPPED);
+        return PHASE.compareAndSet(this, PENDING, SKIPPED);
     }
 
     boolean isSkipped() {
-        return phase.get() == SKIPPED;
+        return phase == SKIPPED;
     }
 
     /**
      * Ends the task once: see {@link TaskHandle#exit(Throwable)}. Later calls return {@code failure} unchanged.
      */
     Throwable exit(Throwable failure) {
-        if (!exited.compareAndSet(false, true)) {
+        if (!EXITED.compareAndSet(this, false, true)) {
             return failure;
         }
         Registration current = registration;

@@ -4,7 +4,6 @@ import dev.cancellation.Cancellation;
 import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationSource;
 import dev.cancellation.CancellationToken;
-import dev.cancellation.Registration;
 import dev.cancellation.TaskCancelledException;
 import java.io.InterruptedIOException;
 import java.lang.invoke.MethodHandles;
@@ -28,48 +27,62 @@ import java.time.Instant;
  * {@code RUNNING}/{@code CANCELLING} (the code exiting, escalation abandoning it) cannot both win; whichever
  * wins decides who runs the cleanup and who removes the task. Interrupts go through the attachment's small state
  * machine, so no interrupt is delivered after the attachment is closed.
+ *
+ * <p>Cost: starting and ending a task reads the clock with {@link System#nanoTime()} only; wall-clock instants
+ * ({@link TaskInfo#startedAt()}, {@link TaskInfo#finishedAt()}) are derived from it when a snapshot is taken. The
+ * id is generated the first time anyone asks for it ({@link #id()}, {@link #info()}), at which point the task
+ * becomes findable by it: an id nobody has seen cannot be looked up, so a task that is never observed never pays
+ * for one.
  */
 public final class TaskHandle {
 
     private static final VarHandle STATE;
     private static final VarHandle CLEANUP_CLAIMED;
+    private static final VarHandle ID;
+    private static final VarHandle ATTACHMENT_ARMED;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             STATE = lookup.findVarHandle(TaskHandle.class, "state", TaskState.class);
             CLEANUP_CLAIMED = lookup.findVarHandle(TaskHandle.class, "cleanupClaimed", boolean.class);
+            ID = lookup.findVarHandle(TaskHandle.class, "id", String.class);
+            ATTACHMENT_ARMED = lookup.findVarHandle(Attachment.class, "armed", int.class);
         } catch (ReflectiveOperationException ex) {
             throw new ExceptionInInitializerError(ex);
         }
     }
 
+    /** Marks {@link #finishedNanos} as not finished yet. */
+    private static final long NOT_FINISHED = Long.MIN_VALUE;
+
     private final TaskRegistry registry;
-    private final String id;
     private final TaskSpec spec;
-    private final String parentId;
+    private final TaskHandle parent;
     private final CancellationSource source;
-    private final Instant startedAt;
     private final long startNanos;
-    private volatile Registration cancelHook;
+    private volatile String id;
+    /** Set when the task leaves the live table: an id revealed after that is not indexed. */
+    private volatile boolean unlisted;
 
     private volatile TaskState state = TaskState.RUNNING;
     private volatile Attachment attachment;
     private volatile long cancelRequestedNanos;
     private volatile boolean exited;
     private volatile boolean cleanupClaimed;
-    private volatile Instant finishedAt;
+    private volatile long finishedNanos = NOT_FINISHED;
     private volatile boolean interruptDelivered;
-    private volatile CancellationSource escalation;
+    /** Escalation steps, in nanoTime; written once before the task is handed to the sweeper, then sweeper-only. */
+    private long interruptAtNanos = Escalations.DONE;
+    private long abandonAtNanos = Escalations.DONE;
+    private volatile boolean escalating;
 
-    TaskHandle(TaskRegistry registry, String id, TaskSpec spec, String parentId) {
+    TaskHandle(TaskRegistry registry, TaskSpec spec, CancellationToken parentToken, TaskHandle parent) {
         this.registry = registry;
-        this.id = id;
         this.spec = spec;
-        this.parentId = parentId;
-        this.startedAt = Instant.now();
+        this.parent = parent;
         this.startNanos = System.nanoTime();
-        this.source = CancellationSource.childOf(spec.parent(), spec.timeout());
+        this.source = CancellationSource.childOf(parentToken, spec.timeout());
     }
 
     /**
@@ -77,12 +90,59 @@ public final class TaskHandle {
      * been fired, so that a task whose parent is already cancelled still reports its events in order.
      */
     void activate() {
-        cancelHook = source.token().onCancel(this::cancelled);
+        // Never deregistered: after exit the token is detached from its parents, and a late direct cancel finds
+        // the task out of RUNNING and does nothing; deregistering would cost every task a second trip through
+        // the token's lock. The hook dies with the token.
+        source.token().onCancel(this::cancelled);
     }
 
-    /** The task's id. */
+    /** The task's id: unique among live tasks, hard to guess. Generated on the first call. */
     public String id() {
-        return id;
+        String known = id;
+        return (known != null) ? known : reveal();
+    }
+
+    /**
+     * Generates the id and, while the task is live, makes it findable by it. Races: two revealers agree through
+     * one CAS (the loser withdraws its index entry); a concurrent {@link #unlist()} and this method each re-check
+     * the other's volatile write after their own, so an index entry never outlives the task.
+     */
+    private String reveal() {
+        while (true) {
+            String candidate = registry.newId();
+            boolean indexed = !unlisted && registry.index(candidate, this);
+            if (!indexed && !unlisted) {
+                continue; // clashes with another live task's id: practically never; take another
+            }
+            if (!ID.compareAndSet(this, null, candidate)) {
+                if (indexed) {
+                    registry.unindex(candidate, this);
+                }
+                return id;
+            }
+            if (indexed && unlisted) {
+                registry.unindex(candidate, this);
+            }
+            return candidate;
+        }
+    }
+
+    /** Called by the registry when the task leaves the live table. */
+    void unlist() {
+        unlisted = true;
+        String known = id;
+        if (known != null) {
+            registry.unindex(known, this);
+        }
+    }
+
+    /** The task started from, if it was started from a registered task. */
+    TaskHandle parent() {
+        return parent;
+    }
+
+    long startNanos() {
+        return startNanos;
     }
 
     /** The task's name. */
@@ -102,7 +162,7 @@ public final class TaskHandle {
 
     /** The id of the parent task, or {@code null}. */
     public String parentId() {
-        return parentId;
+        return (parent == null) ? null : parent.id();
     }
 
     /** Whether the task's code has exited. */
@@ -121,12 +181,23 @@ public final class TaskHandle {
 
     /** A snapshot of this task. */
     public TaskInfo info() {
+        return info(Instant.now(), System.nanoTime());
+    }
+
+    /**
+     * A snapshot, with wall-clock instants derived from the given pair of clock readings (one pair serves a whole
+     * listing, so that the instants of its tasks are consistent with each other).
+     */
+    TaskInfo info(Instant wallNow, long nanoNow) {
         Attachment current = attachment;
-        Instant finished = finishedAt;
-        Duration elapsed = (finished != null) ? Duration.between(startedAt, finished)
-                : Duration.ofNanos(System.nanoTime() - startNanos);
-        return new TaskInfo(id, spec.name(), state, parentId, startedAt, token().deadline().orElse(null), elapsed,
-                token().reason().orElse(null), (current == null) ? null : current.thread.getName(), finished);
+        TaskState currentState = state;
+        long finished = finishedNanos;
+        Instant startedAt = wallNow.minusNanos(nanoNow - startNanos);
+        Instant finishedAt = (finished == NOT_FINISHED) ? null : wallNow.minusNanos(nanoNow - finished);
+        Duration elapsed = Duration.ofNanos(((finished == NOT_FINISHED) ? nanoNow : finished) - startNanos);
+        return new TaskInfo(id(), spec.name(), currentState, parentId(), startedAt, token().deadline().orElse(null),
+                elapsed, token().reason().orElse(null), (current == null) ? null : current.thread.getName(),
+                finishedAt);
     }
 
     Thread attachedThread() {
@@ -156,7 +227,7 @@ public final class TaskHandle {
      */
     public Throwable exit(Throwable failure) {
         if (exited) {
-            throw new IllegalStateException("Task " + id + " (" + name() + ") already exited");
+            throw new IllegalStateException("Task " + id() + " (" + name() + ") already exited");
         }
         exited = true;
         CancellationReason reason = token().reason().orElse(null);
@@ -176,14 +247,12 @@ public final class TaskHandle {
         }
         long now = System.nanoTime();
         long requested = cancelRequestedNanos;
-        Registration hook = cancelHook;
-        if (hook != null) {
-            hook.close();
-        }
         source.close();
-        closeEscalation();
-        registry.exited(this, outcome, Duration.ofNanos(now - startNanos),
-                (reason == null || requested == 0) ? null : Duration.ofNanos(Math.max(0, now - requested)));
+        if (escalating) {
+            registry.escalationExited();
+        }
+        registry.exited(this, outcome, now - startNanos,
+                (reason == null || requested == 0) ? -1 : Math.max(0, now - requested), failure);
         boolean stoppedByCancel = outcome == TaskOutcome.CANCELLED || outcome == TaskOutcome.TIMEOUT;
         boolean cleanUp = stoppedByCancel && spec.cleanup() != null;
         TaskState next = cleanUp ? TaskState.CLEANING_UP : switch (outcome) {
@@ -203,9 +272,9 @@ public final class TaskHandle {
             }
         }
         if (cleanUp && claimCleanup()) {
-            registry.runCleanup(this, spec.cleanup(), reason);
+            registry.runCleanup(this, spec.cleanup(), reason, true);
         } else if (!cleanUp) {
-            finishedAt = Instant.now();
+            finishedNanos = System.nanoTime();
             registry.remove(this);
         }
         return toThrow;
@@ -238,47 +307,47 @@ public final class TaskHandle {
         if (interruptAfter == null && abandonAfter == null) {
             return; // nothing to escalate to: the task is waited for (until shutdown)
         }
-        Duration interruptStep = (interruptAfter != null) ? interruptAfter : Duration.ZERO;
-        // The escalation timer outlives both steps; closing it (at exit) disarms both.
-        CancellationSource timer = (abandonAfter != null)
-                ? CancellationSource.withTimeout(saturatedPlus(interruptStep, abandonAfter))
-                : CancellationSource.create();
-        escalation = timer;
-        if (exited) {
-            closeEscalation();
-            return;
-        }
-        if (interruptAfter != null) {
-            CancellationSource interruptTimer = CancellationSource.childOf(timer.token(), interruptAfter);
-            interruptTimer.token().onCancel(r -> {
-                if (r.isTimeout() && !exited) {
-                    interruptNow();
-                }
-            });
-        }
-        if (abandonAfter != null) {
-            timer.token().onCancel(r -> {
-                if (r.isTimeout() && !exited) {
-                    abandon();
-                }
-            });
+        long now = System.nanoTime();
+        long interruptStep = (interruptAfter != null) ? cappedNanos(interruptAfter) : 0;
+        interruptAtNanos = (interruptAfter != null) ? now + interruptStep : Escalations.DONE;
+        abandonAtNanos = (abandonAfter != null) ? now + interruptStep + cappedNanos(abandonAfter) : Escalations.DONE;
+        escalating = true;
+        // published to the sweeper through its queue; from then on only the sweeper touches the two fields
+        registry.escalate(this, (interruptAfter != null) ? interruptAtNanos : abandonAtNanos);
+    }
+
+    /** Durations beyond ~36 years are "never" anyway; capping keeps nanoTime arithmetic from overflowing. */
+    private static final long LONGEST_NANOS = Long.MAX_VALUE / 8;
+
+    private static long cappedNanos(Duration duration) {
+        try {
+            return Math.min(duration.toNanos(), LONGEST_NANOS);
+        } catch (ArithmeticException tooLong) {
+            return LONGEST_NANOS;
         }
     }
 
-    /** Durations beyond ~100 years are "never" anyway; capping keeps timer arithmetic from overflowing. */
-    private static final Duration LONGEST = Duration.ofDays(36_500);
-
-    private static Duration saturatedPlus(Duration a, Duration b) {
-        Duration sum = (a.compareTo(LONGEST) >= 0 || b.compareTo(LONGEST) >= 0) ? LONGEST : a.plus(b);
-        return (sum.compareTo(LONGEST) > 0) ? LONGEST : sum;
-    }
-
-    private void closeEscalation() {
-        CancellationSource timer = escalation;
-        if (timer != null) {
-            timer.cancel(CancellationReason.requested("task exited", "task"));
-            timer.close();
+    /**
+     * Performs the escalation steps due at {@code now} (the registry's escalation sweeper calls it). Returns when
+     * the next step is due, or {@link Escalations#DONE} when there is none left (the task exited or was abandoned).
+     */
+    long escalate(long now) {
+        if (exited || state.isTerminal()) {
+            return Escalations.DONE;
         }
+        if (interruptAtNanos != Escalations.DONE && now - interruptAtNanos >= 0) {
+            interruptAtNanos = Escalations.DONE;
+            interruptNow();
+        }
+        if (abandonAtNanos != Escalations.DONE && now - abandonAtNanos >= 0) {
+            abandonAtNanos = Escalations.DONE;
+            abandon();
+            return Escalations.DONE;
+        }
+        if (interruptAtNanos != Escalations.DONE) {
+            return interruptAtNanos; // comes first: the abandon step is at least as late
+        }
+        return abandonAtNanos;
     }
 
     /** Interrupts the attached thread (if any, and not already interrupted). Returns whether one was delivered. */
@@ -298,11 +367,11 @@ public final class TaskHandle {
                 break;
             }
         }
-        finishedAt = Instant.now();
+        finishedNanos = System.nanoTime();
         registry.abandoned(this);
         CancellationReason reason = token().reason().orElse(null);
         if (reason != null && spec.cleanup() != null && claimCleanup()) {
-            registry.runCleanup(this, spec.cleanup(), reason);
+            registry.runCleanup(this, spec.cleanup(), reason, false);
         }
         return true;
     }
@@ -321,7 +390,7 @@ public final class TaskHandle {
 
     private void finish(TaskState terminal) {
         transition(terminal);
-        finishedAt = Instant.now();
+        finishedNanos = System.nanoTime();
         registry.remove(this);
     }
 
@@ -337,14 +406,9 @@ public final class TaskHandle {
         }
     }
 
-    /** Releases a handle that never became live (an id clash in {@link TaskRegistry#start}). */
-    void close() {
-        source.close();
-    }
-
     @Override
     public String toString() {
-        return "Task[" + id + " " + name() + " " + state + "]";
+        return "Task[" + id() + " " + name() + " " + state + "]";
     }
 
     /**
@@ -359,7 +423,7 @@ public final class TaskHandle {
 
         private final Thread thread;
         private final Cancellation.Scope scope;
-        private final java.util.concurrent.atomic.AtomicInteger armed = new java.util.concurrent.atomic.AtomicInteger(ARMED);
+        private volatile int armed; // ARMED (0), INTERRUPTING or DETACHED; CAS through ATTACHMENT_ARMED
         private volatile boolean delivered;
 
         private Attachment(Thread thread, Cancellation.Scope scope) {
@@ -368,7 +432,7 @@ public final class TaskHandle {
         }
 
         boolean interrupt() {
-            if (!armed.compareAndSet(ARMED, INTERRUPTING)) {
+            if (!ATTACHMENT_ARMED.compareAndSet(this, ARMED, INTERRUPTING)) {
                 return false;
             }
             try {
@@ -378,7 +442,7 @@ public final class TaskHandle {
                     thread.interrupt();
                 }
             } finally {
-                armed.set(ARMED);
+                armed = ARMED;
             }
             return delivered;
         }
@@ -394,8 +458,8 @@ public final class TaskHandle {
          */
         @Override
         public void close() {
-            while (!armed.compareAndSet(ARMED, DETACHED)) {
-                if (armed.get() == DETACHED) {
+            while (!ATTACHMENT_ARMED.compareAndSet(this, ARMED, DETACHED)) {
+                if (armed == DETACHED) {
                     return;
                 }
                 Thread.onSpinWait();

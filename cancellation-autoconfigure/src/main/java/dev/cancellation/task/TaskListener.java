@@ -8,6 +8,12 @@ import java.time.Duration;
  * events and logs. Methods run synchronously on the thread where the event happens (the task's thread, a
  * cancelling thread, the timer or a cleanup thread): keep them fast and non-blocking. An exception thrown by a
  * listener is logged and ignored.
+ *
+ * <p>Cost: the registry notes which of these methods a listener overrides when it is added, and builds the
+ * {@link TaskInfo} snapshot of an event only if some listener overrides that event's method (once per event,
+ * shared by all listeners). A listener that only cares about cancellations therefore adds nothing to the cost of
+ * tasks that complete normally. Listeners that are JDK proxies or otherwise implement every method receive every
+ * event.
  */
 public interface TaskListener {
 
@@ -26,6 +32,20 @@ public interface TaskListener {
      * @param stopLatency from the cancel request to exit, or {@code null} if the task was not cancelled
      */
     default void onExited(TaskInfo task, TaskOutcome outcome, Duration runTime, Duration stopLatency) {
+    }
+
+    /**
+     * A task's code exited, with what it threw. The registry calls this method; by default it delegates to
+     * {@link #onExited(TaskInfo, TaskOutcome, Duration, Duration)}, so a listener overrides whichever it needs.
+     *
+     * @param runTime from start to exit
+     * @param stopLatency from the cancel request to exit, or {@code null} if the task was not cancelled
+     * @param failure what the task's code threw (before any translation into a
+     *     {@link dev.cancellation.TaskCancelledException}), or {@code null} if it returned normally
+     */
+    default void onExited(TaskInfo task, TaskOutcome outcome, Duration runTime, Duration stopLatency,
+            Throwable failure) {
+        onExited(task, outcome, runTime, stopLatency);
     }
 
     /** A cancelled task did not stop within its grace periods and is no longer waited for. */

@@ -37,10 +37,17 @@ import java.util.function.Function;
  * <p>It owns the bounded cleanup executor on which {@link CleanupAction}s run, each shielded with its own token
  * and bound by the cleanup timeout.
  *
- * <p>Thread-safety: every method may be called from any thread. The live table is a {@link ConcurrentHashMap},
- * the history a lock-free ring ({@code TaskHistory}), ids come from a lock-free keyed generator
- * ({@code TaskIds}); no lock is held while user code or listeners run. Shutdown runs at most once; a concurrent
- * second call waits (bounded) for the first to finish.
+ * <p>Thread-safety: every method may be called from any thread. The live table is a {@link ConcurrentHashMap}
+ * keyed by task token (so that a new task finds its parent task with one lookup), the id index another one, the
+ * history a lock-free ring ({@code TaskHistory}), ids come from a lock-free keyed generator ({@code TaskIds}); no
+ * lock is held while user code or listeners run. Shutdown runs at most once; a concurrent second call waits
+ * (bounded) for the first to finish.
+ *
+ * <p>Cost of a task: what every task pays is one live-table insert and removal, its token, and its cancel hook.
+ * Ids are generated (and indexed for {@link #find}) the first time a task is observed (its id or a snapshot is
+ * asked for, by a listener, a listing or the caller), never for tasks nobody looks at; snapshots for listeners are
+ * built once per event and only for events some listener actually overrides; wall-clock instants are derived from
+ * {@link System#nanoTime()} when a snapshot is taken.
  */
 public final class TaskRegistry implements AutoCloseable {
 
@@ -80,11 +87,14 @@ public final class TaskRegistry implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(TaskRegistry.class.getName());
 
     private final Settings settings;
-    private final ConcurrentHashMap<String, TaskHandle> live = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<CancellationToken, TaskHandle> byToken = new ConcurrentHashMap<>();
+    /** The live tasks by token. */
+    private final ConcurrentHashMap<CancellationToken, TaskHandle> live = new ConcurrentHashMap<>();
+    /** The live tasks whose id has been revealed, by id (see {@link TaskHandle#id()}). */
+    private final ConcurrentHashMap<String, TaskHandle> byId = new ConcurrentHashMap<>();
     private final TaskHistory history;
     private final TaskIds ids = new TaskIds();
     private final List<TaskListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile Listeners dispatch = Listeners.NONE;
     private final ThreadPoolExecutor cleanupExecutor;
     private final AtomicLong cleanupsSucceeded = new AtomicLong();
     private final AtomicLong cleanupsFailed = new AtomicLong();
@@ -125,11 +135,91 @@ public final class TaskRegistry implements AutoCloseable {
     /** Adds a listener of task events. */
     public void addListener(TaskListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
+        refreshDispatch();
     }
 
     /** Removes a listener. */
     public void removeListener(TaskListener listener) {
         listeners.remove(listener);
+        refreshDispatch();
+    }
+
+    /** Rebuilds the per-event arrays from the list; the lock only orders concurrent rebuilds (no blocking). */
+    private void refreshDispatch() {
+        synchronized (listeners) {
+            dispatch = Listeners.of(listeners);
+        }
+    }
+
+    /**
+     * The listeners of each event: only those that override its method, so that an event nobody handles costs
+     * nothing (no snapshot, no lambda). Immutable.
+     */
+    private record Listeners(TaskListener[] started, TaskListener[] cancelRequested, TaskListener[] exited,
+            TaskListener[] abandoned, TaskListener[] cleanupFinished, TaskListener[] removed) {
+
+        static final TaskListener[] EMPTY = new TaskListener[0];
+        static final Listeners NONE = new Listeners(EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, EMPTY);
+
+        static Listeners of(List<TaskListener> all) {
+            return new Listeners(
+                    select(all, "onStarted", TaskInfo.class),
+                    select(all, "onCancelRequested", TaskInfo.class, CancellationReason.class),
+                    select(all, "onExited", TaskInfo.class, TaskOutcome.class, Duration.class, Duration.class,
+                            Throwable.class),
+                    select(all, "onAbandoned", TaskInfo.class),
+                    select(all, "onCleanupFinished", TaskInfo.class, CleanupOutcome.class, Duration.class,
+                            Throwable.class),
+                    select(all, "onRemoved", TaskInfo.class));
+        }
+
+        private static TaskListener[] select(List<TaskListener> all, String event, Class<?>... parameters) {
+            List<TaskListener> selected = new ArrayList<>();
+            for (TaskListener listener : all) {
+                if (overrides(listener, event, parameters) || ("onExited".equals(event)
+                        && overrides(listener, event, TaskInfo.class, TaskOutcome.class, Duration.class,
+                                Duration.class))) {
+                    selected.add(listener);
+                }
+            }
+            return selected.isEmpty() ? EMPTY : selected.toArray(EMPTY);
+        }
+
+        /** Whether the listener's class implements the method itself; when in doubt, it does. */
+        private static boolean overrides(TaskListener listener, String name, Class<?>... parameters) {
+            try {
+                return listener.getClass().getMethod(name, parameters).getDeclaringClass() != TaskListener.class;
+            } catch (NoSuchMethodException | SecurityException ex) {
+                return true;
+            }
+        }
+    }
+
+    private final Escalations escalations = new Escalations("cancellation-escalation");
+
+    /** Hands a cancelled task to the escalation sweeper, its first step due at {@code dueNanos}. */
+    void escalate(TaskHandle handle, long dueNanos) {
+        escalations.add(handle, dueNanos);
+    }
+
+    /** A task handed to the sweeper has exited. */
+    void escalationExited() {
+        escalations.exited();
+    }
+
+    /** Generates a new id (see {@link TaskHandle#id()}). */
+    String newId() {
+        return ids.next();
+    }
+
+    /** Makes a live task findable by its id; {@code false} if another live task has that id. */
+    boolean index(String id, TaskHandle handle) {
+        TaskHandle existing = byId.putIfAbsent(id, handle);
+        return existing == null || existing == handle;
+    }
+
+    void unindex(String id, TaskHandle handle) {
+        byId.remove(id, handle);
     }
 
     // ------------------------------------------------------------------------------------------ starting
@@ -142,19 +232,32 @@ public final class TaskRegistry implements AutoCloseable {
      */
     public TaskHandle start(TaskSpec spec) {
         Objects.requireNonNull(spec, "spec");
+        return start(spec, spec.parent());
+    }
+
+    /**
+     * Like {@link #start(TaskSpec)} with {@code parent} in place of {@code spec.parent()}: lets a caller that
+     * starts many tasks of the same kind keep one spec (with no cleanup, or a cleanup that needs no per-call
+     * state) instead of creating one per task.
+     *
+     * @param parent the token the task's token is a child of ({@link CancellationToken#none()} or {@code null}
+     *     for a root)
+     * @throws TaskRejectedException if the registry is shutting down
+     */
+    public TaskHandle start(TaskSpec spec, CancellationToken parent) {
+        Objects.requireNonNull(spec, "spec");
         if (!admitting) {
             throw new TaskRejectedException(spec.name());
         }
-        TaskHandle parentTask = spec.parent().isNone() ? null : byToken.get(spec.parent());
-        String parentId = (parentTask == null) ? null : parentTask.id();
-        TaskHandle handle = new TaskHandle(this, ids.next(), spec, parentId);
-        while (live.putIfAbsent(handle.id(), handle) != null) { // a live id clash: practically never
-            handle.close();
-            handle = new TaskHandle(this, ids.next(), spec, parentId);
+        CancellationToken parentToken = (parent == null) ? CancellationToken.none() : parent;
+        TaskHandle parentTask = parentToken.isNone() ? null : live.get(parentToken);
+        TaskHandle handle = new TaskHandle(this, spec, parentToken, parentTask);
+        live.put(handle.token(), handle); // a new token: no clash possible
+        TaskListener[] interested = dispatch.started();
+        if (interested.length > 0) {
+            TaskInfo info = handle.info();
+            deliver(interested, listener -> listener.onStarted(info));
         }
-        byToken.put(handle.token(), handle);
-        TaskHandle started = handle;
-        fire(listener -> listener.onStarted(started.info()));
         // Only now react to cancellation, so that listeners see onStarted before onCancelRequested even when the
         // parent is already cancelled.
         handle.activate();
@@ -223,17 +326,28 @@ public final class TaskRegistry implements AutoCloseable {
 
     /** Snapshots of the live tasks with the given name and/or state ({@code null} for any), oldest first. */
     public List<TaskInfo> list(String name, TaskState state) {
-        List<TaskInfo> result = new ArrayList<>();
+        List<TaskHandle> matching = new ArrayList<>();
         for (TaskHandle handle : live.values()) {
-            if (name != null && !name.equals(handle.name())) {
-                continue;
-            }
-            TaskInfo info = handle.info();
-            if (state == null || info.state() == state) {
-                result.add(info);
+            if (name == null || name.equals(handle.name())) {
+                matching.add(handle);
             }
         }
-        result.sort(Comparator.comparing(TaskInfo::startedAt).thenComparing(TaskInfo::id));
+        List<TaskInfo> result = snapshots(matching);
+        if (state != null) {
+            result.removeIf(info -> info.state() != state);
+        }
+        return result;
+    }
+
+    /** Snapshots oldest first, their instants derived from one pair of clock readings. */
+    private static List<TaskInfo> snapshots(List<TaskHandle> handles) {
+        handles.sort(Comparator.comparingLong(TaskHandle::startNanos).thenComparing(TaskHandle::id));
+        Instant wallNow = Instant.now();
+        long nanoNow = System.nanoTime();
+        List<TaskInfo> result = new ArrayList<>(handles.size());
+        for (TaskHandle handle : handles) {
+            result.add(handle.info(wallNow, nanoNow));
+        }
         return result;
     }
 
@@ -255,8 +369,12 @@ public final class TaskRegistry implements AutoCloseable {
 
     /** A live task by id. */
     public Optional<TaskInfo> find(String id) {
-        TaskHandle handle = (id == null) ? null : live.get(id);
-        return Optional.ofNullable(handle).map(TaskHandle::info);
+        return Optional.ofNullable(liveById(id)).map(TaskHandle::info);
+    }
+
+    /** The live task with this id: ids are indexed when first revealed, and only a revealed id can be known. */
+    private TaskHandle liveById(String id) {
+        return (id == null) ? null : byId.get(id);
     }
 
     /** A live task, or else a task from the history, by id. */
@@ -270,17 +388,19 @@ public final class TaskRegistry implements AutoCloseable {
 
     /** The live tasks started from the task {@code id} (its direct children), oldest first. */
     public List<TaskInfo> children(String id) {
-        List<TaskInfo> result = new ArrayList<>();
         if (id == null) {
-            return result;
+            return new ArrayList<>();
         }
+        TaskHandle parent = liveById(id);
+        List<TaskHandle> matching = new ArrayList<>();
         for (TaskHandle handle : live.values()) {
-            if (id.equals(handle.parentId())) {
-                result.add(handle.info());
+            TaskHandle itsParent = handle.parent();
+            // a live parent is compared by identity, which reveals no other ids; a finished one by its id
+            if (itsParent != null && (parent != null ? itsParent == parent : id.equals(itsParent.id()))) {
+                matching.add(handle);
             }
         }
-        result.sort(Comparator.comparing(TaskInfo::startedAt).thenComparing(TaskInfo::id));
-        return result;
+        return snapshots(matching);
     }
 
     /** The recently finished cancelled, failed and abandoned tasks, newest first. */
@@ -290,12 +410,12 @@ public final class TaskRegistry implements AutoCloseable {
 
     /** The handle of the task whose token is {@code token}, if it is live. */
     public Optional<TaskHandle> handleFor(CancellationToken token) {
-        return Optional.ofNullable((token == null) ? null : byToken.get(token));
+        return Optional.ofNullable((token == null) ? null : live.get(token));
     }
 
     /** The handle of a live task by id. */
     public Optional<TaskHandle> handle(String id) {
-        return Optional.ofNullable((id == null) ? null : live.get(id));
+        return Optional.ofNullable(liveById(id));
     }
 
     // ------------------------------------------------------------------------------------------ cancelling
@@ -307,7 +427,7 @@ public final class TaskRegistry implements AutoCloseable {
      */
     public Optional<TaskInfo> cancel(String id, CancellationReason reason) {
         Objects.requireNonNull(reason, "reason");
-        TaskHandle handle = (id == null) ? null : live.get(id);
+        TaskHandle handle = liveById(id);
         if (handle == null) {
             return Optional.empty();
         }
@@ -364,12 +484,25 @@ public final class TaskRegistry implements AutoCloseable {
     // ------------------------------------------------------------------------------------------ events
 
     void cancelRequested(TaskHandle handle, CancellationReason reason) {
-        fire(listener -> listener.onCancelRequested(handle.info(), reason));
+        TaskListener[] interested = dispatch.cancelRequested();
+        if (interested.length > 0) {
+            TaskInfo info = handle.info();
+            deliver(interested, listener -> listener.onCancelRequested(info, reason));
+        }
     }
 
-    void exited(TaskHandle handle, TaskOutcome outcome, Duration runTime, Duration stopLatency) {
-        byToken.remove(handle.token());
-        fire(listener -> listener.onExited(handle.info(), outcome, runTime, stopLatency));
+    /**
+     * @param runNanos from start to exit
+     * @param stopLatencyNanos from the cancel request to exit, or negative if the task was not cancelled
+     */
+    void exited(TaskHandle handle, TaskOutcome outcome, long runNanos, long stopLatencyNanos, Throwable failure) {
+        TaskListener[] interested = dispatch.exited();
+        if (interested.length > 0) {
+            TaskInfo info = handle.info();
+            Duration runTime = Duration.ofNanos(runNanos);
+            Duration stopLatency = (stopLatencyNanos < 0) ? null : Duration.ofNanos(stopLatencyNanos);
+            deliver(interested, listener -> listener.onExited(info, outcome, runTime, stopLatency, failure));
+        }
     }
 
     void abandoned(TaskHandle handle) {
@@ -377,24 +510,30 @@ public final class TaskRegistry implements AutoCloseable {
         TaskInfo info = handle.info();
         LOGGER.log(System.Logger.Level.WARNING, () -> "Task " + info.id() + " (" + info.name()
                 + ") abandoned: still running on " + info.thread() + " after its grace periods");
-        fire(listener -> listener.onAbandoned(info));
+        TaskListener[] interested = dispatch.abandoned();
+        if (interested.length > 0) {
+            deliver(interested, listener -> listener.onAbandoned(info));
+        }
     }
 
     void remove(TaskHandle handle) {
-        if (!live.remove(handle.id(), handle)) {
+        if (!live.remove(handle.token(), handle)) {
             return;
         }
-        byToken.remove(handle.token());
+        handle.unlist();
         TaskState state = handle.state();
         if (state == TaskState.ABANDONED) {
             abandonedLive.decrementAndGet();
         }
-        if (state != TaskState.COMPLETED || !listeners.isEmpty()) { // the common case allocates no snapshot
+        TaskListener[] interested = dispatch.removed();
+        if (state != TaskState.COMPLETED || interested.length > 0) { // the common case allocates no snapshot
             TaskInfo info = handle.info();
             if (state != TaskState.COMPLETED) {
                 history.add(info);
             }
-            fire(listener -> listener.onRemoved(info));
+            if (interested.length > 0) {
+                deliver(interested, listener -> listener.onRemoved(info));
+            }
         }
         Thread waiter = shutdownWaiter;
         if (waiter != null) {
@@ -402,11 +541,8 @@ public final class TaskRegistry implements AutoCloseable {
         }
     }
 
-    private void fire(java.util.function.Consumer<TaskListener> event) {
-        if (listeners.isEmpty()) {
-            return;
-        }
-        for (TaskListener listener : listeners) {
+    private static void deliver(TaskListener[] interested, java.util.function.Consumer<TaskListener> event) {
+        for (TaskListener listener : interested) {
             try {
                 event.accept(listener);
             } catch (RuntimeException ex) {
@@ -417,19 +553,87 @@ public final class TaskRegistry implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------ cleanup
 
-    void runCleanup(TaskHandle handle, CleanupAction action, CancellationReason reason) {
+    /**
+     * Runs a cleanup on the cleanup executor. When the executor is saturated:
+     * <ul>
+     * <li>while the registry admits tasks, the cleanup fails at once (a clear message to listeners; the log gets
+     * one aggregated line per burst, not a stack trace per cleanup): the caller's thread is never held;</li>
+     * <li>while it shuts down, the cleanup is not lost: it runs on the exiting task's own thread
+     * ({@code onExitingThread}: the task is over, and a burst of exits is throttled by the exiting threads
+     * themselves), or else (an abandoned task: the caller is the escalation sweeper or the shutdown thread, which
+     * must not block) on a thread of its own. Either way it is shielded and bounded by the cleanup timeout as
+     * usual, so the shutdown waits for it only within its own bound.</li>
+     * </ul>
+     * A registry that has shut down fails the cleanup.
+     */
+    void runCleanup(TaskHandle handle, CleanupAction action, CancellationReason reason, boolean onExitingThread) {
         CleanupRun run = new CleanupRun(handle, handle.info(), action, reason);
         pendingCleanups.incrementAndGet();
         running.put(handle, run);
         try {
             cleanupExecutor.execute(run);
+            return;
         } catch (RejectedExecutionException rejected) {
-            run.finish(CleanupOutcome.FAILED, new RejectedExecutionException("Cleanup of task " + run.info.id()
-                    + " (" + run.info.name() + ") rejected: the cleanup executor is "
-                    + (cleanupExecutor.isShutdown() ? "shut down" : "saturated (" + settings.cleanupThreads()
-                    + " threads busy, " + settings.cleanupQueueCapacity() + " queued; see cancellation.cleanup.*)"),
-                    rejected));
+            if (cleanupExecutor.isShutdown()) {
+                run.finish(CleanupOutcome.FAILED, new RejectedExecutionException("Cleanup of task " + run.info.id()
+                        + " (" + run.info.name() + ") rejected: the registry has shut down", rejected));
+                return;
+            }
+            if (admitting) {
+                run.finish(CleanupOutcome.FAILED, new RejectedExecutionException("Cleanup of task " + run.info.id()
+                        + " (" + run.info.name() + ") rejected: the cleanup executor is saturated ("
+                        + settings.cleanupThreads() + " threads busy, " + settings.cleanupQueueCapacity()
+                        + " queued; see cancellation.cleanup.*)", rejected), false);
+                noteSaturated(false);
+                return;
+            }
         }
+        noteSaturated(true);
+        if (onExitingThread) {
+            run.runOnCallingThread();
+        } else {
+            Thread thread = new Thread(run, "cancellation-cleanup-overflow");
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    /** How often at most a saturated cleanup executor is logged: once per burst, with the count. */
+    private static final long OVERFLOW_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final AtomicLong cleanupOverflows = new AtomicLong();
+    private final AtomicLong cleanupRejections = new AtomicLong();
+    private final AtomicLong saturationsLogged = new AtomicLong();
+    private final AtomicLong lastSaturationLogNanos = new AtomicLong(System.nanoTime() - OVERFLOW_LOG_INTERVAL_NANOS);
+
+    /**
+     * Counts a saturated-executor event ({@code overflow}: the cleanup ran elsewhere; else it failed) and logs one
+     * aggregated line per interval, never one per cleanup.
+     */
+    private void noteSaturated(boolean overflow) {
+        (overflow ? cleanupOverflows : cleanupRejections).incrementAndGet();
+        long overflows = cleanupOverflows.get();
+        long rejections = cleanupRejections.get();
+        long total = overflows + rejections;
+        long now = System.nanoTime();
+        long last = lastSaturationLogNanos.get();
+        if (now - last >= OVERFLOW_LOG_INTERVAL_NANOS && lastSaturationLogNanos.compareAndSet(last, now)) {
+            long since = total - saturationsLogged.getAndSet(total);
+            LOGGER.log(System.Logger.Level.WARNING, () -> "Cleanup executor saturated (" + settings.cleanupThreads()
+                    + " threads, " + settings.cleanupQueueCapacity() + " queued; see cancellation.cleanup.*): " + since
+                    + " cleanup(s) did not fit since the last report; in total " + rejections + " failed (rejected "
+                    + "while running) and " + overflows + " ran on the exiting task's thread or a thread of their own "
+                    + "(during shutdown, which loses none); reported at most every "
+                    + TimeUnit.NANOSECONDS.toSeconds(OVERFLOW_LOG_INTERVAL_NANOS) + "s");
+        }
+    }
+
+    /**
+     * How many cleanups did not fit into the saturated cleanup executor during shutdown and ran on the exiting
+     * task's thread (or, for abandoned tasks, on a thread of their own) instead: not lost, only run elsewhere.
+     */
+    public long cleanupOverflows() {
+        return cleanupOverflows.get();
     }
 
     /** The number of cleanups queued or running. */
@@ -515,12 +719,32 @@ public final class TaskRegistry implements AutoCloseable {
             }
         }
 
+        /**
+         * Runs on the current thread (an exiting task's): keeps that thread's own interrupt status out of the
+         * cleanup and gives it back afterwards.
+         */
+        void runOnCallingThread() {
+            boolean wasInterrupted = Thread.interrupted();
+            try {
+                run();
+            } finally {
+                if (wasInterrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
         /** The thread running this cleanup's action, or {@code null}. */
         Thread worker() {
             return worker;
         }
 
         boolean finish(CleanupOutcome outcome, Throwable failure) {
+            return finish(outcome, failure, true);
+        }
+
+        /** Finishes once; {@code log} is false when the caller logs an aggregate instead. */
+        boolean finish(CleanupOutcome outcome, Throwable failure, boolean log) {
             if (!finished.compareAndSet(false, true)) {
                 return false;
             }
@@ -535,8 +759,10 @@ public final class TaskRegistry implements AutoCloseable {
                 case SUCCESS -> cleanupsSucceeded.incrementAndGet();
                 case FAILED -> {
                     cleanupsFailed.incrementAndGet();
-                    LOGGER.log(System.Logger.Level.WARNING, "Cleanup of task " + info.id() + " (" + info.name()
-                            + ") failed: " + failure, failure);
+                    if (log) {
+                        LOGGER.log(System.Logger.Level.WARNING, "Cleanup of task " + info.id() + " (" + info.name()
+                                + ") failed: " + failure, failure);
+                    }
                 }
                 case TIMEOUT -> {
                     cleanupsTimedOut.incrementAndGet();
@@ -546,7 +772,10 @@ public final class TaskRegistry implements AutoCloseable {
                 }
             }
             pendingCleanups.decrementAndGet();
-            fire(listener -> listener.onCleanupFinished(info, outcome, duration, failure));
+            TaskListener[] interested = dispatch.cleanupFinished();
+            if (interested.length > 0) {
+                deliver(interested, listener -> listener.onCleanupFinished(info, outcome, duration, failure));
+            }
             handle.cleanupFinished();
             return true;
         }
@@ -619,11 +848,21 @@ public final class TaskRegistry implements AutoCloseable {
                     abandoned, live.size());
         } finally {
             shutdownWaiter = null;
+            List<String> notRun = new ArrayList<>();
             for (Runnable queued : cleanupExecutor.shutdownNow()) {
                 if (queued instanceof CleanupRun run) { // never started: it will not run now
-                    run.finish(CleanupOutcome.FAILED, new RejectedExecutionException("Cleanup of task "
-                            + run.info.id() + " (" + run.info.name() + ") not run: the registry shut down first"));
+                    if (run.finish(CleanupOutcome.FAILED, new RejectedExecutionException("Cleanup of task "
+                            + run.info.id() + " (" + run.info.name() + ") not run: the registry shut down first"),
+                            false)) {
+                        notRun.add(run.info.id() + " (" + run.info.name() + ")");
+                    }
                 }
+            }
+            if (!notRun.isEmpty()) { // one line, not one stack trace per cleanup
+                LOGGER.log(System.Logger.Level.WARNING, () -> notRun.size() + " queued cleanup(s) not run: the "
+                        + "registry's shutdown bound passed first: " + String.join(", ",
+                                notRun.subList(0, Math.min(notRun.size(), 20)))
+                        + (notRun.size() > 20 ? ", ..." : ""));
             }
             terminated.countDown();
         }

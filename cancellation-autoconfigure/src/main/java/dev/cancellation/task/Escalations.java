@@ -1,0 +1,119 @@
+package dev.cancellation.task;
+
+import java.util.Iterator;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The escalation of cancelled tasks (interrupt after the grace, abandon after that), for a whole registry: one
+ * sweeper thread instead of timers armed per task.
+ *
+ * <p>Why: a cancelled task used to arm two timers (and create two token sources) to escalate, only to disarm them
+ * when it exited a few milliseconds later. In a mass cancel (shutdown of thousands of tasks) that was tens of
+ * thousands of timer operations on the cancelling thread. Here a cancel appends the task to a lock-free queue; the
+ * sweeper wakes at the earliest due step, performs every step that is due, and drops tasks that have exited.
+ *
+ * <p>Thread-safety: {@link #add} may be called from any thread. The sweeper thread is started on demand and ends
+ * when nothing is left to escalate. A task added while the sweeper is scanning, parking or stopping is never
+ * missed: an adder publishes the task before reading the sweeper's state, and the sweeper publishes its state
+ * (scanning, or parked until a time) before it scans or parks, so one of the two always sees the other.
+ */
+final class Escalations {
+
+    /** {@link TaskHandle#escalate(long)} returns this when the task needs no more escalation. */
+    static final long DONE = Long.MIN_VALUE;
+
+    private static final int STOPPED = 0;
+    private static final int SCANNING = 1;
+    private static final int PARKED = 2;
+
+    /** How many exited tasks may wait in the queue before the sweeper is woken early to drop them. */
+    private static final int PURGE_THRESHOLD = 1024;
+
+    private final ConcurrentLinkedQueue<TaskHandle> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger state = new AtomicInteger(STOPPED);
+    private final AtomicInteger exitedSincePurge = new AtomicInteger();
+    private final String threadName;
+    private volatile long wakeAt;
+    private volatile Thread sweeper;
+
+    Escalations(String threadName) {
+        this.threadName = threadName;
+    }
+
+    /** Escalates {@code task} from {@code dueNanos} on (its first step). */
+    void add(TaskHandle task, long dueNanos) {
+        queue.offer(task);
+        while (true) {
+            int current = state.get();
+            if (current == STOPPED) {
+                if (state.compareAndSet(STOPPED, SCANNING)) {
+                    startSweeper();
+                    return;
+                }
+            } else {
+                if (current == SCANNING || dueNanos - wakeAt < 0) {
+                    LockSupport.unpark(sweeper);
+                }
+                return;
+            }
+        }
+    }
+
+    /** A task that was added has exited: once many have, the sweeper drops them early, so none is kept long. */
+    void exited() {
+        if (exitedSincePurge.incrementAndGet() >= PURGE_THRESHOLD) {
+            exitedSincePurge.set(0);
+            Thread thread = sweeper;
+            if (thread != null) {
+                LockSupport.unpark(thread);
+            }
+        }
+    }
+
+    private void startSweeper() {
+        Thread thread = new Thread(this::sweep, threadName);
+        thread.setDaemon(true);
+        sweeper = thread;
+        thread.start();
+    }
+
+    private void sweep() {
+        while (true) {
+            state.set(SCANNING);
+            long now = System.nanoTime();
+            boolean pending = false;
+            long next = 0;
+            for (Iterator<TaskHandle> it = queue.iterator(); it.hasNext(); ) {
+                TaskHandle task = it.next();
+                long due;
+                try {
+                    due = task.escalate(now);
+                } catch (RuntimeException | Error ex) { // listeners and cleanups are guarded; this is a last resort
+                    due = DONE;
+                }
+                if (due == DONE) {
+                    it.remove();
+                } else if (!pending || due - next < 0) {
+                    pending = true;
+                    next = due;
+                }
+            }
+            if (!pending) {
+                state.set(STOPPED);
+                // an adder that saw SCANNING only unparked us: make sure its task is not left behind
+                if (queue.isEmpty() || !state.compareAndSet(STOPPED, SCANNING)) {
+                    return; // empty, or an adder has started a new sweeper
+                }
+                continue;
+            }
+            wakeAt = next;
+            state.set(PARKED);
+            long delay = next - System.nanoTime();
+            if (delay > 0) {
+                LockSupport.parkNanos(this, delay);
+            }
+        }
+    }
+}
