@@ -100,6 +100,9 @@ public class CancellableInterceptor implements MethodInterceptor {
             failure = ex;
         }
         Throwable toThrow = call.exit(failure);
+        if (toThrow instanceof TaskCancelledException && method.quietWhenCancelled()) {
+            return null;
+        }
         if (toThrow != null) {
             throw toThrow;
         }

@@ -39,6 +39,7 @@ final class CancellableMethod {
     private final Mode mode;
     private final int[] tokenParameters;
     private final boolean returnsMono;
+    private final boolean quietWhenCancelled;
     private volatile OnCancelMethod onCancel;
     /** The spec of calls without a cleanup, for the defaults it was built with (built on first use). */
     private volatile Template template;
@@ -47,7 +48,7 @@ final class CancellableMethod {
     }
 
     CancellableMethod(Method method, String name, DurationSetting timeout, DurationSetting interruptAfter, Mode mode,
-            int[] tokenParameters, boolean returnsMono) {
+            int[] tokenParameters, boolean returnsMono, boolean quietWhenCancelled) {
         this.method = method;
         this.name = name;
         this.timeout = timeout;
@@ -55,6 +56,16 @@ final class CancellableMethod {
         this.mode = mode;
         this.tokenParameters = tokenParameters;
         this.returnsMono = returnsMono;
+        this.quietWhenCancelled = quietWhenCancelled;
+    }
+
+    /**
+     * Whether a call that stopped because of its cancellation returns normally instead of throwing: true for
+     * {@code void @Scheduled} methods, whose scheduler would otherwise log the expected stop as an error (the
+     * registry, the events and the metrics still record it).
+     */
+    boolean quietWhenCancelled() {
+        return quietWhenCancelled;
     }
 
     Method method() {

@@ -26,6 +26,7 @@ import org.springframework.core.MethodClassKey;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.scheduling.annotation.Async;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 import org.springframework.util.StringUtils;
@@ -175,8 +176,11 @@ final class CancellableMethodResolver {
         } else {
             mode = CancellableMethod.Mode.SYNC;
         }
+        // A scheduler logs any exception of a run as an unexpected error; a cancelled void run is not one.
+        boolean quietWhenCancelled = mode == CancellableMethod.Mode.SYNC && returnType == void.class
+                && AnnotatedElementUtils.hasAnnotation(method, Scheduled.class);
         return new CancellableMethod(method, name, timeout, interruptAfter, mode, tokenParameters,
-                reactive && ReactorTypes.isMono(returnType));
+                reactive && ReactorTypes.isMono(returnType), quietWhenCancelled);
     }
 
     private static void requireAdvisable(Class<?> userClass, Method method, boolean annotatedMethod) {

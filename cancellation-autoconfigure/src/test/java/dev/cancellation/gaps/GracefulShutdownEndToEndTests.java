@@ -31,7 +31,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.DisposableBean;
@@ -132,9 +131,6 @@ class GracefulShutdownEndToEndTests {
      * shutdown (or every operator cancel).
      */
     @Test
-    @Disabled("Bug: CancellableInterceptor.invokeSync rethrows the TaskCancelledException of a cancelled @Scheduled "
-            + "void method, and Spring's TaskUtils.LoggingErrorHandler logs 'Unexpected error occurred in scheduled "
-            + "task' at ERROR at every graceful shutdown; fix proposed in the gaps report")
     void cancelledScheduledMethodIsNotLoggedAsAnUnexpectedSchedulerError(CapturedOutput output) {
         runner.withUserConfiguration(ScheduledApp.class).withPropertyValues("cancellation.shutdown.timeout=5s")
                 .run(context -> {
