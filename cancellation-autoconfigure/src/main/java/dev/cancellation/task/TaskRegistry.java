@@ -520,20 +520,23 @@ public final class TaskRegistry implements AutoCloseable {
         if (!live.remove(handle.token(), handle)) {
             return;
         }
-        handle.unlist();
         TaskState state = handle.state();
         if (state == TaskState.ABANDONED) {
             abandonedLive.decrementAndGet();
         }
         TaskListener[] interested = dispatch.removed();
+        TaskInfo info = null;
         if (state != TaskState.COMPLETED || interested.length > 0) { // the common case allocates no snapshot
-            TaskInfo info = handle.info();
+            info = handle.info();
             if (state != TaskState.COMPLETED) {
                 history.add(info);
             }
-            if (interested.length > 0) {
-                deliver(interested, listener -> listener.onRemoved(info));
-            }
+        }
+        // Unindexed only once in the history: a lookup by id finds the task throughout.
+        handle.unlist();
+        if (interested.length > 0) {
+            TaskInfo removed = info;
+            deliver(interested, listener -> listener.onRemoved(removed));
         }
         Thread waiter = shutdownWaiter;
         if (waiter != null) {
@@ -545,7 +548,9 @@ public final class TaskRegistry implements AutoCloseable {
         for (TaskListener listener : interested) {
             try {
                 event.accept(listener);
-            } catch (RuntimeException ex) {
+            } catch (VirtualMachineError fatal) {
+                throw fatal;
+            } catch (Throwable ex) { // a listener never stops the task's own lifecycle (interrupt, abandon, cleanup)
                 LOGGER.log(System.Logger.Level.WARNING, "Task listener " + listener + " failed", ex);
             }
         }
@@ -580,10 +585,13 @@ public final class TaskRegistry implements AutoCloseable {
                 return;
             }
             if (admitting) {
-                run.finish(CleanupOutcome.FAILED, new RejectedExecutionException("Cleanup of task " + run.info.id()
-                        + " (" + run.info.name() + ") rejected: the cleanup executor is saturated ("
+                RejectedExecutionException failure = new RejectedExecutionException("Cleanup of task "
+                        + run.info.id() + " (" + run.info.name() + ") rejected: the cleanup executor is saturated ("
                         + settings.cleanupThreads() + " threads busy, " + settings.cleanupQueueCapacity()
-                        + " queued; see cancellation.cleanup.*)", rejected), false);
+                        + " queued; see cancellation.cleanup.*)", rejected);
+                // one line naming the task, without a stack trace: a burst must not flood the log
+                LOGGER.log(System.Logger.Level.WARNING, failure.getMessage());
+                run.finish(CleanupOutcome.FAILED, failure, false);
                 noteSaturated(false);
                 return;
             }
