@@ -1,0 +1,91 @@
+package dev.cancellation;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The timer entry of a source's own deadline ({@link CancellationSource#cancelAfter} /
+ * {@link CancellationSource#cancelAt}): cancels the token with a {@code TIMEOUT} reason when it fires.
+ *
+ * <p>Arming it costs only this object: the reason (its message, its {@code Instant}) is built when the entry
+ * fires, and the wall-clock deadline reported by {@link CancellationToken#deadline()} is computed from the
+ * monotonic deadline the first time someone asks for it, then kept, so every later call returns the same
+ * instant. The token keeps this entry after it is disarmed (closed source, cancelled token), for that value;
+ * the entry then no longer refers to the token.
+ *
+ * <p>Thread-safety: {@link #fire()} runs on the timer thread only after it won the entry's state; {@link #release()}
+ * runs on whichever thread won it; {@link #instant()} may race with itself and the first computed value wins.
+ */
+final class Deadline extends Timer.Entry {
+
+    private CancellationToken token;
+
+    /** The timeout for the message, or {@code null} for an absolute deadline ({@link #at} is then given). */
+    private final Duration delay;
+
+    private volatile Instant at;
+
+    /** A deadline {@code delay} from now. */
+    Deadline(CancellationToken token, Duration delay) {
+        super(Timer.SHARED, Timer.deadlineAfter(Timer.saturatedNanos(delay)));
+        this.token = token;
+        this.delay = delay;
+    }
+
+    /** The deadline {@code at}, which is {@code delay} from now (zero if it has passed). */
+    Deadline(CancellationToken token, Instant at, Duration delay) {
+        super(Timer.SHARED, Timer.deadlineAfter(Timer.saturatedNanos(delay)));
+        this.token = token;
+        this.delay = null;
+        this.at = at;
+    }
+
+    @Override
+    void fire() {
+        CancellationToken target = token;
+        if (target != null) {
+            target.cancel(reason());
+        }
+    }
+
+    @Override
+    void release() {
+        token = null;
+    }
+
+    CancellationReason reason() {
+        String message = (delay != null)
+                ? "timed out after " + CancellationReason.format(delay)
+                : "deadline " + at + " exceeded";
+        return new CancellationReason(CancellationReason.Kind.TIMEOUT, message, Instant.now(), "deadline");
+    }
+
+    /** The wall-clock deadline, computed once. */
+    Instant instant() {
+        Instant known = at;
+        if (known != null) {
+            return known;
+        }
+        Instant computed;
+        if (deadline >= Timer.MAX_DEADLINE) {
+            computed = CancellationSource.plusSaturated(Instant.now(), delay); // beyond ~146 years: only the order matters
+        } else {
+            // Monotonic clock first, then the wall clock: the result errs (by the gap between the two reads)
+            // towards later, never towards before the moment the deadline was armed plus its delay.
+            long remaining = deadline - Timer.elapsed();
+            computed = Instant.now().plusNanos(remaining);
+        }
+        Object witness = AT.compareAndExchange(this, null, computed);
+        return (witness == null) ? computed : (Instant) witness;
+    }
+
+    private static final java.lang.invoke.VarHandle AT;
+
+    static {
+        try {
+            AT = java.lang.invoke.MethodHandles.lookup().findVarHandle(Deadline.class, "at", Instant.class);
+        } catch (ReflectiveOperationException ex) {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+}
