@@ -70,13 +70,32 @@ final class Deadline extends Timer.Entry {
         if (deadline >= Timer.MAX_DEADLINE) {
             computed = CancellationSource.plusSaturated(Instant.now(), delay); // beyond ~146 years: only the order matters
         } else {
-            // Monotonic clock first, then the wall clock: the result errs (by the gap between the two reads)
-            // towards later, never towards before the moment the deadline was armed plus its delay.
-            long remaining = deadline - Timer.elapsed();
-            computed = Instant.now().plusNanos(remaining);
+            computed = toWallClock(deadline);
         }
         Object witness = AT.compareAndExchange(this, null, computed);
         return (witness == null) ? computed : (Instant) witness;
+    }
+
+    /**
+     * Converts a monotonic deadline to the wall clock: reads the wall clock between two monotonic reads and uses
+     * their midpoint, retrying a few times if a preemption widened the bracket, so that the error is a few dozen
+     * nanoseconds rather than a time slice.
+     */
+    private static Instant toWallClock(long monotonicDeadline) {
+        Instant wall = null;
+        long at = 0;
+        long width = Long.MAX_VALUE;
+        for (int attempt = 0; attempt < 8 && width > 1_000; attempt++) {
+            long before = Timer.elapsed();
+            Instant now = Instant.now();
+            long after = Timer.elapsed();
+            if (after - before < width) {
+                width = after - before;
+                wall = now;
+                at = before + width / 2;
+            }
+        }
+        return wall.plusNanos(monotonicDeadline - at);
     }
 
     private static final java.lang.invoke.VarHandle AT;
