@@ -20,23 +20,33 @@ final class Deadline extends Timer.Entry {
 
     private CancellationToken token;
 
-    /** The timeout for the message, or {@code null} for an absolute deadline ({@link #at} is then given). */
-    private final Duration delay;
+    /**
+     * The timeout in nanoseconds, for the message, or {@code -1} for an absolute deadline ({@link #at} is then
+     * given). A {@code long}, not the caller's {@code Duration}, so that a per-call {@code Duration} is not kept.
+     */
+    private final long delayNanos;
 
     private volatile Instant at;
 
     /** A deadline {@code delay} from now. */
     Deadline(CancellationToken token, Duration delay) {
-        super(Timer.SHARED, Timer.deadlineAfter(Timer.saturatedNanos(delay)));
+        this(token, Timer.saturatedNanos(delay));
+        if (delayNanos >= Timer.MAX_DEADLINE) {
+            at = CancellationSource.plusSaturated(Instant.now(), delay); // ~146 years or more: keep the exact value
+        }
+    }
+
+    private Deadline(CancellationToken token, long delayNanos) {
+        super(Timer.SHARED, Timer.deadlineAfter(delayNanos));
         this.token = token;
-        this.delay = delay;
+        this.delayNanos = delayNanos;
     }
 
     /** The deadline {@code at}, which is {@code delay} from now (zero if it has passed). */
     Deadline(CancellationToken token, Instant at, Duration delay) {
         super(Timer.SHARED, Timer.deadlineAfter(Timer.saturatedNanos(delay)));
         this.token = token;
-        this.delay = null;
+        this.delayNanos = -1;
         this.at = at;
     }
 
@@ -54,8 +64,8 @@ final class Deadline extends Timer.Entry {
     }
 
     CancellationReason reason() {
-        String message = (delay != null)
-                ? "timed out after " + CancellationReason.format(delay)
+        String message = (delayNanos >= 0)
+                ? "timed out after " + CancellationReason.format(Duration.ofNanos(delayNanos))
                 : "deadline " + at + " exceeded";
         return new CancellationReason(CancellationReason.Kind.TIMEOUT, message, Instant.now(), "deadline");
     }
@@ -66,12 +76,7 @@ final class Deadline extends Timer.Entry {
         if (known != null) {
             return known;
         }
-        Instant computed;
-        if (deadline >= Timer.MAX_DEADLINE) {
-            computed = CancellationSource.plusSaturated(Instant.now(), delay); // beyond ~146 years: only the order matters
-        } else {
-            computed = toWallClock(deadline);
-        }
+        Instant computed = toWallClock(deadline);
         Object witness = AT.compareAndExchange(this, null, computed);
         return (witness == null) ? computed : (Instant) witness;
     }
