@@ -14,8 +14,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <h2>How it works</h2>
  * <ul>
- *   <li><b>Arming</b> ({@link #arm}) pushes the entry onto {@link #armed}, a lock-free multi-producer stack (one
- *       CAS). The timer thread takes the whole stack at once and files the entries into its {@link TimingWheel}
+ *   <li><b>Arming</b> ({@link #arm}) pushes the entry onto {@link #armed}, lock-free multi-producer stacks (one
+ *       CAS; {@link #STRIPES} of them, picked by thread id, each on its own cache line, so that producers on
+ *       different cores do not contend). The timer thread takes each whole stack at once and files the entries into its {@link TimingWheel}
  *       (1 ms ticks), or fires those already due.</li>
  *   <li><b>Disarming</b> ({@link Entry#cancel()}) is one CAS of the entry's state from {@code PENDING} to
  *       {@code CANCELLED}, after which the entry drops its action (so the token or thread it refers to is free
@@ -29,7 +30,7 @@ import java.util.concurrent.locks.LockSupport;
  *       An entry fires no earlier than its deadline and normally within a tick or two after it.</li>
  *   <li><b>Sleeping</b>: the timer thread parks until the next tick that has work (indefinitely when it holds
  *       nothing) and publishes that time in {@link #wakeAt}. A producer reads it (one volatile read) and unparks
- *       the timer only if its deadline is earlier, or, to bound tombstones, when its stack has grown by another
+ *       the timer only if its deadline is earlier, or, to bound tombstones, when its stripe has grown by another
  *       {@value #WAKE_BATCH} entries since the timer last took it. While entries keep arriving, the timer also
  *       wakes every {@link #LINGER_NANOS} to take them, so a steady stream of far deadlines costs no unparks.</li>
  * </ul>
@@ -62,16 +63,23 @@ final class Timer {
 
     private static final Comparator<Entry> BY_DEADLINE = Comparator.comparingLong(e -> e.deadline);
 
-    private static final VarHandle ARMED;
-    private static final VarHandle CANCELLED;
+    /**
+     * Producers push onto one of this many stacks (by thread id), so that threads on different cores do not
+     * contend for one cache line: a power of two, about twice the processors, at most 64.
+     */
+    static final int STRIPES = Math.min(64,
+            Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1) << 1);
+
+    /** Array slots between two stack heads: 128 bytes with compressed references, so no two share a cache line. */
+    private static final int SPACING = 32;
+
+    private static final VarHandle HEADS = MethodHandles.arrayElementVarHandle(Entry[].class);
     private static final VarHandle WAKE_AT;
     private static final VarHandle REQUESTED;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            ARMED = lookup.findVarHandle(Timer.class, "armed", Entry.class);
-            CANCELLED = lookup.findVarHandle(Timer.class, "cancelled", Entry.class);
             WAKE_AT = lookup.findVarHandle(Timer.class, "wakeAt", long.class);
             REQUESTED = lookup.findVarHandle(Timer.class, "requested", long.class);
         } catch (ReflectiveOperationException ex) {
@@ -84,11 +92,14 @@ final class Timer {
 
     // ------------------------------------------------------------- shared with producers
 
-    /** Newly armed entries, newest first, linked through {@link Entry#link}. */
-    private volatile Entry armed;
+    /**
+     * Stack heads of newly armed entries, newest first, linked through {@link Entry#link}: stripe {@code i} at
+     * index {@code (i + 1) * SPACING} (padding before the first, after the last), accessed through {@link #HEADS}.
+     */
+    private final Entry[] armed = new Entry[(STRIPES + 1) * SPACING];
 
-    /** Disarmed entries that the wheel may hold, newest first, linked through {@link Entry#link}. */
-    private volatile Entry cancelled;
+    /** Stack heads of disarmed entries that the wheel may hold, laid out like {@link #armed}. */
+    private final Entry[] cancelled = new Entry[(STRIPES + 1) * SPACING];
 
     /** When the timer thread will wake by itself (nanos since {@link #ORIGIN}), {@link #IDLE}, or {@link #AWAKE}. */
     private volatile long wakeAt = AWAKE;
@@ -154,26 +165,45 @@ final class Timer {
         if (entry.state != Entry.PENDING) {
             return; // disarmed before it was armed
         }
-        int depth = push(ARMED, entry);
+        int depth = push(armed, entry);
         wakeIfNeeded(entry.deadline, depth);
     }
 
     /** Called by a canceller once it has disarmed an entry the wheel may hold. */
     private void forget(Entry entry) {
-        int depth = push(CANCELLED, entry);
+        int depth = push(cancelled, entry);
         wakeIfNeeded(IDLE, depth);
     }
 
-    /** Treiber push; returns the stack's depth since the timer last took it. */
-    private int push(VarHandle stack, Entry entry) {
+    /** Treiber push onto this thread's stripe; returns the stripe's depth since the timer last took it. */
+    private static int push(Entry[] stacks, Entry entry) {
+        @SuppressWarnings("deprecation") // Thread.threadId() is Java 19+
+        int index = (((int) Thread.currentThread().getId() & (STRIPES - 1)) + 1) * SPACING;
         Entry head;
         do {
-            head = (Entry) stack.getVolatile(this);
+            head = (Entry) HEADS.getVolatile(stacks, index);
             entry.link = head;
             // head cannot be taken and relinked while still the head: entries are pushed onto a stack only once.
             entry.depth = (head == null) ? 1 : head.depth + 1;
-        } while (!stack.compareAndSet(this, head, entry));
+        } while (!HEADS.compareAndSet(stacks, index, head, entry));
         return entry.depth;
+    }
+
+    private static Entry take(Entry[] stacks, int stripe) {
+        return (Entry) HEADS.getAndSet(stacks, (stripe + 1) * SPACING, (Entry) null);
+    }
+
+    private static Entry peek(Entry[] stacks, int stripe) {
+        return (Entry) HEADS.getVolatile(stacks, (stripe + 1) * SPACING);
+    }
+
+    private static boolean anyIn(Entry[] stacks) {
+        for (int stripe = 0; stripe < STRIPES; stripe++) {
+            if (peek(stacks, stripe) != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void wakeIfNeeded(long deadline, int depth) {
@@ -264,12 +294,23 @@ final class Timer {
         wakeAt = AWAKE;
     }
 
-    /** Files newly armed entries (oldest first); the already due go to {@link #due}. Returns whether any came. */
+    /** Files newly armed entries; the already due go to {@link #due}, in deadline order. Returns whether any came. */
     private boolean takeArmed() {
-        Entry stack = (Entry) ARMED.getAndSet(this, null);
-        if (stack == null) {
-            return false;
+        boolean any = false;
+        for (int stripe = 0; stripe < STRIPES; stripe++) {
+            Entry stack = take(armed, stripe);
+            if (stack != null) {
+                any = true;
+                file(stack);
+            }
         }
+        if (due.size() > 1) {
+            due.sort(BY_DEADLINE);
+        }
+        return any;
+    }
+
+    private void file(Entry stack) {
         Entry oldest = null; // reverse into arrival order, so that equal deadlines fire first come, first served
         while (stack != null) {
             Entry following = stack.link;
@@ -289,19 +330,17 @@ final class Timer {
             }
             entry = following;
         }
-        if (due.size() > 1) {
-            due.sort(BY_DEADLINE);
-        }
-        return true;
     }
 
     private void takeCancelled() {
-        Entry entry = (Entry) CANCELLED.getAndSet(this, null);
-        while (entry != null) {
-            Entry following = entry.link;
-            entry.link = null;
-            wheel.remove(entry);
-            entry = following;
+        for (int stripe = 0; stripe < STRIPES; stripe++) {
+            Entry entry = take(cancelled, stripe);
+            while (entry != null) {
+                Entry following = entry.link;
+                entry.link = null;
+                wheel.remove(entry);
+                entry = following;
+            }
         }
     }
 
@@ -328,10 +367,10 @@ final class Timer {
     private long plan(boolean active, long now) {
         long next = wheel.nextEventTick();
         long plan = (next == TimingWheel.NONE) ? IDLE : next * TICK_NANOS;
-        if (active || armed != null) {
+        if (active || anyIn(armed)) {
             plan = Math.min(plan, now + LINGER_NANOS);
         }
-        if (cancelled != null) {
+        if (anyIn(cancelled)) {
             plan = Math.min(plan, nextTickStart(now));
         }
         return plan;
@@ -342,8 +381,11 @@ final class Timer {
             return true;
         }
         long now = elapsed();
-        Entry head = armed;
-        if (head != null) {
+        for (int stripe = 0; stripe < STRIPES; stripe++) {
+            Entry head = peek(armed, stripe);
+            if (head == null) {
+                continue;
+            }
             if (plan > now + LINGER_NANOS) {
                 return true; // they came after the plan was made
             }
@@ -354,7 +396,7 @@ final class Timer {
                 }
             }
         }
-        return cancelled != null && plan > nextTickStart(now);
+        return plan > nextTickStart(now) && anyIn(cancelled);
     }
 
     private static long nextTickStart(long now) {
