@@ -29,8 +29,9 @@ import java.util.Objects;
  * still has active callbacks: see {@link CancellationToken}).
  *
  * <p>Deadlines do not cost a thread: all sources share one daemon timer thread, which also runs the callbacks
- * of tokens that time out. A pending timer refers only to the token; it is removed from the timer queue as soon
- * as the token is cancelled (by any path) or its source is closed.
+ * of tokens that time out. Arming and disarming a deadline take no lock. A pending timer refers only to the
+ * token; as soon as the token is cancelled (by any path) or its source is closed, the timer lets go of the token,
+ * and drops its own small entry within about a millisecond.
  *
  * <p>Thread-safety: every method may be called from any thread, concurrently.
  */
@@ -49,7 +50,7 @@ public final class CancellationSource implements AutoCloseable {
             }
         }
         this.parentLinks = (live == 0) ? Node.EMPTY : new Node[live];
-        this.token = new CancellationToken(parentLinks, null);
+        this.token = new CancellationToken(parentLinks);
         CancellationReason inherited = null;
         int index = 0;
         for (CancellationToken parent : parents) {
@@ -155,7 +156,11 @@ public final class CancellationSource implements AutoCloseable {
         if (delay.isNegative()) {
             throw new IllegalArgumentException("Cancellation delay must not be negative: " + delay);
         }
-        schedule(plusSaturated(Instant.now(), delay), delay, CancellationReason.timeout(delay).message());
+        if (closed || token.isCancelled()) {
+            return;
+        }
+        // The reason and the wall-clock deadline are built only if needed (when it fires / deadline() is called).
+        schedule(new Deadline(token, delay), delay.isZero());
     }
 
     static Instant plusSaturated(Instant start, Duration delay) {
@@ -173,25 +178,23 @@ public final class CancellationSource implements AutoCloseable {
      */
     public void cancelAt(Instant deadline) {
         Objects.requireNonNull(deadline, "deadline");
+        if (closed || token.isCancelled()) {
+            return;
+        }
         Duration delay = Duration.between(Instant.now(), deadline);
-        schedule(deadline, delay.isNegative() ? Duration.ZERO : delay, "deadline " + deadline + " exceeded");
+        boolean passed = delay.isNegative() || delay.isZero();
+        schedule(new Deadline(token, deadline, passed ? Duration.ZERO : delay), passed);
     }
 
-    private void schedule(Instant deadline, Duration delay, String message) {
-        if (closed || token.isCancelled()) {
+    private void schedule(Deadline next, boolean due) {
+        token.replaceTimer(next); // the token holds the timer entry; the entry holds the token, never this source
+        if (due) {
+            cancel(next.reason());
             return;
         }
-        token.setOwnDeadline(deadline);
-        if (delay.isZero()) {
-            cancel(new CancellationReason(CancellationReason.Kind.TIMEOUT, message, Instant.now(), "deadline"));
-            return;
-        }
-        CancellationToken target = token; // the timer holds the token only, not this source
-        java.util.concurrent.ScheduledFuture<?> next = Timer.schedule(() -> target.cancel(
-                new CancellationReason(CancellationReason.Kind.TIMEOUT, message, Instant.now(), "deadline")), delay);
-        token.replaceTimer(next);
+        Timer.SHARED.arm(next);
         if (closed || token.isCancelled()) {
-            token.cancelTimer(); // lost a race with close() or cancel(), which may have missed the new timer
+            next.cancel(); // lost a race with close() or cancel(), which may have missed the new timer
         }
     }
 

@@ -10,7 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -57,18 +57,23 @@ import java.util.function.Consumer;
  * <h2>Thread-safety</h2>
  * Every method is safe to call from any thread, concurrently. {@link #isCancelled()} is a single volatile read;
  * it never locks or allocates. Registration and deregistration take a short per-token spin lock (never held while
- * user code runs, never a monitor, so virtual threads are not pinned); when a token gains its first or loses its
+ * user code runs, never a monitor, so virtual threads are not pinned; a waiter spins briefly, then yields, then
+ * parks with a growing backoff, so a preempted holder does not cost the others their time slices); when a token gains its first or loses its
  * last callback, they also take the locks of its ancestors, always child before parent.
  */
 public final class CancellationToken {
 
-    private static final CancellationToken NONE = new CancellationToken(null, null);
+    private static final CancellationToken NONE = new CancellationToken(null);
 
     /** Non-null once cancelled. Written under {@link #lock}, read without it. */
     private volatile CancellationReason reason;
 
-    /** Deadline set by this token's own source; {@code null} for none. */
-    private volatile Instant ownDeadline;
+    /**
+     * The deadline set by this token's own source, {@code null} for none. Kept after it is disarmed (by
+     * cancellation or by closing the source), for {@link #deadline()}; a disarmed entry no longer refers to
+     * this token.
+     */
+    private volatile Deadline timer;
 
     /**
      * Links of this token in its parents' lists (empty for a root). Filled by the source's constructor after
@@ -93,8 +98,6 @@ public final class CancellationToken {
 
     private volatile CompletionStage<CancellationReason> whenCancelled;
 
-    /** The pending deadline timer of this token's source, if any; cancelled as soon as this token is. */
-    private volatile ScheduledFuture<?> timer;
 
     private static final VarHandle LOCK;
     private static final VarHandle WHEN_CANCELLED;
@@ -105,15 +108,14 @@ public final class CancellationToken {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             LOCK = lookup.findVarHandle(CancellationToken.class, "lock", int.class);
             WHEN_CANCELLED = lookup.findVarHandle(CancellationToken.class, "whenCancelled", CompletionStage.class);
-            TIMER = lookup.findVarHandle(CancellationToken.class, "timer", ScheduledFuture.class);
+            TIMER = lookup.findVarHandle(CancellationToken.class, "timer", Deadline.class);
         } catch (ReflectiveOperationException ex) {
             throw new ExceptionInInitializerError(ex);
         }
     }
 
-    CancellationToken(Node[] parentLinks, Instant ownDeadline) {
+    CancellationToken(Node[] parentLinks) {
         this.parentLinks = (parentLinks == null) ? Node.EMPTY : parentLinks;
-        this.ownDeadline = ownDeadline;
     }
 
     /**
@@ -181,7 +183,8 @@ public final class CancellationToken {
     }
 
     Instant earliestDeadline() {
-        Instant earliest = ownDeadline;
+        Deadline own = timer;
+        Instant earliest = (own == null) ? null : own.instant();
         for (Node link : parentLinks) {
             if (link == null) {
                 continue;
@@ -192,10 +195,6 @@ public final class CancellationToken {
             }
         }
         return earliest;
-    }
-
-    void setOwnDeadline(Instant deadline) {
-        this.ownDeadline = deadline;
     }
 
     /**
@@ -362,16 +361,19 @@ public final class CancellationToken {
         }
     }
 
-    void replaceTimer(ScheduledFuture<?> next) {
-        ScheduledFuture<?> previous = (ScheduledFuture<?>) TIMER.getAndSet(this, next);
+    /** Installs the deadline of this token's own source, disarming the one it replaces. */
+    void replaceTimer(Deadline next) {
+        Deadline previous = (Deadline) TIMER.getAndSet(this, next);
         if (previous != null) {
-            previous.cancel(false);
+            previous.cancel();
         }
     }
 
+    /** Disarms this token's deadline, if it has a pending one; keeps it for {@link #deadline()}. */
     void cancelTimer() {
-        if (timer != null) {
-            replaceTimer(null);
+        Deadline current = timer;
+        if (current != null && current.isPending()) {
+            current.cancel();
         }
     }
 
@@ -517,8 +519,39 @@ public final class CancellationToken {
     }
 
     private void acquire() {
-        while (!LOCK.weakCompareAndSetAcquire(this, 0, 1)) {
-            Thread.onSpinWait();
+        if (!LOCK.weakCompareAndSetAcquire(this, 0, 1)) {
+            acquireContended();
+        }
+    }
+
+    /** Busy-spins this many times before yielding: critical sections are a few dozen instructions. */
+    private static final int SPINS = 64;
+    private static final int YIELDS = 4;
+    private static final long MIN_PARK_NANOS = 1_000;
+    private static final long MAX_PARK_NANOS = 256_000;
+
+    /**
+     * The holder is slow only when it has been preempted (an oversubscribed machine): spinning then burns the
+     * time slice it needs, so after a short spin yield, then park with an exponential backoff. No monitor, so a
+     * virtual thread waiting here unmounts instead of pinning its carrier.
+     */
+    private void acquireContended() {
+        int attempts = 0;
+        long parkNanos = MIN_PARK_NANOS;
+        while (true) {
+            if (lock == 0 && LOCK.weakCompareAndSetAcquire(this, 0, 1)) {
+                return;
+            }
+            if (attempts < SPINS) {
+                attempts++;
+                Thread.onSpinWait();
+            } else if (attempts < SPINS + YIELDS) {
+                attempts++;
+                Thread.yield();
+            } else {
+                LockSupport.parkNanos(this, parkNanos);
+                parkNanos = Math.min(parkNanos << 1, MAX_PARK_NANOS);
+            }
         }
     }
 

@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * While open, cancellation of a token interrupts the thread that opened the scope (after an optional grace
@@ -41,7 +40,7 @@ public final class InterruptScope implements AutoCloseable {
     private final Registration registration;
     private volatile int state;
     private volatile boolean delivered;
-    private volatile ScheduledFuture<?> graceTimer;
+    private volatile Timer.Entry graceTimer;
 
     InterruptScope(CancellationToken token, Duration grace) {
         Objects.requireNonNull(token, "token");
@@ -103,9 +102,9 @@ public final class InterruptScope implements AutoCloseable {
     }
 
     private void cancelGraceTimer() {
-        ScheduledFuture<?> timer = graceTimer;
+        Timer.Entry timer = graceTimer;
         if (timer != null) {
-            timer.cancel(false);
+            timer.cancel();
         }
     }
 }

@@ -1,0 +1,115 @@
+package dev.cancellation;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The timer entry of a source's own deadline ({@link CancellationSource#cancelAfter} /
+ * {@link CancellationSource#cancelAt}): cancels the token with a {@code TIMEOUT} reason when it fires.
+ *
+ * <p>Arming it costs only this object: the reason (its message, its {@code Instant}) is built when the entry
+ * fires, and the wall-clock deadline reported by {@link CancellationToken#deadline()} is computed from the
+ * monotonic deadline the first time someone asks for it, then kept, so every later call returns the same
+ * instant. The token keeps this entry after it is disarmed (closed source, cancelled token), for that value;
+ * the entry then no longer refers to the token.
+ *
+ * <p>Thread-safety: {@link #fire()} runs on the timer thread only after it won the entry's state; {@link #release()}
+ * runs on whichever thread won it; {@link #instant()} may race with itself and the first computed value wins.
+ */
+final class Deadline extends Timer.Entry {
+
+    private CancellationToken token;
+
+    /**
+     * The timeout in nanoseconds, for the message, or {@code -1} for an absolute deadline ({@link #at} is then
+     * given). A {@code long}, not the caller's {@code Duration}, so that a per-call {@code Duration} is not kept.
+     */
+    private final long delayNanos;
+
+    private volatile Instant at;
+
+    /** A deadline {@code delay} from now. */
+    Deadline(CancellationToken token, Duration delay) {
+        this(token, Timer.saturatedNanos(delay));
+        if (delayNanos >= Timer.MAX_DEADLINE) {
+            at = CancellationSource.plusSaturated(Instant.now(), delay); // ~146 years or more: keep the exact value
+        }
+    }
+
+    private Deadline(CancellationToken token, long delayNanos) {
+        super(Timer.SHARED, Timer.deadlineAfter(delayNanos));
+        this.token = token;
+        this.delayNanos = delayNanos;
+    }
+
+    /** The deadline {@code at}, which is {@code delay} from now (zero if it has passed). */
+    Deadline(CancellationToken token, Instant at, Duration delay) {
+        super(Timer.SHARED, Timer.deadlineAfter(Timer.saturatedNanos(delay)));
+        this.token = token;
+        this.delayNanos = -1;
+        this.at = at;
+    }
+
+    @Override
+    void fire() {
+        CancellationToken target = token;
+        if (target != null) {
+            target.cancel(reason());
+        }
+    }
+
+    @Override
+    void release() {
+        token = null;
+    }
+
+    CancellationReason reason() {
+        String message = (delayNanos >= 0)
+                ? "timed out after " + CancellationReason.format(Duration.ofNanos(delayNanos))
+                : "deadline " + at + " exceeded";
+        return new CancellationReason(CancellationReason.Kind.TIMEOUT, message, Instant.now(), "deadline");
+    }
+
+    /** The wall-clock deadline, computed once. */
+    Instant instant() {
+        Instant known = at;
+        if (known != null) {
+            return known;
+        }
+        Instant computed = toWallClock(deadline);
+        Object witness = AT.compareAndExchange(this, null, computed);
+        return (witness == null) ? computed : (Instant) witness;
+    }
+
+    /**
+     * Converts a monotonic deadline to the wall clock: reads the wall clock between two monotonic reads and uses
+     * their midpoint, retrying a few times if a preemption widened the bracket, so that the error is a few dozen
+     * nanoseconds rather than a time slice.
+     */
+    private static Instant toWallClock(long monotonicDeadline) {
+        Instant wall = null;
+        long at = 0;
+        long width = Long.MAX_VALUE;
+        for (int attempt = 0; attempt < 8 && width > 1_000; attempt++) {
+            long before = Timer.elapsed();
+            Instant now = Instant.now();
+            long after = Timer.elapsed();
+            if (after - before < width) {
+                width = after - before;
+                wall = now;
+                at = before + width / 2;
+            }
+        }
+        return wall.plusNanos(monotonicDeadline - at);
+    }
+
+    private static final java.lang.invoke.VarHandle AT;
+
+    static {
+        try {
+            AT = java.lang.invoke.MethodHandles.lookup().findVarHandle(Deadline.class, "at", Instant.class);
+        } catch (ReflectiveOperationException ex) {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+}
