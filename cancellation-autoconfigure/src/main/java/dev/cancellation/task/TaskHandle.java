@@ -237,7 +237,9 @@ public final class TaskHandle {
             outcome = TaskOutcome.COMPLETED;
         } else if (reason != null && (interruptDelivered || causedByCancellation(failure))) {
             outcome = reason.isTimeout() ? TaskOutcome.TIMEOUT : TaskOutcome.CANCELLED;
-            if (!(failure instanceof TaskCancelledException cancelled && cancelled.reason() == reason)) {
+            // Always name the task: a checkpoint's own exception knows the reason but not what was cancelled.
+            if (!(failure instanceof TaskCancelledException cancelled && cancelled.reason() == reason
+                    && String.valueOf(cancelled.getMessage()).startsWith(name() + ": "))) {
                 TaskCancelledException translated = TaskCancelledException.of(reason, name());
                 translated.initCause(failure);
                 toThrow = translated;
