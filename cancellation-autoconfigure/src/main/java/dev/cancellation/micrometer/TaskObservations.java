@@ -67,6 +67,12 @@ public final class TaskObservations implements TaskListener, AutoCloseable {
 
     @Override
     public void onExited(TaskInfo task, TaskOutcome outcome, Duration runTime, Duration stopLatency) {
+        onExited(task, outcome, runTime, stopLatency, null);
+    }
+
+    @Override
+    public void onExited(TaskInfo task, TaskOutcome outcome, Duration runTime, Duration stopLatency,
+            Throwable failure) {
         Observation observation = open.remove(task.id());
         if (observation == null) {
             return; // started before this listener was added, or not observed
@@ -74,6 +80,9 @@ public final class TaskObservations implements TaskListener, AutoCloseable {
         TaskObservationContext context = (TaskObservationContext) observation.getContext();
         context.setOutcome(outcome);
         context.setReason(task.reason());
+        if (outcome == TaskOutcome.FAILED && failure != null) {
+            observation.error(failure); // the timer's `error` tag and the span's error; a cancel is not an error
+        }
         observation.stop();
     }
 

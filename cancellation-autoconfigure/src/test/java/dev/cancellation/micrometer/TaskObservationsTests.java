@@ -61,7 +61,7 @@ class TaskObservationsTests {
         task.awaitExit();
 
         assertThat(observationRegistry).hasSingleObservationThat().hasLowCardinalityKeyValue("outcome", "failed")
-                .hasBeenStopped();
+                .hasBeenStopped().assertThatError().isInstanceOf(IllegalStateException.class).hasMessage("boom");
     }
 
     @Test
