@@ -71,6 +71,9 @@ public final class TaskHandle {
     private volatile boolean exited;
     private volatile boolean cleanupClaimed;
     private volatile long finishedNanos = NOT_FINISHED;
+    /** Wall-clock instants, derived once on first need so that every view shows the same value. */
+    private volatile Instant startedAtWall;
+    private volatile Instant finishedAtWall;
     private volatile boolean interruptDelivered;
     /** Escalation steps, in nanoTime; written once before the task is handed to the sweeper, then sweeper-only. */
     private long interruptAtNanos = Escalations.DONE;
@@ -192,8 +195,16 @@ public final class TaskHandle {
         Attachment current = attachment;
         TaskState currentState = state;
         long finished = finishedNanos;
-        Instant startedAt = wallNow.minusNanos(nanoNow - startNanos);
-        Instant finishedAt = (finished == NOT_FINISHED) ? null : wallNow.minusNanos(nanoNow - finished);
+        Instant startedAt = startedAtWall;
+        if (startedAt == null) {
+            startedAt = wallNow.minusNanos(nanoNow - startNanos);
+            startedAtWall = startedAt; // a racing reader may derive a value a few ns apart; the last write stays
+        }
+        Instant finishedAt = finishedAtWall;
+        if (finishedAt == null && finished != NOT_FINISHED) {
+            finishedAt = startedAt.plusNanos(finished - startNanos); // consistent with elapsed, to the nanosecond
+            finishedAtWall = finishedAt;
+        }
         Duration elapsed = Duration.ofNanos(((finished == NOT_FINISHED) ? nanoNow : finished) - startNanos);
         return new TaskInfo(id(), spec.name(), currentState, parentId(), startedAt, token().deadline().orElse(null),
                 elapsed, token().reason().orElse(null), (current == null) ? null : current.thread.getName(),

@@ -902,8 +902,14 @@ public final class TaskRegistry implements AutoCloseable {
     private List<TaskInfo> cancelAllWithin(CancellationReason reason, long deadlineNanos) {
         List<TaskInfo> cancelled = new CopyOnWriteArrayList<>();
         Thread sweeper = new Thread(() -> {
-            for (TaskHandle handle : live.values()) {
-                if (handle.cancel(reason)) {
+            // A snapshot first: a child cancelled through its parent may exit and leave the table before the
+            // sweep reaches it, and it was cancelled by this shutdown all the same (it carries this reason).
+            List<TaskHandle> running = new ArrayList<>(live.values());
+            for (TaskHandle handle : running) {
+                handle.cancel(reason);
+            }
+            for (TaskHandle handle : running) {
+                if (handle.token().reason().orElse(null) == reason) {
                     cancelled.add(handle.info());
                 }
             }

@@ -8,6 +8,7 @@ import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.TaskCancelledException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
@@ -77,6 +78,29 @@ class TaskRegistryShutdownTest {
         assertThat(cleaned.getCount()).isZero();
         assertThat(((TaskCancelledException) a.failure()).reason().kind()).isEqualTo(CancellationReason.Kind.SHUTDOWN);
         assertThat(report.describe()).contains("2 task(s) running, 2 cancelled, 2 cleaned up", "0 abandoned");
+    }
+
+    @Test
+    void reportCountsTasksCancelledThroughTheirParentToo() {
+        TaskRegistry.TaskBody<Object> waitForCancel = token -> {
+            token.whenCancelled().toCompletableFuture().join();
+            token.throwIfCancelled();
+            return null;
+        };
+        RunningTask parent = RunningTask.start(registry, spec("parent"), waitForCancel);
+        TaskSpec childSpec = spec("child").withParent(parent.handle.get().token());
+        RunningTask first = RunningTask.start(registry, childSpec, waitForCancel);
+        RunningTask second = RunningTask.start(registry, childSpec, waitForCancel);
+
+        ShutdownReport report = shutdownWithin(Duration.ZERO, Duration.ofSeconds(5), true, Duration.ofSeconds(1));
+
+        // whatever order the sweep visits them in, every task that this shutdown stopped is reported once
+        assertThat(report.cancelled()).extracting(TaskInfo::name)
+                .containsExactlyInAnyOrder("parent", "child", "child");
+        assertThat(report.cancelled()).extracting(TaskInfo::id).doesNotHaveDuplicates();
+        for (RunningTask task : List.of(parent, first, second)) {
+            assertThat(task.failure()).isInstanceOf(TaskCancelledException.class);
+        }
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.cancellation.demo.legacy;
 
-import java.util.Map;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
@@ -15,8 +14,12 @@ class StockController {
         this.legacy = legacy;
     }
 
+    /** The answer, in a fixed field order. */
+    record StockLevel(String sku, int available) {
+    }
+
     @GetMapping("/api/stock/{sku}")
-    Map<String, Object> stock(@PathVariable String sku) throws InterruptedException {
-        return Map.of("sku", sku, "available", legacy.stockLevel(sku));
+    StockLevel stock(@PathVariable String sku) throws InterruptedException {
+        return new StockLevel(sku, legacy.stockLevel(sku));
     }
 }

@@ -1,7 +1,6 @@
 package dev.cancellation.demo.sync;
 
 import java.net.URI;
-import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -17,11 +16,15 @@ class SyncController {
         this.sync = sync;
     }
 
+    /** The answer, in a fixed field order. */
+    record SyncStarted(String syncId, String tasks) {
+    }
+
     @PostMapping("/api/sync")
-    ResponseEntity<Map<String, String>> start() throws InterruptedException {
+    ResponseEntity<SyncStarted> start() throws InterruptedException {
         String syncId = "sync-" + UUID.randomUUID().toString().substring(0, 8);
         sync.syncAll(syncId);
         return ResponseEntity.accepted().location(URI.create("/actuator/cancellation?name=catalog-sync"))
-                .body(Map.of("syncId", syncId, "tasks", "/actuator/cancellation?name=catalog-sync"));
+                .body(new SyncStarted(syncId, "/actuator/cancellation?name=catalog-sync"));
     }
 }
