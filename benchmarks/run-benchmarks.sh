@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 JAR=target/benchmarks.jar
-OUT=results
+OUT=${OUT:-results}
 JAVA=${JAVA:-java}
 JAVA21=${JAVA21:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 mkdir -p "$OUT"
@@ -34,4 +34,6 @@ if [[ $what == all || $what == shutdown ]]; then
         2> "$OUT/shutdown-virtual-$queue.stderr.txt"
     fi
   done
+  # The JDK-only floor under the platform-thread rows: waking 10,000 parked threads and nothing else.
+  "$JAVA" -cp "$JAR" dev.cancellation.bench.ThreadWakeFloor 10000 3 > "$OUT/thread-wake-floor.txt"
 fi
