@@ -10,28 +10,14 @@ import static org.awaitility.Awaitility.await;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-class CancellationSourceTest {
-
-    private final List<CancellationSource> sources = new ArrayList<>();
-
-    @AfterEach
-    void closeSources() {
-        sources.forEach(CancellationSource::close);
-    }
-
-    private CancellationSource track(CancellationSource source) {
-        sources.add(source);
-        return source;
-    }
+class CancellationSourceTest extends TrackedSources {
 
     @Nested
     class Cancel {

@@ -14,23 +14,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-class CancellationTokenTest {
-
-    private final List<CancellationSource> sources = new ArrayList<>();
-
-    @AfterEach
-    void closeSources() {
-        sources.forEach(CancellationSource::close);
-    }
-
-    private CancellationSource track(CancellationSource source) {
-        sources.add(source);
-        return source;
-    }
+class CancellationTokenTest extends TrackedSources {
 
     @Nested
     class Observing {
