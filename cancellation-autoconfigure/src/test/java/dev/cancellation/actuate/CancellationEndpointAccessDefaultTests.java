@@ -2,15 +2,10 @@ package dev.cancellation.actuate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cancellation.task.TaskRegistry;
 import dev.cancellation.task.TaskState;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * With the default access ({@code READ_ONLY}) the endpoint lists tasks over HTTP but refuses to cancel: the write
@@ -19,30 +14,11 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 @SpringBootTest(classes = CancellationEndpointWebIntegrationTests.App.class,
         webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = "management.endpoints.web.exposure.include=cancellation")
-class CancellationEndpointAccessDefaultTests {
-
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    TaskRegistry registry;
-
-    private RunningTasks tasks;
-
-    @BeforeEach
-    void setUp() {
-        tasks = new RunningTasks(registry);
-    }
-
-    @AfterEach
-    void tearDown() throws InterruptedException {
-        tasks.close();
-    }
+class CancellationEndpointAccessDefaultTests extends LiveEndpointTest {
 
     @Test
     void readsAreAllowed() {
         RunningTasks.Running task = tasks.start("ReadOnly.task");
-        Http http = Http.on(port);
 
         assertThat(http.get("/actuator/cancellation").<java.util.List<String>>json("$.tasks[*].id"))
                 .contains(task.id());
@@ -52,7 +28,7 @@ class CancellationEndpointAccessDefaultTests {
     @Test
     void cancellingIsRefusedEvenToAnAuthenticatedOperator() {
         RunningTasks.Running task = tasks.start("ReadOnly.task");
-        Http alice = Http.on(port).as("alice", "secret");
+        Http alice = http.as("alice", "secret");
 
         Http.Response delete = alice.delete("/actuator/cancellation/" + task.id()).capture("delete-read-only");
         Http.Response post = alice.post("/actuator/cancellation", "{\"name\":\"ReadOnly.task\"}");

@@ -3,22 +3,16 @@ package dev.cancellation.actuate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.security.config.Customizer.withDefaults;
 
-import dev.cancellation.task.TaskRegistry;
 import dev.cancellation.task.TaskState;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
-import org.springframework.security.core.userdetails.User;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 
@@ -30,27 +24,7 @@ import org.springframework.security.web.SecurityFilterChain;
         webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = { "management.endpoints.web.exposure.include=cancellation",
                 "management.endpoint.cancellation.access=unrestricted" })
-class CancellationEndpointSecurityTests {
-
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    TaskRegistry registry;
-
-    private RunningTasks tasks;
-    private Http http;
-
-    @BeforeEach
-    void setUp() {
-        tasks = new RunningTasks(registry);
-        http = Http.on(port);
-    }
-
-    @AfterEach
-    void tearDown() throws InterruptedException {
-        tasks.close();
-    }
+class CancellationEndpointSecurityTests extends LiveEndpointTest {
 
     @Test
     void anonymousCanNeitherReadNorCancel() {
@@ -115,9 +89,7 @@ class CancellationEndpointSecurityTests {
 
         @Bean
         InMemoryUserDetailsManager users() {
-            return new InMemoryUserDetailsManager(
-                    User.withUsername("alice").password("{noop}secret").roles("OPERATOR").build(),
-                    User.withUsername("bob").password("{noop}secret").roles("VIEWER").build());
+            return operatorAliceAndViewerBob();
         }
     }
 }

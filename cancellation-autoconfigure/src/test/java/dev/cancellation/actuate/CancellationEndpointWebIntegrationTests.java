@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.springframework.security.config.Customizer.withDefaults;
 
-import dev.cancellation.task.TaskRegistry;
 import dev.cancellation.task.TaskState;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -13,18 +12,13 @@ import java.util.Map;
 import java.util.Set;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
-import org.springframework.security.core.userdetails.User;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 
@@ -37,27 +31,7 @@ import org.springframework.security.web.SecurityFilterChain;
         properties = { "management.endpoints.web.exposure.include=cancellation,metrics",
                 "management.endpoint.cancellation.access=unrestricted", "spring.jmx.enabled=true",
                 "management.endpoints.jmx.exposure.include=cancellation" })
-class CancellationEndpointWebIntegrationTests {
-
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    TaskRegistry registry;
-
-    private RunningTasks tasks;
-    private Http http;
-
-    @BeforeEach
-    void setUp() {
-        tasks = new RunningTasks(registry);
-        http = Http.on(port);
-    }
-
-    @AfterEach
-    void tearDown() throws InterruptedException {
-        tasks.close();
-    }
+class CancellationEndpointWebIntegrationTests extends LiveEndpointTest {
 
     @Test
     void listsTasksWithSummaryAndHistory() {
@@ -316,9 +290,7 @@ class CancellationEndpointWebIntegrationTests {
 
         @Bean
         InMemoryUserDetailsManager users() {
-            return new InMemoryUserDetailsManager(
-                    User.withUsername("alice").password("{noop}secret").roles("OPERATOR").build(),
-                    User.withUsername("bob").password("{noop}secret").roles("VIEWER").build());
+            return operatorAliceAndViewerBob();
         }
     }
 }
