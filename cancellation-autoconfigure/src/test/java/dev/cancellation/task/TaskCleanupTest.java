@@ -16,24 +16,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Cleanups: after exit, shielded and bounded, awaited, isolated failures, saturation. */
-class TaskCleanupTest {
+class TaskCleanupTest extends RecordedRegistryTest {
 
-    private TaskRegistry registry = new TaskRegistry(new TaskRegistry.Settings(10, 2, 10, Duration.ofMillis(300)));
-    private final RecordingListener events = new RecordingListener();
-    private final CompletableFuture<Void> release = new CompletableFuture<>();
-
-    {
-        registry.addListener(events);
-    }
-
-    @AfterEach
-    void tearDown() {
-        release.complete(null);
-        registry.shutdown(Duration.ZERO, Duration.ofSeconds(2), true, Duration.ofMillis(100));
+    TaskCleanupTest() {
+        super(new TaskRegistry(new TaskRegistry.Settings(10, 2, 10, Duration.ofMillis(300))), true);
     }
 
     private static TaskSpec spec(String name, CleanupAction cleanup) {

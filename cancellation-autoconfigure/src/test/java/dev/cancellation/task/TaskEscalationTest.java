@@ -7,27 +7,15 @@ import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.TaskCancelledException;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Interrupt and abandon escalation of tasks that ignore their cancelled token. */
-class TaskEscalationTest {
+class TaskEscalationTest extends RecordedRegistryTest {
 
-    private final TaskRegistry registry = new TaskRegistry();
-    private final RecordingListener events = new RecordingListener();
-    private final CompletableFuture<Void> release = new CompletableFuture<>();
-
-    {
-        registry.addListener(events);
-    }
-
-    @AfterEach
-    void tearDown() {
-        release.complete(null);
-        registry.shutdown(Duration.ZERO, Duration.ofSeconds(2), true, Duration.ofMillis(100));
+    TaskEscalationTest() {
+        super(new TaskRegistry(), true);
     }
 
     private static TaskSpec spec(String name, Duration interruptAfter, Duration abandonAfter) {

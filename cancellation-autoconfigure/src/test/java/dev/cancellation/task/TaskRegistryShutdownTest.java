@@ -11,30 +11,19 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Registry shutdown: admission, drain, SHUTDOWN cancel, waiting for tasks and cleanups, interrupt, abandon, and
  * its upper bound whatever the tasks do. The only timed assertions are those upper bounds.
  */
-class TaskRegistryShutdownTest {
+class TaskRegistryShutdownTest extends RecordedRegistryTest {
 
     /** Slack over drain + timeout + lastGrace: generous for a loaded 2-core CI box, small against a hang. */
     private static final Duration SLACK = Duration.ofMillis(1500);
 
-    private final TaskRegistry registry = new TaskRegistry(new TaskRegistry.Settings(100, 2, 100,
-            Duration.ofMillis(500)));
-    private final RecordingListener events = new RecordingListener();
-    private final CompletableFuture<Void> release = new CompletableFuture<>();
-
-    {
-        registry.addListener(events);
-    }
-
-    @AfterEach
-    void tearDown() {
-        release.complete(null);
+    TaskRegistryShutdownTest() {
+        super(new TaskRegistry(new TaskRegistry.Settings(100, 2, 100, Duration.ofMillis(500))), false);
     }
 
     private static TaskSpec spec(String name) {
