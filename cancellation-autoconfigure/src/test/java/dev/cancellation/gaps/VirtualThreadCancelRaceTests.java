@@ -69,16 +69,10 @@ class VirtualThreadCancelRaceTests {
                             return null;
                         }), token -> CancelRace.work(i, token));
         warmUp(call, registry, cleanups);
-        CancelRace race;
-        List<PinnedEvents.Pin> pins;
-        try (PinnedEvents pinned = PinnedEvents.start()) {
-            race = new CancelRace(CALLS, seed).run(call);
-            awaitDrained(registry);
-            pins = pinned.stop();
-        }
+        PinnedRace run = raceRecordingPins(call, seed, registry);
         try {
-            assertOutcomes(race, cleanups, i -> i % 2 == 1);
-            assertNoPinningInStarterCode(pins);
+            assertOutcomes(run.race(), cleanups, i -> i % 2 == 1);
+            assertNoPinningInStarterCode(run.pins());
         } finally {
             registry.close();
         }
@@ -98,15 +92,9 @@ class VirtualThreadCancelRaceTests {
                     AtomicIntegerArray cleanups = context.getBean(Cleanups.class).counts;
                     CancelRace.Call call = i -> worker.work(i, null);
                     warmUp(call, registry, cleanups);
-                    CancelRace race;
-                    List<PinnedEvents.Pin> pins;
-                    try (PinnedEvents pinned = PinnedEvents.start()) {
-                        race = new CancelRace(CALLS, seed).run(call);
-                        awaitDrained(registry);
-                        pins = pinned.stop();
-                    }
-                    assertOutcomes(race, cleanups, i -> true);
-                    assertNoPinningInStarterCode(pins);
+                    PinnedRace run = raceRecordingPins(call, seed, registry);
+                    assertOutcomes(run.race(), cleanups, i -> true);
+                    assertNoPinningInStarterCode(run.pins());
                 });
     }
 
@@ -155,6 +143,20 @@ class VirtualThreadCancelRaceTests {
     }
 
     /** Cancelled tasks stay listed until their cleanup is done: an empty registry means every cleanup ended. */
+    /** A finished race and the pinning events recorded while it ran and the registry drained. */
+    private record PinnedRace(CancelRace race, List<PinnedEvents.Pin> pins) {
+    }
+
+    /** Runs the race of {@code call} with {@code seed}, waits until {@code registry} drained, records pinning. */
+    private static PinnedRace raceRecordingPins(CancelRace.Call call, long seed, TaskRegistry registry)
+            throws InterruptedException {
+        try (PinnedEvents pinned = PinnedEvents.start()) {
+            CancelRace race = new CancelRace(CALLS, seed).run(call);
+            awaitDrained(registry);
+            return new PinnedRace(race, pinned.stop());
+        }
+    }
+
     private static void awaitDrained(TaskRegistry registry) {
         Awaitility.await("registry empty, no cleanup pending").atMost(WAIT)
                 .until(() -> registry.size() == 0 && registry.pendingCleanups() == 0);
