@@ -67,7 +67,8 @@ class CancellationHelpersTest {
         } catch (CompletionException ex) {
             return ex.getCause();
         } catch (java.util.concurrent.CancellationException ex) {
-            return ex;
+            // Java 23+ join() throws a new CancellationException caused by the stored one
+            return TaskCancelledException.find(ex).<Throwable>map(cancelled -> cancelled).orElse(ex);
         }
     }
 

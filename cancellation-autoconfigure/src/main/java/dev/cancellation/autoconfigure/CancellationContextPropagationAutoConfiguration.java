@@ -16,8 +16,14 @@ import org.springframework.core.task.support.ContextPropagatingTaskDecorator;
  * is present: makes sure {@link CancellationTokenAccessor} is registered with the global {@link ContextRegistry}
  * (it also is through {@code META-INF/services}), and, with {@code cancellation.context-propagation.task-decorator
  * =true}, defines a {@link ContextPropagatingTaskDecorator} that Boot applies to its executors.
+ *
+ * <p>Boot composes every {@link TaskDecorator} bean into the decorator of its executors, so a second
+ * propagating decorator would wrap each task twice. Ours therefore backs off when any {@code TaskDecorator} bean
+ * exists, including the one Spring Boot 4.1 defines for {@code spring.task.execution.propagate-context=true}
+ * (which carries the current token as well, since it propagates every registered accessor): this configuration
+ * runs after Boot's task execution configuration so that it sees that bean.
  */
-@AutoConfiguration(before = org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration.class)
+@AutoConfiguration(after = org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "cancellation.enabled", matchIfMissing = true)
 @ConditionalOnClass(ContextRegistry.class)
 public class CancellationContextPropagationAutoConfiguration {

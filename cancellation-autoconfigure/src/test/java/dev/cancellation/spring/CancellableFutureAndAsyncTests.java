@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.assertj.core.api.ThrowingConsumer;
 import org.junit.jupiter.api.Test;
 import org.springframework.aop.Advisor;
 import org.springframework.aop.framework.Advised;
@@ -38,7 +39,8 @@ class CancellableFutureAndAsyncTests {
             .withUserConfiguration(Config.class)
             .withPropertyValues("spring.task.execution.pool.core-size=1");
 
-    // CompletableFuture.get() throws a CancellationException itself, unwrapped: TaskCancelledException is one.
+    // CompletableFuture.get() throws the stored TaskCancelledException itself on Java 17-22, and a new
+    // CancellationException caused by it on Java 23+: stoppedBy(...) accepts exactly these two.
 
     @Test
     void returnedFutureFailsAtTimeoutEvenIfTheWorkIsStuck() {
@@ -50,7 +52,7 @@ class CancellableFutureAndAsyncTests {
             CompletableFuture<String> result = futures.neverCompletes();
 
             assertThat(result).failsWithin(WAIT).withThrowableThat()
-                    .isInstanceOf(TaskTimeoutException.class);
+                    .satisfies(stoppedBy(TaskTimeoutException.class));
             assertThat(probe.work.get()).isCancelled();
             awaitEmpty(registry);
             assertThat(registry.history()).first().satisfies(info -> {
@@ -118,7 +120,7 @@ class CancellableFutureAndAsyncTests {
             registry.cancel(tasks.get(0).id(), CancellationReason.requested("test"));
             // fails at once, while the executor is still busy
             assertThat(queued).failsWithin(WAIT).withThrowableThat()
-                    .isInstanceOf(TaskCancelledException.class);
+                    .satisfies(stoppedBy(TaskCancelledException.class));
             assertThat(registry.size()).isZero();
             assertThat(probe.release.getCount()).isEqualTo(1);
 
@@ -146,7 +148,7 @@ class CancellableFutureAndAsyncTests {
             registry.cancel(task.id(), CancellationReason.requested("test"));
 
             assertThat(result).failsWithin(WAIT).withThrowableThat()
-                    .isInstanceOf(TaskCancelledException.class);
+                    .satisfies(stoppedBy(TaskCancelledException.class));
             // the returned future fails at once; the stuck body is interrupted after the 20ms grace
             org.awaitility.Awaitility.await("escalation interrupts the executor thread").atMost(WAIT)
                     .untilTrue(probe.interrupted);
@@ -161,7 +163,7 @@ class CancellableFutureAndAsyncTests {
         runner.run(context -> {
             Futures futures = context.getBean(Futures.class);
             assertThat(futures.asyncTimesOut()).failsWithin(WAIT).withThrowableThat()
-                    .isInstanceOf(TaskTimeoutException.class);
+                    .satisfies(stoppedBy(TaskTimeoutException.class));
             awaitEmpty(context.getBean(TaskRegistry.class));
         });
     }
@@ -202,6 +204,14 @@ class CancellableFutureAndAsyncTests {
             CancellationToken[] tokens = context.getBean(Futures.class).submitsToExecutor();
             assertThat(tokens[1].isNone()).as("no propagation unless enabled").isTrue();
         });
+    }
+
+    private static ThrowingConsumer<Throwable> stoppedBy(Class<? extends TaskCancelledException> type) {
+        return thrown -> {
+            assertThat(thrown).isInstanceOf(java.util.concurrent.CancellationException.class);
+            Throwable stored = (thrown instanceof TaskCancelledException) ? thrown : thrown.getCause();
+            assertThat(stored).isInstanceOf(type).isSameAs(TaskCancelledException.find(thrown).orElseThrow());
+        };
     }
 
     @Configuration(proxyBeanMethods = false)
