@@ -279,12 +279,17 @@ public class CancellationProperties {
         private Check() {
         }
 
+        /** What a duration of 0 or more accepts, in words. */
+        static final String NON_NEGATIVE = "0 or a positive duration such as 500ms, 30s or 2m";
+
         static int range(String property, int value, int min, int max) {
             if (value < min) {
-                throw new IllegalArgumentException(property + " must be at least " + min + ", but was " + value);
+                throw invalid(property, value, min + " to " + max, property + " must be at least " + min
+                        + ", but was " + value);
             }
             if (value > max) {
-                throw new IllegalArgumentException(property + " must be at most " + max + ", but was " + value);
+                throw invalid(property, value, min + " to " + max, property + " must be at most " + max
+                        + ", but was " + value);
             }
             return value;
         }
@@ -292,35 +297,45 @@ public class CancellationProperties {
         /** A required duration: not null, not negative, representable in nanoseconds. */
         static Duration duration(String property, Duration value, String hint) {
             if (value == null) {
-                throw new IllegalArgumentException(property + " must be set (leave it out for the default)");
+                throw invalid(property, null, NON_NEGATIVE, property + " must be set (leave it out for the default)");
             }
-            return optionalDuration(property, value, hint);
+            return checked(property, value, hint, NON_NEGATIVE);
         }
 
         /** An optional duration: {@code null}, or not negative and representable in nanoseconds. */
         static Duration optionalDuration(String property, Duration value, String hint) {
-            if (value == null) {
-                return null;
-            }
-            if (value.isNegative()) {
-                throw new IllegalArgumentException(property + " must not be negative, but was " + value + hint);
-            }
-            try {
-                value.toNanos();
-            } catch (ArithmeticException tooLong) {
-                throw new IllegalArgumentException(property + " must be at most about 292 years (a long of "
-                        + "nanoseconds), but was " + value);
-            }
-            return value;
+            return (value != null) ? checked(property, value, hint, NON_NEGATIVE + ", or unset") : null;
         }
 
         /** A required, strictly positive duration. */
         static Duration positiveDuration(String property, Duration value) {
-            duration(property, value, "");
+            String allowed = "a positive duration such as 500ms, 10s or 1m";
+            if (value == null) {
+                throw invalid(property, null, allowed, property + " must be set (leave it out for the default)");
+            }
+            checked(property, value, "", allowed);
             if (value.isZero()) {
-                throw new IllegalArgumentException(property + " must be positive, but was " + value);
+                throw invalid(property, value, allowed, property + " must be positive, but was " + value);
             }
             return value;
+        }
+
+        private static Duration checked(String property, Duration value, String hint, String allowed) {
+            if (value.isNegative()) {
+                throw invalid(property, value, allowed, property + " must not be negative, but was " + value + hint);
+            }
+            try {
+                value.toNanos();
+            } catch (ArithmeticException tooLong) {
+                throw invalid(property, value, allowed + ", at most about 292 years", property
+                        + " must be at most about 292 years (a long of nanoseconds), but was " + value);
+            }
+            return value;
+        }
+
+        private static InvalidCancellationPropertyException invalid(String property, Object value, String allowed,
+                String message) {
+            return new InvalidCancellationPropertyException(property, value, allowed, message);
         }
     }
 }
