@@ -55,7 +55,7 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "dev.cancellation.autoconfigure..", "dev.cancellation.spring..", "dev.cancellation.actuate..",
                         "dev.cancellation.micrometer..", "dev.cancellation.web..", "dev.cancellation.reactor..",
-                        "dev.cancellation.observation..")
+                        "dev.cancellation.observation..", "dev.cancellation.aot..")
                 .because("the dependency points from the Spring integration to the model, never back")
                 .check(production);
     }
