@@ -20,11 +20,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The packaged demo jar running as a separate {@code java -jar} process on a free port, with its output
- * directory in a temporary folder and its stdout and stderr captured to a file.
+ * directory in a temporary folder and its stdout and stderr captured to a file; in AOT mode with
+ * {@code demo.aot=true}.
  *
  * <p>Used from one test thread at a time.
  */
 final class DemoProcess implements AutoCloseable {
+
+    /**
+     * Whether the jar was built with {@code spring-boot:process-aot} and is started in AOT mode (system property
+     * {@code demo.aot=true}, set by the {@code aot} profile of demo-app).
+     */
+    static final boolean AOT = Boolean.getBoolean("demo.aot");
 
     private final Process process;
     private final Path log;
@@ -53,8 +60,11 @@ final class DemoProcess implements AutoCloseable {
         Path outputDir = Files.createDirectories(workDir.resolve("demo-output"));
         Path log = workDir.resolve("demo.log");
         List<String> command = new ArrayList<>(List.of(
-                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", jar,
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+        if (AOT) {
+            command.add("-Dspring.aot.enabled=true");
+        }
+        command.addAll(List.of("-jar", jar,
                 "--server.port=" + port,
                 "--demo.output-dir=" + outputDir,
                 "--spring.output.ansi.enabled=never"));
@@ -84,6 +94,10 @@ final class DemoProcess implements AutoCloseable {
                     }
                     return get("/actuator/health").statusCode() == 200;
                 });
+        if (AOT && !log().contains("Starting AOT-processed")) {
+            throw new IllegalStateException("demo.aot=true but the demo did not start AOT-processed. Its log:\n"
+                    + log());
+        }
     }
 
     private static int freePort() throws IOException {
