@@ -7,16 +7,15 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * Configuration of cooperative cancellation, bound from {@code cancellation.*}.
  *
  * <p><b>Validation.</b> Every setter rejects nonsense (a negative duration, zero cleanup threads, a negative history
- * size, ...) with an {@link IllegalArgumentException} whose message names the property and the value. Spring Boot's
- * binder reports it as a bind failure of that property, so the application fails to start with a description such
- * as:
+ * size, ...) with an {@link InvalidCancellationPropertyException} whose message names the property and the value.
+ * Spring Boot's binder reports it as a bind failure of that property, and {@link CancellationPropertiesFailureAnalyzer}
+ * turns that into a startup report with the property, the value, its origin and what is allowed:
  * <pre>
- * Failed to bind properties under 'cancellation.cleanup.threads' to int:
- *
  *     Property: cancellation.cleanup.threads
  *     Value: "0"
- *     Origin: "cancellation.cleanup.threads" from property source "..."
- *     Reason: java.lang.IllegalArgumentException: cancellation.cleanup.threads must be at least 1, but was 0
+ *     Origin: class path resource [application.properties] - 3:30
+ *     Allowed: 1 to 1000
+ *     Reason: cancellation.cleanup.threads must be at least 1, but was 0
  * </pre>
  * Values that are not durations or numbers at all ({@code abc}, {@code 10 parsecs}) fail in the binder's conversion,
  * with the same property, value and origin. An empty value ({@code cancellation.interrupt-after=}) keeps the default.
