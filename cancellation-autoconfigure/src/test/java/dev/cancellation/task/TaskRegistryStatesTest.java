@@ -132,6 +132,9 @@ class TaskRegistryStatesTest {
     void normalReturnAfterCancelReturnsTheResultAsCompleted() {
         RunningTask task = RunningTask.start(registry, spec("stubborn"), token -> {
             token.whenCancelled().toCompletableFuture().join();
+            // the cancelling thread delivers onCancelRequested; return only once it has, so the order is fixed
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> events.of("stubborn").contains("cancelRequested stubborn REQUESTED"));
             return "done anyway";
         });
         registry.cancel(task.id(), CancellationReason.requested("test"));
