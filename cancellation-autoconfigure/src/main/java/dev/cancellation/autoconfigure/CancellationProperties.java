@@ -248,9 +248,10 @@ public class CancellationProperties {
 
         /**
          * Whether to define a {@code ContextPropagatingTaskDecorator} bean (when no other TaskDecorator bean
-         * exists), which Spring Boot applies to the executors it auto-configures: tasks submitted to them then run
-         * with the submitter's token (and every other registered context value, e.g. observations or the security
-         * context) current. {@code @Cancellable @Async} methods get their token without it.
+         * exists, such as the one of Spring Boot 4.1's spring.task.execution.propagate-context=true, which carries
+         * the token too), which Spring Boot applies to the executors it auto-configures: tasks submitted to them
+         * then run with the submitter's token (and every other registered context value, e.g. observations or
+         * the security context) current. {@code @Cancellable @Async} methods get their token without it.
          */
         private boolean taskDecorator = false;
 
