@@ -84,7 +84,9 @@ class VirtualThreadAsyncTests {
             assertThat(token.isNone()).as("the body got a token of its own").isFalse();
             assertThat(probe.current.get()).as("the token is current in the body").isSameAs(token);
             assertThat(token.reason()).get().extracting(CancellationReason::isTimeout).isEqualTo(true);
-            assertThat(probe.sawTimeout).as("the body's Cancellation.sleep saw the timeout").isTrue();
+            // the caller's future fails at the timeout; the body notices it on its own thread, a moment later
+            Awaitility.await("the body's Cancellation.sleep saw the timeout").atMost(WAIT)
+                    .untilTrue(probe.sawTimeout);
             awaitEmpty(registry);
             assertThat(registry.history()).first().satisfies(info -> {
                 assertThat(info.name()).isEqualTo("gaps.vt.timesOut");
