@@ -25,14 +25,23 @@ final class TaskCall {
     private static final int RUNNING = 1;
     private static final int SKIPPED = 2;
 
+    /** {@link #retry} states: see {@link #attemptFailed()}. */
+    private static final int IN_ATTEMPT = 0;
+    private static final int BETWEEN_ATTEMPTS = 1;
+    private static final int INTERRUPTING = 2;
+    private static final int INTERRUPTED = 3;
+    private static final int FINISHED = 4;
+
     private static final VarHandle PHASE;
     private static final VarHandle EXITED;
+    private static final VarHandle RETRY;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             PHASE = lookup.findVarHandle(TaskCall.class, "phase", int.class);
             EXITED = lookup.findVarHandle(TaskCall.class, "exited", boolean.class);
+            RETRY = lookup.findVarHandle(TaskCall.class, "retry", int.class);
         } catch (ReflectiveOperationException ex) {
             throw new ExceptionInInitializerError(ex);
         }
@@ -44,6 +53,9 @@ final class TaskCall {
     private volatile boolean exited;
     private final CompletableFuture<Object> result;
     private volatile Registration registration;
+    private volatile int retry = IN_ATTEMPT;
+    private volatile Thread attemptThread;
+    private volatile Registration retryRegistration;
 
     TaskCall(TaskHandle handle, CancellableMethod method, CompletableFuture<Object> result) {
         this.handle = handle;
@@ -93,7 +105,94 @@ final class TaskCall {
         if (current != null) {
             current.close();
         }
+        Registration retrying = retryRegistration;
+        if (retrying != null) {
+            retrying.close();
+        }
         return handle.exit(failure);
+    }
+
+    // ------------------------------------------------------------------ attempts of a @Retryable method
+
+    /**
+     * An attempt of a {@code @Retryable} method is about to run (on the calling thread, inside the retry advice).
+     * Throws the task's {@code TaskCancelledException} instead if the task is already cancelled, so that no
+     * attempt starts after a cancellation.
+     */
+    void attemptStarting() {
+        RETRY.compareAndSet(this, BETWEEN_ATTEMPTS, IN_ATTEMPT);
+        if (handle.token().isCancelled()) {
+            endRetries();
+            throw cancelledException();
+        }
+    }
+
+    /**
+     * An attempt failed with {@code failure}. If the task is cancelled, the retry advice around must not try
+     * again: the thread is interrupted, which ends Spring's retry back-off at once (it gives up and rethrows).
+     * Otherwise, until the next attempt starts, a cancellation interrupts the back-off the same way. Every such
+     * interrupt is consumed by {@link #consumeRetryInterrupt()} when the call ends.
+     */
+    void attemptFailed() {
+        if (handle.token().isCancelled()) {
+            endRetries();
+            return;
+        }
+        attemptThread = Thread.currentThread();
+        if (retryRegistration == null) {
+            retryRegistration = handle.token().onCancel(reason -> interruptBackOff());
+        }
+        RETRY.compareAndSet(this, IN_ATTEMPT, BETWEEN_ATTEMPTS);
+        if (handle.token().isCancelled()) { // cancelled in between: the callback may have seen IN_ATTEMPT
+            interruptBackOff();
+        }
+    }
+
+    private void endRetries() {
+        while (retry == INTERRUPTING) {
+            Thread.onSpinWait(); // the cancel callback is interrupting this thread: one interrupt is enough
+        }
+        if ((int) RETRY.getAndSet(this, INTERRUPTED) != INTERRUPTED) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void interruptBackOff() {
+        if (RETRY.compareAndSet(this, BETWEEN_ATTEMPTS, INTERRUPTING)) {
+            try {
+                attemptThread.interrupt();
+            } finally {
+                retry = INTERRUPTED;
+            }
+        }
+    }
+
+    /**
+     * The call is over (on its calling thread): consumes an interrupt that {@link #attemptFailed()} delivered.
+     * Returns whether one was, i.e. whether the cancellation ended the retries.
+     */
+    boolean consumeRetryInterrupt() {
+        while (true) {
+            int state = retry;
+            if (state == INTERRUPTING) {
+                Thread.onSpinWait(); // being delivered right now: let it land, then clear it
+            } else if (state == INTERRUPTED) {
+                retry = FINISHED;
+                Thread.interrupted();
+                return true;
+            } else if (state == FINISHED || RETRY.compareAndSet(this, state, FINISHED)) {
+                return false;
+            }
+        }
+    }
+
+    /** The exception of a task that was cancelled, caused by {@code cause}. */
+    TaskCancelledException cancelledException(Throwable cause) {
+        TaskCancelledException cancelled = cancelledException();
+        if (cause != null && cause != cancelled) {
+            cancelled.initCause(cause);
+        }
+        return cancelled;
     }
 
     /** The exception of a task that was cancelled. */
