@@ -88,7 +88,7 @@ public class CancellableInterceptor implements MethodInterceptor {
         }
         method.injectToken(arguments, handle.token());
         TaskCall call = new TaskCall(handle, method, result);
-        if (method.mode().isAsync()) { // only the inner interceptor of @Async methods looks for it
+        if (method.mode().isAsync() || method.retryable()) { // only then does the inner interceptor look for it
             invocation.setUserAttribute(TaskCall.ATTRIBUTE, call);
         }
         return call;
