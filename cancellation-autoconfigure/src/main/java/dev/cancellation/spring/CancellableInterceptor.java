@@ -120,7 +120,7 @@ public class CancellableInterceptor implements MethodInterceptor {
      * failure as the cancellation it was.
      */
     private static Throwable endRetries(TaskCall call, Throwable failure) {
-        if (call.method().retryable() && call.consumeRetryInterrupt() && failure != null
+        if (call.consumeRetryInterrupt() && failure != null
                 && !(failure instanceof TaskCancelledException)) {
             return call.cancelledException(failure);
         }

@@ -16,17 +16,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.MethodClassKey;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.AnnotationUtils;
-import org.springframework.scheduling.annotation.Async;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
@@ -44,25 +41,8 @@ import org.springframework.util.StringValueResolver;
  */
 final class CancellableMethodResolver {
 
-    private static final boolean REACTOR_PRESENT = ClassUtils.isPresent("reactor.core.publisher.Mono",
-            CancellableMethodResolver.class.getClassLoader());
-
     private static final org.apache.commons.logging.Log LOGGER =
             org.apache.commons.logging.LogFactory.getLog(CancellableMethodResolver.class);
-
-    /** Spring 7's {@code @Retryable}, if present. */
-    private static final Class<? extends java.lang.annotation.Annotation> RETRYABLE =
-            optionalAnnotation("org.springframework.resilience.annotation.Retryable");
-
-    @SuppressWarnings("unchecked")
-    private static Class<? extends java.lang.annotation.Annotation> optionalAnnotation(String name) {
-        try {
-            return (Class<? extends java.lang.annotation.Annotation>) ClassUtils.forName(name,
-                    CancellableMethodResolver.class.getClassLoader());
-        } catch (ClassNotFoundException | LinkageError absent) {
-            return null;
-        }
-    }
 
     private volatile StringValueResolver valueResolver;
     private final Map<Class<?>, Optional<BeanMethods>> byClass = new ConcurrentHashMap<>();
@@ -157,7 +137,7 @@ final class CancellableMethodResolver {
         int modifiers = method.getModifiers();
         Cancellable onClass = null;
         if (onMethod == null) {
-            if (!Modifier.isPublic(modifiers) || Modifier.isStatic(modifiers) || !isBusinessMethod(method)) {
+            if (!Modifier.isPublic(modifiers) || Modifier.isStatic(modifiers) || !CancellableMethodKinds.isBusinessMethod(method)) {
                 return null;
             }
             onClass = AnnotatedElementUtils.findMergedAnnotation(method.getDeclaringClass(), Cancellable.class);
@@ -186,51 +166,13 @@ final class CancellableMethodResolver {
                 .filter(i -> parameterTypes[i] == CancellationToken.class).toArray();
 
         Class<?> returnType = method.getReturnType();
-        boolean async = AnnotatedElementUtils.hasAnnotation(method, Async.class)
-                || AnnotatedElementUtils.hasAnnotation(userClass, Async.class);
-        boolean future = Future.class.isAssignableFrom(returnType) || CompletionStage.class.isAssignableFrom(returnType);
-        // Any reactive type Spring knows (Reactor, RxJava, Mutiny, JDK Flow, ...), through its adapter registry.
-        Object reactiveAdapter = (!future && REACTOR_PRESENT) ? ReactorTypes.adapterFor(returnType) : null;
-        CancellableMethod.Mode mode;
-        if (reactiveAdapter != null) {
-            mode = CancellableMethod.Mode.REACTIVE;
-        } else if (future) {
-            mode = async ? CancellableMethod.Mode.ASYNC_FUTURE : CancellableMethod.Mode.FUTURE;
-        } else if (async) {
-            mode = CancellableMethod.Mode.ASYNC_VOID;
-        } else if (returnType.isAssignableFrom(CompletableFuture.class)) {
-            mode = CancellableMethod.Mode.DYNAMIC; // Object, or a type variable: decided by the returned value
-        } else {
-            mode = CancellableMethod.Mode.SYNC;
-        }
+        Object reactiveAdapter = CancellableMethodKinds.reactiveAdapter(returnType);
+        CancellableMethod.Mode mode = CancellableMethodKinds.mode(userClass, method, reactiveAdapter);
         // A scheduler logs any exception of a run as an unexpected error; a cancelled void run is not one.
         boolean quietWhenCancelled = mode == CancellableMethod.Mode.SYNC && returnType == void.class
                 && AnnotatedElementUtils.hasAnnotation(method, Scheduled.class);
-        boolean retryable = RETRYABLE != null && (AnnotatedElementUtils.hasAnnotation(method, RETRYABLE)
-                || AnnotatedElementUtils.hasAnnotation(userClass, RETRYABLE));
         return new CancellableMethod(method, name, timeout, interruptAfter, mode, tokenParameters,
-                reactiveAdapter, quietWhenCancelled, retryable);
-    }
-
-    /**
-     * What a class-level {@code @Cancellable} applies to: not the {@code Object} methods nor their overrides
-     * ({@code equals}, {@code hashCode}, {@code toString}), not {@code @OnCancel} cleanups, not the bean's
-     * lifecycle callbacks.
-     */
-    private static boolean isBusinessMethod(Method method) {
-        if (method.getDeclaringClass() == Object.class || AnnotatedElementUtils.hasAnnotation(method, OnCancel.class)) {
-            return false;
-        }
-        String name = method.getName();
-        int parameters = method.getParameterCount();
-        if ((parameters == 0 && (name.equals("hashCode") || name.equals("toString")))
-                || (parameters == 1 && name.equals("equals") && method.getParameterTypes()[0] == Object.class)) {
-            return false;
-        }
-        return !(parameters == 0 && ((name.equals("afterPropertiesSet")
-                && org.springframework.beans.factory.InitializingBean.class.isAssignableFrom(method.getDeclaringClass()))
-                || (name.equals("destroy")
-                && org.springframework.beans.factory.DisposableBean.class.isAssignableFrom(method.getDeclaringClass()))));
+                reactiveAdapter, quietWhenCancelled, CancellableMethodKinds.isRetryable(userClass, method));
     }
 
     private static void requireAdvisable(Class<?> userClass, Method method, boolean annotatedMethod) {
