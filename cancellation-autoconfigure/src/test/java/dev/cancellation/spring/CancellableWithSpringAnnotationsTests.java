@@ -102,7 +102,7 @@ class CancellableWithSpringAnnotationsTests {
             Throwable failure = catchFailure(() -> flaky.downWithinBudget(null));
 
             assertThat(find(failure, TaskTimeoutException.class).getMessage()).contains("down-within-budget");
-            assertThat(Flaky.attempts).as("attempts before the 300 ms deadline").hasSizeBetween(2, 5);
+            assertThat(Flaky.attempts).as("attempts before the 300 ms deadline").hasSizeBetween(1, 5);
             assertThat(Flaky.attempts.stream().distinct()).as("one task for all attempts").hasSize(1);
             assertThat(Flaky.attemptsAfterCancel).as("attempts started after the timeout").hasValue(0);
             awaitEmpty(registry);
