@@ -28,8 +28,9 @@ import java.util.Objects;
  * that is dropped without being closed or cancelled is detached once it has been garbage collected (unless it
  * still has active callbacks: see {@link CancellationToken}).
  *
- * <p>Deadlines do not cost a thread: all sources share one daemon timer thread, which also runs the callbacks
- * of tokens that time out. Arming and disarming a deadline take no lock. A pending timer refers only to the
+ * <p>Deadlines do not cost a thread: all sources share one daemon timer thread, which marks a token that times
+ * out as cancelled and hands its callbacks (if any) to a small pool of callback threads, so that no callback
+ * delays another deadline. Arming and disarming a deadline take no lock. A pending timer refers only to the
  * token; as soon as the token is cancelled (by any path) or its source is closed, the timer lets go of the token,
  * and drops its own small entry within about a millisecond.
  *

@@ -44,15 +44,16 @@ import java.util.function.Consumer;
  *
  * <h2>Callbacks</h2>
  * A callback registered with {@link #onCancel} runs exactly once if the token is cancelled, and never if it is
- * deregistered first. It runs on the thread that cancels (the shared timer thread for deadlines), after the whole
- * subtree has been marked cancelled; the callbacks of one token run in registration order, those of a token
- * before those of its descendants. If the token is already cancelled, the callback runs at once on the
- * registering thread. A callback that throws does not stop the others: the failures are collected and reported,
- * one {@link CancellationCallbackException} per cancellation, to the
+ * deregistered first. It runs on the thread that cancels, after the whole subtree has been marked cancelled; when a
+ * deadline cancels, on a thread of the library's bounded callback pool ({@code cancellation-callback-N}), never on
+ * the shared timer thread, so that a slow callback delays no other timeout. The callbacks of one token run in
+ * registration order, those of a token before those of its descendants. If the token is already cancelled, the
+ * callback runs at once on the registering thread. A callback that throws does not stop the others: the failures
+ * are collected and reported, one {@link CancellationCallbackException} per cancellation, to the
  * {@linkplain Cancellation#setCallbackFailureHandler callback failure handler}; {@code cancel} itself never
  * throws because of a callback. Callbacks may call any method of this library (register, deregister, cancel
- * other sources), but should be short and must not block: they delay every later callback of the same
- * cancellation, and for deadlines every other timer; hand longer work to an executor.
+ * other sources), but should be short: they delay every later callback of the same cancellation (and hold one
+ * of the pool's threads); hand longer work to an executor.
  *
  * <h2>Thread-safety</h2>
  * Every method is safe to call from any thread, concurrently. {@link #isCancelled()} is a single volatile read;
@@ -289,6 +290,15 @@ public final class CancellationToken {
      * @return {@code true} if this call cancelled this token, {@code false} if it was already cancelled
      */
     boolean cancel(CancellationReason cancelReason) {
+        return cancel(cancelReason, false);
+    }
+
+    /**
+     * Like {@link #cancel(CancellationReason)}; with {@code dispatchCallbacks}, the callbacks (if any) run on
+     * {@link CallbackDispatcher}'s threads instead of this one (the timer thread's way). Marking is done here
+     * either way, so the whole subtree reads as cancelled before this method returns.
+     */
+    boolean cancel(CancellationReason cancelReason, boolean dispatchCallbacks) {
         Node detached = markCancelled(cancelReason);
         if (detached == MARK_FAILED) {
             return false;
@@ -325,7 +335,14 @@ public final class CancellationToken {
             }
         }
         // Phase 2: run the callbacks outside any lock.
-        runCallbacks(callbacks, cancelReason);
+        if (callbacks.isEmpty()) {
+            return true;
+        }
+        if (dispatchCallbacks) {
+            CallbackDispatcher.execute(() -> runCallbacks(callbacks, cancelReason));
+        } else {
+            runCallbacks(callbacks, cancelReason);
+        }
         return true;
     }
 

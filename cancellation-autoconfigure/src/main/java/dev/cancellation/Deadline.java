@@ -5,7 +5,9 @@ import java.time.Instant;
 
 /**
  * The timer entry of a source's own deadline ({@link CancellationSource#cancelAfter} /
- * {@link CancellationSource#cancelAt}): cancels the token with a {@code TIMEOUT} reason when it fires.
+ * {@link CancellationSource#cancelAt}): cancels the token with a {@code TIMEOUT} reason when it fires. The
+ * subtree is marked cancelled on the timer thread; its callbacks, if it has any, run on
+ * {@link CallbackDispatcher}'s threads, so that no user code delays other deadlines.
  *
  * <p>Arming it costs only this object: the reason (its message, its {@code Instant}) is built when the entry
  * fires, and the wall-clock deadline reported by {@link CancellationToken#deadline()} is computed from the
@@ -54,7 +56,7 @@ final class Deadline extends Timer.Entry {
     void fire() {
         CancellationToken target = token;
         if (target != null) {
-            target.cancel(reason());
+            target.cancel(reason(), true); // callbacks (user code) go to the dispatcher, never the timer thread
         }
     }
 

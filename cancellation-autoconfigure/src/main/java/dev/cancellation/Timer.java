@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -26,8 +27,12 @@ import java.util.concurrent.locks.LockSupport;
  *       short while is the entry itself, a tombstone of about 50 bytes.</li>
  *   <li><b>Firing</b>: the timer thread claims an entry with a CAS from {@code PENDING} to {@code FIRED}, so an
  *       action runs at most once, and never once {@link Entry#cancel()} has returned {@code true}. Actions run on
- *       the timer thread, due entries in deadline order; an action that throws is logged and the timer goes on.
- *       An entry fires no earlier than its deadline and normally within a tick or two after it.</li>
+ *       the timer thread, due entries in deadline order; they are the library's own (mark a token cancelled,
+ *       interrupt a thread) and never user code: a deadline whose token has callbacks hands them to
+ *       {@link CallbackDispatcher}. An action that throws is logged and the timer goes on; an interrupt that
+ *       reaches the timer thread is cleared, and if a cycle itself fails, the entries it had already taken off
+ *       the wheel stay queued and fire on the next cycle. An entry fires no earlier than its deadline and
+ *       normally within a tick or two after it.</li>
  *   <li><b>Sleeping</b>: the timer thread parks until the next tick that has work (indefinitely when it holds
  *       nothing) and publishes that time in {@link #wakeAt}. A producer reads it (one volatile read) and unparks
  *       the timer only if its deadline is earlier, or, to bound tombstones, when its stripe has grown by another
@@ -258,9 +263,16 @@ final class Timer {
             try {
                 cycle();
             } catch (Throwable ex) { // a bug or an OutOfMemoryError: log it and keep the timer alive
-                due.clear();
+                // Entries already taken off the wheel stay in `due` (fired ones were nulled out): the next
+                // cycle fires them, so a failure loses none.
+                due.removeIf(Objects::isNull);
                 wakeAt = AWAKE;
-                Cancellation.LOGGER.log(System.Logger.Level.ERROR, "Timer thread failed; continuing", ex);
+                Thread.interrupted();
+                try {
+                    Cancellation.LOGGER.log(System.Logger.Level.ERROR, "Timer thread failed; continuing", ex);
+                } catch (Throwable logFailure) {
+                    // nothing left to report it to; the timer must go on
+                }
                 LockSupport.parkNanos(this, TICK_NANOS);
             }
         }
@@ -283,6 +295,8 @@ final class Timer {
             wakeAt = AWAKE;
             return;
         }
+        // An interrupt (an action's, or anyone's) would make every park return at once: clear it, never spin.
+        Thread.interrupted();
         if (plan == IDLE) {
             LockSupport.park(this);
         } else {
@@ -357,6 +371,7 @@ final class Timer {
                 } catch (Throwable ex) {
                     Cancellation.LOGGER.log(System.Logger.Level.ERROR, "Timer action failed", ex);
                 } finally {
+                    Thread.interrupted(); // an action must not leave the timer thread interrupted
                     entry.release();
                 }
             }

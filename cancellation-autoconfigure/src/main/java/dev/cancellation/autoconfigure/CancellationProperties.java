@@ -52,11 +52,13 @@ public class CancellationProperties {
     private Duration abandonAfter = Duration.ofSeconds(5);
 
     /**
-     * Order of the {@code @Cancellable} advisor. The default, {@code Ordered.HIGHEST_PRECEDENCE}, puts it
-     * outside {@code @Async} (so tasks are registered when submitted and cancellable while queued) and outside
-     * {@code @Transactional} (so a cancelled task's transaction is rolled back before the task ends).
+     * Order of the {@code @Cancellable} post-processor among Spring's advising post-processors (like
+     * {@code @EnableAsync(order)}): one that runs later puts its advice outside. The default,
+     * {@code Ordered.LOWEST_PRECEDENCE}, runs after {@code @EnableResilientMethods} and the auto-proxy creators, so
+     * a task spans all {@code @Retryable} attempts and a {@code @ConcurrencyLimit} wait, and is outside
+     * {@code @Transactional} (a cancelled task's transaction is rolled back inside it).
      */
-    private int advisorOrder = org.springframework.core.Ordered.HIGHEST_PRECEDENCE;
+    private int advisorOrder = org.springframework.core.Ordered.LOWEST_PRECEDENCE;
 
     private final Cleanup cleanup = new Cleanup();
 

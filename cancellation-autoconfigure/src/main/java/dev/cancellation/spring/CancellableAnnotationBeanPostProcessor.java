@@ -3,13 +3,11 @@ package dev.cancellation.spring;
 import dev.cancellation.annotation.Cancellable;
 import dev.cancellation.task.TaskRegistry;
 import java.util.Objects;
-import org.springframework.aop.Advisor;
 import org.springframework.aop.Pointcut;
-import org.springframework.aop.framework.AopInfrastructureBean;
+import org.springframework.aop.framework.AbstractAdvisingBeanPostProcessor;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.framework.autoproxy.AbstractBeanFactoryAwareAdvisingPostProcessor;
-import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.support.ComposablePointcut;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
@@ -20,9 +18,12 @@ import org.springframework.beans.factory.config.EmbeddedValueResolver;
 import org.springframework.core.Ordered;
 
 /**
- * Applies {@code @Cancellable} to beans, the way Spring applies {@code @Async} and {@code @Retryable}: an
- * {@link AnnotationMatchingPointcut} (the annotation on a method, or on the class for all its public methods), the
- * {@link CancellableInterceptor}, and proxies created or extended by this post-processor.
+ * Applies {@code @Cancellable} to beans the way Spring applies {@code @Async} and {@code @Retryable}: an
+ * {@link AnnotationMatchingPointcut} (the annotation on a method, or on the class for its public business
+ * methods), the {@link CancellableInterceptor}, and everything {@link AbstractAdvisingBeanPostProcessor} does
+ * (it extends it): an existing, unfrozen proxy gets the advice added, any other eligible bean a new proxy (user
+ * supplied proxy interfaces, the original class loader and frozen proxies respected), and an
+ * {@code AutowireCapableBeanFactory.ORIGINAL_INSTANCE_SUFFIX} instance is left alone.
  *
  * <p><b>Validation.</b> Every bean class is inspected once when its bean is initialised: {@code @Cancellable}
  * attributes are resolved (placeholders, durations) and {@code @OnCancel} methods bound. Invalid use (an
@@ -30,14 +31,16 @@ import org.springframework.core.Ordered;
  * skip, a bad {@code @OnCancel}) fails the creation of the bean, with a message naming the class, the method and
  * the value.
  *
- * <p><b>Ordering.</b> The advice is placed by its <em>advisor order</em> ({@code cancellation.advisor-order},
- * default {@link Ordered#HIGHEST_PRECEDENCE}) among the advisors already on a proxy: before every advisor with the
- * same or a higher order value. So by default it is outside {@code @Async} (whose interceptor has order
- * {@code HIGHEST_PRECEDENCE}: the task is registered at submission and can be cancelled while queued) and outside
- * {@code @Transactional} ({@code LOWEST_PRECEDENCE} by default: the transaction is rolled back before the task
- * ends). A second, innermost advice attaches the thread that runs the body (the executor's, for {@code @Async}).
- * The post-processor itself runs last ({@code LOWEST_PRECEDENCE}), after the auto-proxy creators and after
- * {@code @EnableAsync}'s post-processor, so it extends their proxies instead of wrapping them.
+ * <p><b>Ordering.</b> Like Spring's advising post-processors, this one puts its advice before the advisors
+ * already on a proxy, so the post-processor order decides: a post-processor that runs later wraps the others.
+ * The default order, {@link Ordered#LOWEST_PRECEDENCE} ({@code cancellation.advisor-order}), runs it after the
+ * auto-proxy creators ({@code @Transactional}, aspects) and after {@code @EnableResilientMethods}
+ * ({@code LOWEST_PRECEDENCE - 1}), so one task (one id, one deadline) spans all {@code @Retryable} attempts and
+ * the wait for a {@code @ConcurrencyLimit} permit, and a cancelled task's transaction is rolled back inside it.
+ * {@code @EnableAsync} has the same default order; Spring then applies the two in registration order, and the
+ * auto-configuration registers this one after the application's configuration, so it runs outside
+ * {@code @Async}: the task is registered at submission. A second, innermost advice attaches the thread that
+ * runs the body (the executor's, for {@code @Async}) and, for {@code @Retryable} methods, sees every attempt.
  *
  * <p>Thread-safety: configured once at startup; per-bean work happens during (single-threaded or
  * bean-factory-locked) bean creation; caches are concurrent.
@@ -52,27 +55,28 @@ public class CancellableAnnotationBeanPostProcessor extends AbstractBeanFactoryA
     private volatile TaskRegistry registry;
 
     /**
-     * A post-processor with the given defaults and advisor order.
+     * A post-processor with the given defaults and order.
      *
      * @param defaults what empty {@code @Cancellable} attributes mean
-     * @param advisorOrder where the advice goes among a proxy's other advisors (see the class Javadoc)
+     * @param order the post-processor order (see the class Javadoc): a larger value runs later and so puts the
+     *     advice outside that of post-processors with a smaller one
      */
-    public CancellableAnnotationBeanPostProcessor(CancellableDefaults defaults, int advisorOrder) {
+    public CancellableAnnotationBeanPostProcessor(CancellableDefaults defaults, int order) {
         Objects.requireNonNull(defaults, "defaults");
         Pointcut pointcut = new ComposablePointcut(new AnnotationMatchingPointcut(Cancellable.class, true))
                 .union(new AnnotationMatchingPointcut(null, Cancellable.class, true));
         this.outerAdvisor = new DefaultPointcutAdvisor(pointcut,
                 new CancellableInterceptor(resolver, this::registry, defaults));
-        this.outerAdvisor.setOrder(advisorOrder);
         this.innerAdvisor = new DefaultPointcutAdvisor(pointcut, new CancellableAttachInterceptor());
         this.innerAdvisor.setOrder(Ordered.LOWEST_PRECEDENCE);
         this.advisor = outerAdvisor;
         setBeforeExistingAdvisors(true);
+        setOrder(order);
     }
 
     /** A post-processor with default settings, for use without the auto-configuration. */
     public CancellableAnnotationBeanPostProcessor() {
-        this(CancellableDefaults.defaults(), Ordered.HIGHEST_PRECEDENCE);
+        this(CancellableDefaults.defaults(), Ordered.LOWEST_PRECEDENCE);
     }
 
     /** Uses {@code registry} instead of looking the {@link TaskRegistry} bean up. */
@@ -80,9 +84,9 @@ public class CancellableAnnotationBeanPostProcessor extends AbstractBeanFactoryA
         this.registry = registry;
     }
 
-    /** The order of the {@code @Cancellable} advisor among a proxy's advisors. */
+    /** The post-processor order ({@code cancellation.advisor-order}); same as {@link #getOrder()}. */
     public int getAdvisorOrder() {
-        return outerAdvisor.getOrder();
+        return getOrder();
     }
 
     @Override
@@ -108,47 +112,28 @@ public class CancellableAnnotationBeanPostProcessor extends AbstractBeanFactoryA
         return current;
     }
 
+    /** Eligible: a class with {@code @Cancellable} methods; inspecting it validates them (startup errors). */
+    @Override
+    protected boolean isEligible(Class<?> targetClass) {
+        return resolver.inspect(targetClass).map(CancellableMethodResolver.BeanMethods::hasCancellables)
+                .orElse(false);
+    }
+
+    /** A new proxy gets the innermost advice after the outer one. */
+    @Override
+    protected void customizeProxyFactory(ProxyFactory proxyFactory) {
+        proxyFactory.addAdvisor(innerAdvisor);
+        super.customizeProxyFactory(proxyFactory);
+    }
+
+    /** Spring's processing; an existing proxy that got the outer advice also gets the innermost one. */
     @Override
     public Object postProcessAfterInitialization(Object bean, String beanName) {
-        if (bean instanceof AopInfrastructureBean) {
-            return bean;
+        Object result = super.postProcessAfterInitialization(bean, beanName);
+        if (result instanceof Advised advised && !advised.isFrozen() && advised.indexOf(outerAdvisor) >= 0
+                && advised.indexOf(innerAdvisor) < 0) {
+            advised.addAdvisor(innerAdvisor);
         }
-        Class<?> targetClass = AopUtils.getTargetClass(bean);
-        boolean cancellable = resolver.inspect(targetClass)
-                .map(CancellableMethodResolver.BeanMethods::hasCancellables).orElse(false);
-        if (!cancellable) {
-            return bean;
-        }
-        if (bean instanceof Advised advised && !advised.isFrozen()) {
-            addTo(advised);
-            return bean;
-        }
-        ProxyFactory proxyFactory = prepareProxyFactory(bean, beanName);
-        if (!proxyFactory.isProxyTargetClass()) {
-            evaluateProxyInterfaces(bean.getClass(), proxyFactory);
-        }
-        proxyFactory.addAdvisor(outerAdvisor);
-        proxyFactory.addAdvisor(innerAdvisor);
-        customizeProxyFactory(proxyFactory);
-        return proxyFactory.getProxy(getProxyClassLoader());
-    }
-
-    private void addTo(Advised advised) {
-        Advisor[] existing = advised.getAdvisors();
-        for (Advisor present : existing) {
-            if (present == outerAdvisor) {
-                return;
-            }
-        }
-        int position = 0;
-        while (position < existing.length && orderOf(existing[position]) < outerAdvisor.getOrder()) {
-            position++;
-        }
-        advised.addAdvisor(position, outerAdvisor);
-        advised.addAdvisor(innerAdvisor);
-    }
-
-    private static int orderOf(Advisor advisor) {
-        return (advisor instanceof Ordered ordered) ? ordered.getOrder() : Ordered.LOWEST_PRECEDENCE;
+        return result;
     }
 }

@@ -13,7 +13,9 @@ import org.springframework.aop.ProxyMethodInvocation;
  * right around the method body. It attaches that thread to the task started at submission by
  * {@link CancellableInterceptor} (so the token is current and interrupt escalation reaches the thread), skips the
  * body of a task cancelled while queued, and ends the task when the body is done. For other return types the
- * outer interceptor has done all of that already, and this one just proceeds.
+ * outer interceptor has done all of that already; for a {@code @Retryable} method this advice runs once per
+ * attempt, inside the retry advice, and ends the retries as soon as the task is cancelled (see
+ * {@link TaskCall#attemptFailed()}); otherwise it just proceeds.
  *
  * <p>Thread-safety: stateless.
  */
@@ -23,8 +25,21 @@ final class CancellableAttachInterceptor implements MethodInterceptor {
     public Object invoke(MethodInvocation invocation) throws Throwable {
         TaskCall call = (invocation instanceof ProxyMethodInvocation proxied)
                 ? (TaskCall) proxied.getUserAttribute(TaskCall.ATTRIBUTE) : null;
-        if (call == null || !call.method().mode().isAsync()) {
+        if (call == null) {
             return invocation.proceed();
+        }
+        if (!call.method().mode().isAsync()) {
+            if (!call.method().retryable()) {
+                return invocation.proceed();
+            }
+            // One attempt of a @Retryable method (the retry advice sits between the two advices of the task).
+            call.attemptStarting();
+            try {
+                return invocation.proceed();
+            } catch (Throwable ex) {
+                call.attemptFailed();
+                throw ex;
+            }
         }
         boolean returnsFuture = call.method().mode() == CancellableMethod.Mode.ASYNC_FUTURE;
         if (!call.tryStart()) {

@@ -30,16 +30,21 @@ import org.springframework.aop.support.AopUtils;
  * {@code TaskTimeoutException} for a timeout). When the work ends depends on the return type:
  * <ul>
  * <li>plain values and {@code void}: when the method returns, on the caller's thread;</li>
- * <li>{@code CompletionStage}/{@code CompletableFuture}: when the returned stage completes; the future given to the
- * caller fails at once on cancel, and the method's own future is cancelled;</li>
+ * <li>{@code CompletionStage}/{@code CompletableFuture} (also when the declared type is {@code Object} or a type
+ * variable and the method returns one): when the returned stage completes; the future given to the caller fails at
+ * once on cancel, the method's own future is cancelled if it can be, and the task ends then;</li>
  * <li>{@code @Async} methods: registered here, at submission (this advice runs outside {@code @Async}); the body
  * runs on the executor thread, which attaches to the task; a task cancelled while queued never runs;</li>
- * <li>{@code Mono}/{@code Flux}: one task per subscription (see {@link ReactorCancellableSupport}).</li>
+ * <li>reactive types Spring's {@code ReactiveAdapterRegistry} knows ({@code Mono}, {@code Flux}, RxJava, ...): one
+ * task per subscription (see {@link ReactorCancellableSupport}).</li>
  * </ul>
  *
  * <p>Thread-safety: stateless per call apart from the shared, thread-safe resolver and registry.
  */
 public class CancellableInterceptor implements MethodInterceptor {
+
+    private static final org.apache.commons.logging.Log LOGGER =
+            org.apache.commons.logging.LogFactory.getLog(CancellableInterceptor.class);
 
     private final CancellableMethodResolver resolver;
     private final Supplier<TaskRegistry> registry;
@@ -63,7 +68,7 @@ public class CancellableInterceptor implements MethodInterceptor {
         }
         return switch (method.mode()) {
             case SYNC -> invokeSync(proxied, method);
-            case FUTURE -> invokeFuture(proxied, method);
+            case FUTURE, DYNAMIC -> invokeFuture(proxied, method);
             case ASYNC_FUTURE, ASYNC_VOID -> invokeAsync(proxied, method);
             case REACTIVE -> ReactorCancellableSupport.invoke(proxied, method, registry.get(), defaults);
         };
@@ -83,7 +88,7 @@ public class CancellableInterceptor implements MethodInterceptor {
         }
         method.injectToken(arguments, handle.token());
         TaskCall call = new TaskCall(handle, method, result);
-        if (method.mode().isAsync()) { // only the inner interceptor of @Async methods looks for it
+        if (method.mode().isAsync() || method.retryable()) { // only then does the inner interceptor look for it
             invocation.setUserAttribute(TaskCall.ATTRIBUTE, call);
         }
         return call;
@@ -99,6 +104,7 @@ public class CancellableInterceptor implements MethodInterceptor {
         } catch (Throwable ex) {
             failure = ex;
         }
+        failure = endRetries(call, failure);
         Throwable toThrow = call.exit(failure);
         if (toThrow instanceof TaskCancelledException && method.quietWhenCancelled()) {
             return null;
@@ -109,46 +115,73 @@ public class CancellableInterceptor implements MethodInterceptor {
         return result;
     }
 
+    /**
+     * For {@code @Retryable} methods: consumes the interrupt that ended the retries, and reports the call's
+     * failure as the cancellation it was.
+     */
+    private static Throwable endRetries(TaskCall call, Throwable failure) {
+        if (call.consumeRetryInterrupt() && failure != null
+                && !(failure instanceof TaskCancelledException)) {
+            return call.cancelledException(failure);
+        }
+        return failure;
+    }
+
+    /**
+     * A method returning a {@code CompletionStage} (or, for {@link CancellableMethod.Mode#DYNAMIC}, one that
+     * might): the task follows the returned stage. Without a stage, it ends with the call like a plain method.
+     */
     private Object invokeFuture(ProxyMethodInvocation invocation, CancellableMethod method) throws Throwable {
-        TaskFuture result = new TaskFuture();
-        TaskCall call = start(invocation, method, result);
+        TaskCall call = start(invocation, method, null);
         call.tryStart();
-        result.task(call.handle());
-        CancellationToken token = call.handle().token();
-        AtomicReference<Future<?>> underlying = new AtomicReference<>();
-        call.registration(token.onCancel(reason -> {
-            // Stop the work first, so that a caller who sees the failure knows the work was told to stop.
-            Future<?> work = underlying.get();
-            if (work != null) {
-                work.cancel(false);
-            }
-            result.completeExceptionally(TaskCancelledException.of(reason, method.name()));
-        }));
-        Object returned;
+        Object returned = null;
+        Throwable failure = null;
         try (TaskHandle.Attachment ignored = call.handle().attach()) {
             returned = invocation.proceed();
         } catch (Throwable ex) {
-            throw call.exit(ex);
+            failure = ex;
         }
-        if (!(returned instanceof CompletionStage<?> stage)) {
-            // null, or a Future whose completion cannot be observed: the task ends with the call
-            call.exit(null);
+        failure = endRetries(call, failure);
+        if (failure != null || !(returned instanceof CompletionStage<?> stage)) {
+            // a failure, null, a plain value, or a Future whose completion cannot be observed: ends with the call
+            Throwable toThrow = call.exit(failure);
+            if (toThrow != null) {
+                throw toThrow;
+            }
             return returned;
         }
-        if (stage instanceof Future<?> work) {
-            underlying.set(work);
-            if (token.isCancelled()) {
-                work.cancel(false);
+        return follow(call, method, stage);
+    }
+
+    /**
+     * Gives the caller a future that completes with {@code stage}, or fails with the task's
+     * {@code TaskCancelledException} as soon as the task is cancelled, whatever the stage does: a stage that
+     * cannot be cancelled ({@code minimalCompletionStage()}, a third-party stage whose {@code cancel} throws) or
+     * that ignores it is no longer waited for, and the task ends at the cancellation.
+     */
+    private static Object follow(TaskCall call, CancellableMethod method, CompletionStage<?> stage) {
+        TaskFuture result = new TaskFuture();
+        result.task(call.handle());
+        CancellationToken token = call.handle().token();
+        call.registration(token.onCancel(reason -> {
+            // Stop the work first, so that a caller who sees the failure knows the work was told to stop.
+            if (stage instanceof Future<?> work) {
+                try {
+                    work.cancel(false);
+                } catch (RuntimeException | LinkageError cannotCancel) {
+                    LOGGER.debug("The stage returned by " + method + " could not be cancelled", cannotCancel);
+                }
             }
-        }
+            TaskCancelledException cancelled = TaskCancelledException.of(reason, method.name());
+            result.completeExceptionally(cancelled);
+            call.exit(cancelled); // no-op if cancelling the stage completed it and so ended the task already
+        }));
         stage.whenComplete((value, error) -> {
             Throwable failure = unwrap(error);
             if (failure instanceof CancellationException && !(failure instanceof TaskCancelledException)
                     && token.isCancelled()) {
                 // we cancelled the method's future: that is the task stopping because of its cancellation
-                TaskCancelledException cancelled = call.cancelledException();
-                cancelled.initCause(failure);
-                failure = cancelled;
+                failure = call.cancelledException(failure);
             }
             Throwable toThrow = call.exit(failure);
             if (toThrow == null) {
@@ -176,7 +209,11 @@ public class CancellableInterceptor implements MethodInterceptor {
             }
             Future<?> work = underlying.get();
             if (work != null) {
-                work.cancel(false); // a queued FutureTask then never runs; a running body gets the grace first
+                try {
+                    work.cancel(false); // a queued FutureTask then never runs; a running body gets the grace first
+                } catch (RuntimeException | LinkageError cannotCancel) {
+                    LOGGER.debug("The future returned by " + method + " could not be cancelled", cannotCancel);
+                }
             }
             if (call.trySkip()) {
                 call.exit(cancelled); // cancelled while queued: the body will not run, the task ends now

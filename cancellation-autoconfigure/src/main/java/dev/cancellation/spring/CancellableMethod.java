@@ -24,8 +24,13 @@ final class CancellableMethod {
         ASYNC_FUTURE,
         /** An {@code @Async void} method: the task ends when the body has run on the executor. */
         ASYNC_VOID,
-        /** Returns a {@code Mono}/{@code Flux}: one task per subscription. */
-        REACTIVE;
+        /** Returns a reactive type known to Spring's {@code ReactiveAdapterRegistry}: one task per subscription. */
+        REACTIVE,
+        /**
+         * Declares a return type that does not say ({@code Object}, a type variable): a {@code CompletionStage}
+         * actually returned is followed like {@link #FUTURE}, anything else ends the task like {@link #SYNC}.
+         */
+        DYNAMIC;
 
         boolean isAsync() {
             return this == ASYNC_FUTURE || this == ASYNC_VOID;
@@ -38,8 +43,9 @@ final class CancellableMethod {
     private final DurationSetting interruptAfter;
     private final Mode mode;
     private final int[] tokenParameters;
-    private final boolean returnsMono;
+    private final Object reactiveAdapter;
     private final boolean quietWhenCancelled;
+    private final boolean retryable;
     private volatile OnCancelMethod onCancel;
     /** The spec of calls without a cleanup, for the defaults it was built with (built on first use). */
     private volatile Template template;
@@ -48,15 +54,16 @@ final class CancellableMethod {
     }
 
     CancellableMethod(Method method, String name, DurationSetting timeout, DurationSetting interruptAfter, Mode mode,
-            int[] tokenParameters, boolean returnsMono, boolean quietWhenCancelled) {
+            int[] tokenParameters, Object reactiveAdapter, boolean quietWhenCancelled, boolean retryable) {
         this.method = method;
         this.name = name;
         this.timeout = timeout;
         this.interruptAfter = interruptAfter;
         this.mode = mode;
         this.tokenParameters = tokenParameters;
-        this.returnsMono = returnsMono;
+        this.reactiveAdapter = reactiveAdapter;
         this.quietWhenCancelled = quietWhenCancelled;
+        this.retryable = retryable;
     }
 
     /**
@@ -88,8 +95,20 @@ final class CancellableMethod {
         return mode;
     }
 
-    boolean returnsMono() {
-        return returnsMono;
+    /**
+     * The {@code org.springframework.core.ReactiveAdapter} of a {@link Mode#REACTIVE} method's return type (typed
+     * {@code Object} so that this class loads without Reactor), else {@code null}.
+     */
+    Object reactiveAdapter() {
+        return reactiveAdapter;
+    }
+
+    /**
+     * Whether the method is Spring's {@code @Retryable}: each attempt then checks the token first, and a
+     * cancellation ends the retry loop at once (see {@link TaskCall#attemptFailed}).
+     */
+    boolean retryable() {
+        return retryable;
     }
 
     OnCancelMethod onCancel() {

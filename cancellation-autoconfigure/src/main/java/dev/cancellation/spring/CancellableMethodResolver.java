@@ -18,14 +18,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.MethodClassKey;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.AnnotationUtils;
-import org.springframework.scheduling.annotation.Async;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
@@ -43,8 +41,8 @@ import org.springframework.util.StringValueResolver;
  */
 final class CancellableMethodResolver {
 
-    private static final boolean REACTOR_PRESENT = ClassUtils.isPresent("reactor.core.publisher.Mono",
-            CancellableMethodResolver.class.getClassLoader());
+    private static final org.apache.commons.logging.Log LOGGER =
+            org.apache.commons.logging.LogFactory.getLog(CancellableMethodResolver.class);
 
     private volatile StringValueResolver valueResolver;
     private final Map<Class<?>, Optional<BeanMethods>> byClass = new ConcurrentHashMap<>();
@@ -139,11 +137,17 @@ final class CancellableMethodResolver {
         int modifiers = method.getModifiers();
         Cancellable onClass = null;
         if (onMethod == null) {
-            if (!Modifier.isPublic(modifiers) || Modifier.isStatic(modifiers) || method.getDeclaringClass() == Object.class) {
+            if (!Modifier.isPublic(modifiers) || Modifier.isStatic(modifiers) || !CancellableMethodKinds.isBusinessMethod(method)) {
                 return null;
             }
             onClass = AnnotatedElementUtils.findMergedAnnotation(method.getDeclaringClass(), Cancellable.class);
             if (onClass == null) {
+                return null;
+            }
+            if (Modifier.isFinal(modifiers) && !Modifier.isFinal(userClass.getModifiers())) {
+                LOGGER.warn("@Cancellable on class " + userClass.getName() + " does not apply to "
+                        + describe(method) + ": it is final, so a proxy cannot advise it (make it non-final to "
+                        + "run it as a task)");
                 return null;
             }
         } else {
@@ -162,25 +166,13 @@ final class CancellableMethodResolver {
                 .filter(i -> parameterTypes[i] == CancellationToken.class).toArray();
 
         Class<?> returnType = method.getReturnType();
-        boolean async = AnnotatedElementUtils.hasAnnotation(method, Async.class)
-                || AnnotatedElementUtils.hasAnnotation(userClass, Async.class);
-        boolean reactive = REACTOR_PRESENT && ReactorTypes.isPublisher(returnType);
-        boolean future = Future.class.isAssignableFrom(returnType) || CompletionStage.class.isAssignableFrom(returnType);
-        CancellableMethod.Mode mode;
-        if (reactive) {
-            mode = CancellableMethod.Mode.REACTIVE;
-        } else if (future) {
-            mode = async ? CancellableMethod.Mode.ASYNC_FUTURE : CancellableMethod.Mode.FUTURE;
-        } else if (async) {
-            mode = CancellableMethod.Mode.ASYNC_VOID;
-        } else {
-            mode = CancellableMethod.Mode.SYNC;
-        }
+        Object reactiveAdapter = CancellableMethodKinds.reactiveAdapter(returnType);
+        CancellableMethod.Mode mode = CancellableMethodKinds.mode(userClass, method, reactiveAdapter);
         // A scheduler logs any exception of a run as an unexpected error; a cancelled void run is not one.
         boolean quietWhenCancelled = mode == CancellableMethod.Mode.SYNC && returnType == void.class
                 && AnnotatedElementUtils.hasAnnotation(method, Scheduled.class);
         return new CancellableMethod(method, name, timeout, interruptAfter, mode, tokenParameters,
-                reactive && ReactorTypes.isMono(returnType), quietWhenCancelled);
+                reactiveAdapter, quietWhenCancelled, CancellableMethodKinds.isRetryable(userClass, method));
     }
 
     private static void requireAdvisable(Class<?> userClass, Method method, boolean annotatedMethod) {

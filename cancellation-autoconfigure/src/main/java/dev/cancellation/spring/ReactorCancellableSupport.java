@@ -10,12 +10,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.aopalliance.intercept.MethodInvocation;
 import org.reactivestreams.Publisher;
 import org.springframework.aop.ProxyMethodInvocation;
+import org.springframework.core.ReactiveAdapter;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 
 /**
- * {@code Mono}/{@code Flux} support of {@link CancellableInterceptor}; loaded only when Reactor is present.
+ * Reactive support of {@link CancellableInterceptor}, for every type Spring's {@code ReactiveAdapterRegistry} adapts
+ * ({@code Mono}, {@code Flux}, RxJava's {@code Flowable}/{@code Single}/..., JDK {@code Flow.Publisher}): the
+ * method's value is adapted to a publisher, and the task's flux back to the declared type. Loaded only when
+ * Reactor is present.
  *
  * <p>Every subscription is a task: at subscription the task starts (its parent is the token in the subscriber's
  * Reactor context under {@link CancellationTokenAccessor#KEY}, else the token current where the method was
@@ -32,6 +36,7 @@ final class ReactorCancellableSupport {
 
     static Object invoke(ProxyMethodInvocation invocation, CancellableMethod method, TaskRegistry registry,
             CancellableDefaults defaults) {
+        ReactiveAdapter adapter = (ReactiveAdapter) method.reactiveAdapter();
         CancellationToken callSite = CancellationToken.current();
         Object[] arguments = invocation.getArguments().clone();
         Flux<Object> perSubscription = Flux.deferContextual(context -> {
@@ -51,7 +56,7 @@ final class ReactorCancellableSupport {
             Publisher<?> source;
             try (TaskHandle.Attachment ignored = handle.attach()) {
                 Object returned = clone.proceed();
-                source = (returned == null) ? Flux.empty() : (Publisher<?>) returned;
+                source = (returned == null) ? Flux.empty() : adapter.toPublisher(returned);
             } catch (Throwable ex) {
                 return Flux.error(call.exit(ex));
             }
@@ -76,6 +81,7 @@ final class ReactorCancellableSupport {
                         }
                     });
         });
-        return method.returnsMono() ? Mono.fromDirect(perSubscription) : perSubscription;
+        // fromDirect: a single-value type must not cancel the task's flux after its one element
+        return adapter.fromPublisher(adapter.isMultiValue() ? perSubscription : Mono.fromDirect(perSubscription));
     }
 }

@@ -1,19 +1,22 @@
 package dev.cancellation.spring;
 
-import org.reactivestreams.Publisher;
-import reactor.core.publisher.Mono;
+import org.springframework.core.ReactiveAdapter;
+import org.springframework.core.ReactiveAdapterRegistry;
 
-/** Reactor type checks, in a class of their own so that nothing loads Reactor unless it is present. */
+/**
+ * Reactive type lookups through Spring's {@link ReactiveAdapterRegistry}, in a class of their own so that nothing
+ * touches Reactor-based adapters unless Reactor is present.
+ */
 final class ReactorTypes {
 
     private ReactorTypes() {
     }
 
-    static boolean isPublisher(Class<?> type) {
-        return Publisher.class.isAssignableFrom(type);
-    }
-
-    static boolean isMono(Class<?> type) {
-        return Mono.class.isAssignableFrom(type);
+    /** The adapter of a reactive return type (Reactor, RxJava, JDK Flow, ...), or {@code null} for none. */
+    static ReactiveAdapter adapterFor(Class<?> type) {
+        if (type == void.class || type.isPrimitive() || type == Object.class) {
+            return null;
+        }
+        return ReactiveAdapterRegistry.getSharedInstance().getAdapter(type);
     }
 }

@@ -28,6 +28,7 @@ final class TaskCall {
     private static final VarHandle PHASE;
     private static final VarHandle EXITED;
 
+
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -44,11 +45,14 @@ final class TaskCall {
     private volatile boolean exited;
     private final CompletableFuture<Object> result;
     private volatile Registration registration;
+    /** The attempts of a {@code @Retryable} method, else {@code null} (so other calls pay nothing for them). */
+    private final Attempts attempts;
 
     TaskCall(TaskHandle handle, CancellableMethod method, CompletableFuture<Object> result) {
         this.handle = handle;
         this.method = method;
         this.result = result;
+        this.attempts = method.retryable() ? new Attempts() : null;
     }
 
     TaskHandle handle() {
@@ -93,7 +97,140 @@ final class TaskCall {
         if (current != null) {
             current.close();
         }
+        if (attempts != null) {
+            attempts.close();
+        }
         return handle.exit(failure);
+    }
+
+    // ------------------------------------------------------------------ attempts of a @Retryable method
+
+    /**
+     * An attempt of a {@code @Retryable} method is about to run (on the calling thread, inside the retry advice).
+     * Throws the task's {@code TaskCancelledException} instead if the task is already cancelled, so that no
+     * attempt starts after a cancellation.
+     */
+    void attemptStarting() {
+        attempts.starting();
+        if (handle.token().isCancelled()) {
+            attempts.endRetries();
+            throw cancelledException();
+        }
+    }
+
+    /**
+     * An attempt failed. If the task is cancelled, the retry advice around must not try again: the thread is
+     * interrupted, which ends Spring's retry back-off at once (it gives up and rethrows). Otherwise, until the
+     * next attempt starts, a cancellation interrupts the back-off the same way. Every such interrupt is consumed
+     * by {@link #consumeRetryInterrupt()} when the call ends.
+     */
+    void attemptFailed() {
+        if (handle.token().isCancelled()) {
+            attempts.endRetries();
+        } else {
+            attempts.failed(handle.token());
+        }
+    }
+
+    /**
+     * The call is over (on its calling thread): consumes an interrupt that {@link #attemptFailed()} delivered.
+     * Returns whether one was, i.e. whether the cancellation ended the retries. {@code false} for other methods.
+     */
+    boolean consumeRetryInterrupt() {
+        return attempts != null && attempts.consumeInterrupt();
+    }
+
+    /**
+     * The interrupt protocol between the attempts' thread and a cancelling thread: an interrupt is delivered only
+     * between attempts (in the back-off) or by the attempts' thread itself, and always consumed at the end.
+     */
+    private static final class Attempts {
+
+        private static final int IN_ATTEMPT = 0;
+        private static final int BETWEEN_ATTEMPTS = 1;
+        private static final int INTERRUPTING = 2;
+        private static final int INTERRUPTED = 3;
+        private static final int FINISHED = 4;
+
+        private static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(Attempts.class, "state", int.class);
+            } catch (ReflectiveOperationException ex) {
+                throw new ExceptionInInitializerError(ex);
+            }
+        }
+
+        private volatile int state = IN_ATTEMPT;
+        private volatile Thread thread;
+        private volatile Registration registration;
+
+        void starting() {
+            STATE.compareAndSet(this, BETWEEN_ATTEMPTS, IN_ATTEMPT);
+        }
+
+        void failed(dev.cancellation.CancellationToken token) {
+            thread = Thread.currentThread();
+            if (registration == null) {
+                registration = token.onCancel(reason -> interruptBackOff());
+            }
+            STATE.compareAndSet(this, IN_ATTEMPT, BETWEEN_ATTEMPTS);
+            if (token.isCancelled()) { // cancelled in between: the callback may have seen IN_ATTEMPT
+                interruptBackOff();
+            }
+        }
+
+        /** On the attempts' thread: interrupts it (once), so that the retry advice gives up. */
+        void endRetries() {
+            while (state == INTERRUPTING) {
+                Thread.onSpinWait(); // the cancel callback is interrupting this thread: one interrupt is enough
+            }
+            if ((int) STATE.getAndSet(this, INTERRUPTED) != INTERRUPTED) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void interruptBackOff() {
+            if (STATE.compareAndSet(this, BETWEEN_ATTEMPTS, INTERRUPTING)) {
+                try {
+                    thread.interrupt();
+                } finally {
+                    state = INTERRUPTED;
+                }
+            }
+        }
+
+        boolean consumeInterrupt() {
+            while (true) {
+                int current = state;
+                if (current == INTERRUPTING) {
+                    Thread.onSpinWait(); // being delivered right now: let it land, then clear it
+                } else if (current == INTERRUPTED) {
+                    state = FINISHED;
+                    Thread.interrupted();
+                    return true;
+                } else if (current == FINISHED || STATE.compareAndSet(this, current, FINISHED)) {
+                    return false;
+                }
+            }
+        }
+
+        void close() {
+            Registration current = registration;
+            if (current != null) {
+                current.close();
+            }
+        }
+    }
+
+    /** The exception of a task that was cancelled, caused by {@code cause}. */
+    TaskCancelledException cancelledException(Throwable cause) {
+        TaskCancelledException cancelled = cancelledException();
+        if (cause != null && cause != cancelled) {
+            cancelled.initCause(cause);
+        }
+        return cancelled;
     }
 
     /** The exception of a task that was cancelled. */

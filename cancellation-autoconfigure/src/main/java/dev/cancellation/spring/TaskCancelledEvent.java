@@ -10,8 +10,8 @@ import org.springframework.context.ApplicationEvent;
  * Published when a registered task is cancelled (directly, through its parent, by its timeout or at shutdown),
  * once per task, at the moment of the cancel request: the task's code may still be running.
  *
- * <p>Listeners run on the cancelling thread (for timeouts, the shared timer thread): keep them short, or make
- * them {@code @Async}.
+ * <p>Listeners run on the cancelling thread (for timeouts, a thread of the library's callback pool, never the
+ * shared timer thread): keep them short, or make them {@code @Async}.
  */
 public class TaskCancelledEvent extends ApplicationEvent {
 

@@ -14,6 +14,9 @@ import java.util.concurrent.locks.LockSupport;
  * thousands of timer operations on the cancelling thread. Here a cancel appends the task to a lock-free queue; the
  * sweeper wakes at the earliest due step, performs every step that is due, and drops tasks that have exited.
  *
+ * <p>An interrupt that reaches the sweeper thread (from a listener it runs, or from anyone) is cleared before it
+ * parks, so it never turns the wait into a busy loop.
+ *
  * <p>Thread-safety: {@link #add} may be called from any thread. The sweeper thread is started on demand and ends
  * when nothing is left to escalate. A task added while the sweeper is scanning, parking or stopping is never
  * missed: an adder publishes the task before reading the sweeper's state, and the sweeper publishes its state
@@ -93,6 +96,7 @@ final class Escalations {
                 } catch (RuntimeException | Error ex) { // listeners and cleanups are guarded; this is a last resort
                     due = DONE;
                 }
+                Thread.interrupted(); // a listener may have interrupted this thread: never carry it into a park
                 if (due == DONE) {
                     it.remove();
                 } else if (!pending || due - next < 0) {
@@ -111,6 +115,7 @@ final class Escalations {
             wakeAt = next;
             state.set(PARKED);
             long delay = next - System.nanoTime();
+            Thread.interrupted(); // an interrupt would make the park return at once, a busy loop until `next`
             if (delay > 0) {
                 LockSupport.parkNanos(this, delay);
             }

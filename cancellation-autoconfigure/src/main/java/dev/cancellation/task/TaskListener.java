@@ -6,7 +6,8 @@ import java.time.Duration;
 /**
  * Receives task lifecycle events from a {@link TaskRegistry}: the hook for metrics, observations, application
  * events and logs. Methods run synchronously on the thread where the event happens (the task's thread, a
- * cancelling thread, the timer or a cleanup thread): keep them fast and non-blocking. An exception thrown by a
+ * cancelling thread, for timeouts a thread of the callback pool (never the timer thread), the escalation
+ * sweeper or a cleanup thread): keep them fast and non-blocking. An exception thrown by a
  * listener is logged and ignored.
  *
  * <p>Cost: the registry notes which of these methods a listener overrides when it is added, and builds the

@@ -104,6 +104,8 @@ public final class TaskRegistry implements AutoCloseable {
     private final ConcurrentHashMap<TaskHandle, CleanupRun> running = new ConcurrentHashMap<>();
     private volatile boolean admitting = true;
     private volatile Thread shutdownWaiter;
+    /** An interrupt of the shutdown thread while it waited: cleared then, restored when the shutdown returns. */
+    private boolean shutdownInterrupted;
     private final AtomicBoolean shutDown = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile long shutdownBoundNanos;
@@ -856,6 +858,9 @@ public final class TaskRegistry implements AutoCloseable {
                     abandoned, live.size());
         } finally {
             shutdownWaiter = null;
+            if (shutdownInterrupted) {
+                Thread.currentThread().interrupt(); // the caller's interrupt, kept for it once the bound is kept
+            }
             List<String> notRun = new ArrayList<>();
             for (Runnable queued : cleanupExecutor.shutdownNow()) {
                 if (queued instanceof CleanupRun run) { // never started: it will not run now
@@ -916,13 +921,13 @@ public final class TaskRegistry implements AutoCloseable {
         }, "cancellation-shutdown");
         sweeper.setDaemon(true);
         sweeper.start();
-        try {
-            long remaining = deadlineNanos - System.nanoTime();
-            if (remaining > 0) {
+        long remaining;
+        while (sweeper.isAlive() && (remaining = deadlineNanos - System.nanoTime()) > 0) {
+            try {
                 sweeper.join(Duration.ofNanos(remaining).toMillis() + 1);
+            } catch (InterruptedException ex) { // cleared; the shutdown keeps its bound and restores it at the end
+                shutdownInterrupted = true;
             }
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
         }
         return new ArrayList<>(cancelled);
     }
@@ -975,6 +980,9 @@ public final class TaskRegistry implements AutoCloseable {
             long remaining = deadlineNanos - System.nanoTime();
             if (remaining <= 0) {
                 return false;
+            }
+            if (Thread.interrupted()) { // else every park returns at once: a busy loop until the deadline
+                shutdownInterrupted = true;
             }
             LockSupport.parkNanos(this, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(10)));
         }

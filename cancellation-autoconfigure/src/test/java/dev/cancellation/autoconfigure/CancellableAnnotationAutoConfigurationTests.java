@@ -33,8 +33,8 @@ class CancellableAnnotationAutoConfigurationTests {
                     .hasSingleBean(CancellationContextPropagationAutoConfiguration
                             .CancellationTokenAccessorRegistrar.class)
                     .doesNotHaveBean(TaskDecorator.class);
-            assertThat(context.getBean(CancellableAnnotationBeanPostProcessor.class).getAdvisorOrder())
-                    .isEqualTo(Ordered.HIGHEST_PRECEDENCE);
+            assertThat(context.getBean(CancellableAnnotationBeanPostProcessor.class).getOrder())
+                    .isEqualTo(Ordered.LOWEST_PRECEDENCE);
             assertThat(AopUtils.isCglibProxy(context.getBean(Service.class))).isTrue();
             assertThat(ContextRegistry.getInstance().getThreadLocalAccessors())
                     .anyMatch(accessor -> CancellationTokenAccessor.KEY.equals(accessor.key()));

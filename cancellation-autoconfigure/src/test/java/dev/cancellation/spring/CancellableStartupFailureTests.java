@@ -59,12 +59,6 @@ class CancellableStartupFailureTests {
     }
 
     @Test
-    void finalPublicMethodOfAnnotatedClass() {
-        fails(FinalInAnnotatedClass.class, "@Cancellable (from the class) cannot apply to "
-                + "FinalInAnnotatedClass.work()", "it is final");
-    }
-
-    @Test
     void onCancelNamingNoTask() {
         fails(OnCancelUnknownName.class, "Invalid @OnCancel method OnCancelUnknownName.cleanup()",
                 "\"nope\" matches no @Cancellable task of the bean (its tasks: [OnCancelUnknownName.work])");
@@ -161,12 +155,6 @@ class CancellableStartupFailureTests {
     static class StaticMethod {
         @Cancellable
         public static void work() {
-        }
-    }
-
-    @Cancellable
-    static class FinalInAnnotatedClass {
-        public final void work() {
         }
     }
 
