@@ -96,7 +96,8 @@ public class RequestCancellationFilter extends OncePerRequestFilter implements O
             request.setAttribute(ATTRIBUTE, inFlight);
         }
         try (Cancellation.Scope ignored = Cancellation.enter(inFlight.requestToken())) {
-            chain.doFilter(request, response);
+            chain.doFilter(request, (response instanceof DisconnectAwareResponse) ? response
+                    : new DisconnectAwareResponse(response, inFlight));
         } finally {
             if (request.isAsyncStarted()) {
                 if (request.getAttribute(LISTENING) == null) { // later async cycles: the listener re-adds itself
