@@ -106,6 +106,12 @@ final class WebClients {
             tokens.computeIfAbsent(key, k -> new CompletableFuture<>()).complete(token);
         }
 
+        /** Whether a handler recorded a token under this key. */
+        boolean recorded(String key) {
+            CompletableFuture<CancellationToken> token = tokens.get(key);
+            return token != null && token.isDone();
+        }
+
         CancellationToken await(String key) throws Exception {
             return tokens.computeIfAbsent(key, k -> new CompletableFuture<>()).get(10, TimeUnit.SECONDS);
         }
