@@ -112,6 +112,11 @@ public class CancellationLifecycle implements SmartLifecycle {
         this.drains = List.copyOf(drains);
     }
 
+    /** The drains run before the registry's shutdown. */
+    public List<ShutdownDrain> getDrains() {
+        return drains;
+    }
+
     /** Overrides the {@link #DEFAULT_PHASE}. */
     public void setPhase(int phase) {
         this.phase = phase;
