@@ -197,10 +197,11 @@ public class CancellationLifecycle implements SmartLifecycle {
             for (ShutdownDrain drain : active) {
                 Duration left = drain.period().minusNanos(System.nanoTime() - start);
                 boolean idle = drain.awaitIdle(left.isNegative() ? Duration.ZERO : left);
-                int cancelled = idle ? 0 : drain.cancelRemaining(reason);
+                // A reason of its own: its instant is when the drain ended, not when the shutdown began.
+                int cancelled = idle ? 0 : drain.cancelRemaining(CancellationReason.shutdown("application shutdown"));
                 if (cancelled > 0) {
-                    logger.info("Drain period " + drain.period() + " over: cancelled " + cancelled
-                            + " unit(s) of work still in flight (" + drain + ")");
+                    logger.info("Drain period of " + drain.period() + " over for " + drain + ": cancelled "
+                            + cancelled + " still in flight");
                 }
             }
         } catch (InterruptedException ex) {

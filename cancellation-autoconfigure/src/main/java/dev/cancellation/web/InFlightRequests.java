@@ -122,6 +122,6 @@ public final class InFlightRequests implements ShutdownDrain {
 
     @Override
     public String toString() {
-        return "HTTP requests in flight: " + open.size();
+        return "HTTP requests";
     }
 }

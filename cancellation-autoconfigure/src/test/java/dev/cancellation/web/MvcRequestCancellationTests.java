@@ -126,10 +126,12 @@ class MvcRequestCancellationTests {
         assertThat((String) requested.json("$.reason.origin")).isEqualTo("operator alice");
     }
 
-    @Test
-    void aClientThatGoesAwayCancelsAStreamingRequestAtItsNextWrite() throws Exception {
-        String key = "stream-gone";
-        CancellationToken token = WebClients.disconnectAfterHandlerStarted(port, "/stream?probe=" + key, probe, key);
+    @ParameterizedTest
+    @ValueSource(strings = {"stream", "sse"})
+    void aClientThatGoesAwayCancelsAStreamingRequestAtItsNextWrite(String kind) throws Exception {
+        String key = kind + "-gone";
+        CancellationToken token = WebClients.disconnectAfterHandlerStarted(port, "/" + kind + "?probe=" + key, probe,
+                key);
 
         await().atMost(Duration.ofSeconds(10)).until(token::isCancelled);
         CancellationReason reason = token.reason().orElseThrow();

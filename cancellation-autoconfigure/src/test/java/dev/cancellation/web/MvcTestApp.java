@@ -27,6 +27,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.request.async.DeferredResult;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
 /** A Spring MVC application on Tomcat whose endpoints show what the web edge does for each kind of handler. */
@@ -149,6 +150,29 @@ class MvcTestApp {
                     this.probe.ended(probe, token.reason().map(Object::toString).orElse("-"));
                 }
             };
+        }
+
+        @GetMapping("/sse")
+        SseEmitter sse(@RequestParam String probe) {
+            CancellationToken token = CancellationToken.current();
+            this.probe.record(probe, token);
+            SseEmitter emitter = new SseEmitter(60_000L);
+            Thread sender = new Thread(() -> {
+                String event = new String(CHUNK).replace('\0', 'x');
+                try {
+                    for (int i = 0; i < 3000 && !token.isCancelled(); i++) {
+                        emitter.send(event);
+                        Cancellation.sleep(Duration.ofMillis(10), CancellationToken.none());
+                    }
+                } catch (IOException | IllegalStateException | InterruptedException ex) {
+                    emitter.completeWithError(ex); // the client is gone
+                } finally {
+                    this.probe.ended(probe, token.reason().map(Object::toString).orElse("-"));
+                }
+            });
+            sender.setDaemon(true);
+            sender.start();
+            return emitter;
         }
 
         @GetMapping("/sync")
