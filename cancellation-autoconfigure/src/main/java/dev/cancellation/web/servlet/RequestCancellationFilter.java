@@ -28,13 +28,15 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * <ul>
  *   <li>A malformed header answers {@code 400} and a spent budget ({@code 0} or less) {@code 504}, both as
  *       problem details, without running the rest of the chain.</li>
- *   <li>An async request (a {@code CompletableFuture}, {@code DeferredResult}, {@code Callable} or streaming
- *       handler) stays in flight until the container completes it; an error the container reports for it
- *       (typically the client going away: {@link AsyncListener#onError}) cancels the token with reason
- *       {@code REQUESTED}, origin {@code client disconnected}.</li>
- *   <li>A synchronous request's token is closed when the chain returns. The Servlet API tells a synchronous
- *       handler nothing about a client that went away until it writes to the response, so such a handler is
- *       not cancelled by a disconnect: only by its deadline, an operator or shutdown.</li>
+ *   <li>A client that went away cancels the token with reason {@code REQUESTED}, origin
+ *       {@code client disconnected}, as soon as the server can tell: when a write to the response fails (the
+ *       response is wrapped to see it), or when the container reports an error for an async request
+ *       ({@link AsyncListener#onError}). The Servlet API gives no other signal: a handler that writes nothing
+ *       while it works (a synchronous one, a {@code DeferredResult}, {@code CompletableFuture} or
+ *       {@code Callable} on Tomcat) is stopped by its deadline, an operator or shutdown, not by a disconnect;
+ *       a streaming one at its next write.</li>
+ *   <li>An async request stays in flight until the container completes it; a synchronous one until the chain
+ *       returns. Then the token is closed, never cancelled.</li>
  * </ul>
  *
  * <p>Thread-safety: stateless apart from the shared {@link InFlightRequests}; one instance serves all requests.
