@@ -145,6 +145,23 @@ public final class CancellationToken {
     }
 
     /**
+     * Whether this token was created under {@code ancestor}: as its child, or as a child of one of its
+     * descendants (through any parent of a {@linkplain CancellationSource#linkedTo linked} token). Ancestry is
+     * fixed when a token is created; closing or cancelling a token does not change the answer. A token is not
+     * its own descendant, and a root is a descendant of no token.
+     * Walks the ancestors without locking.
+     */
+    public boolean isDescendantOf(CancellationToken ancestor) {
+        Objects.requireNonNull(ancestor, "ancestor");
+        for (Node link : parentLinks) {
+            if (link != null && (link.owner == ancestor || link.owner.isDescendantOf(ancestor))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Whether this token has been cancelled. Once {@code true}, always {@code true}. A single volatile read (it
      * never locks or allocates): cheap enough for the tightest loop. A {@code true} result happens-after the
      * cancellation: everything the cancelling thread did before {@code cancel} is visible.

@@ -1,8 +1,10 @@
 package dev.cancellation.autoconfigure;
 
 import dev.cancellation.lifecycle.CancellationLifecycle;
+import dev.cancellation.lifecycle.ShutdownDrain;
 import dev.cancellation.task.TaskRegistry;
 import java.time.Duration;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -32,15 +34,17 @@ public class CancellationShutdownAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public CancellationLifecycle cancellationLifecycle(TaskRegistry registry, CancellationProperties properties,
-            Environment environment) {
+            Environment environment, ObjectProvider<ShutdownDrain> drains) {
         CancellationProperties.Shutdown shutdown = properties.getShutdown();
         Duration timeout = shutdown.getTimeout();
         if (timeout == null) {
             timeout = Binder.get(environment).bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
                     .orElse(DEFAULT_PHASE_TIMEOUT);
         }
-        return new CancellationLifecycle(registry, orZero(shutdown.getDrainTimeout()), timeout,
-                properties.isInterrupt(), orZero(shutdown.getLastGrace()));
+        CancellationLifecycle lifecycle = new CancellationLifecycle(registry, orZero(shutdown.getDrainTimeout()),
+                timeout, properties.isInterrupt(), orZero(shutdown.getLastGrace()));
+        lifecycle.setDrains(drains.orderedStream().toList());
+        return lifecycle;
     }
 
     private static Duration orZero(Duration value) {

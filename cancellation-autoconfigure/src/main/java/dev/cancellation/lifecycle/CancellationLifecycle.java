@@ -1,8 +1,13 @@
 package dev.cancellation.lifecycle;
 
+import dev.cancellation.CancellationReason;
 import dev.cancellation.task.ShutdownReport;
+import dev.cancellation.task.TaskHandle;
+import dev.cancellation.task.TaskInfo;
+import dev.cancellation.task.TaskListener;
 import dev.cancellation.task.TaskRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -43,6 +48,13 @@ import org.springframework.context.SmartLifecycle;
  * The work runs on its own thread and completes the {@link #stop(Runnable)} callback when done, so the web
  * server's graceful shutdown proceeds in parallel rather than after it.
  *
+ * <h2>Drains</h2>
+ * With {@link ShutdownDrain}s ({@link #setDrains}), the registry's shutdown is preceded by their drain periods:
+ * tasks a drain covers (the work of HTTP requests in flight) keep running until their work ends or the period
+ * passes, and are then cancelled with reason {@code SHUTDOWN}; the other tasks, and tasks started meanwhile that no
+ * drain covers, are cancelled at once (unless {@code drain-timeout} gives them a drain of their own). The longest
+ * drain period adds to the bound below.
+ *
  * <h2>Bound</h2>
  * The registry's shutdown never exceeds {@code drain-timeout + timeout + last-grace} plus a small constant. If
  * that exceeds {@code spring.lifecycle.timeout-per-shutdown-phase}, Spring stops waiting for this phase at its
@@ -65,6 +77,7 @@ public class CancellationLifecycle implements SmartLifecycle {
     private volatile int phase = DEFAULT_PHASE;
     private volatile boolean running;
     private volatile ShutdownReport lastReport;
+    private volatile List<ShutdownDrain> drains = List.of();
 
     /**
      * Creates the lifecycle.
@@ -92,6 +105,16 @@ public class CancellationLifecycle implements SmartLifecycle {
             throw new IllegalArgumentException(property + " must not be negative: " + value);
         }
         return value;
+    }
+
+    /** The work that gets a drain period before the registry's shutdown cancels it (none by default). */
+    public void setDrains(List<? extends ShutdownDrain> drains) {
+        this.drains = List.copyOf(drains);
+    }
+
+    /** The drains run before the registry's shutdown. */
+    public List<ShutdownDrain> getDrains() {
+        return drains;
     }
 
     /** Overrides the {@link #DEFAULT_PHASE}. */
@@ -135,6 +158,7 @@ public class CancellationLifecycle implements SmartLifecycle {
     private void shutDownRegistry() {
         running = false;
         try {
+            drain();
             ShutdownReport report = registry.shutdown(drainTimeout, timeout, interrupt, lastGrace);
             lastReport = report;
             if (!report.clean()) {
@@ -145,6 +169,58 @@ public class CancellationLifecycle implements SmartLifecycle {
         } catch (RuntimeException ex) {
             logger.error("Graceful shutdown of the cancellation task registry failed", ex);
         }
+    }
+
+    /** Runs the drains (concurrently bounded by the longest period) before the registry's shutdown. */
+    private void drain() {
+        List<ShutdownDrain> active = drains.stream().filter(d -> !d.period().isZero() && !d.period().isNegative())
+                .toList();
+        if (active.isEmpty()) {
+            return;
+        }
+        CancellationReason reason = CancellationReason.shutdown("application shutdown");
+        TaskListener cancelUncovered = null;
+        if (drainTimeout.isZero()) {
+            cancelUncovered = new TaskListener() {
+                @Override
+                public void onStarted(TaskInfo task) {
+                    registry.handle(task.id()).ifPresent(handle -> cancelIfUncovered(handle, active, reason));
+                }
+            };
+            registry.addListener(cancelUncovered);
+            for (TaskInfo task : registry.list()) {
+                registry.handle(task.id()).ifPresent(handle -> cancelIfUncovered(handle, active, reason));
+            }
+        }
+        try {
+            long start = System.nanoTime();
+            for (ShutdownDrain drain : active) {
+                Duration left = drain.period().minusNanos(System.nanoTime() - start);
+                boolean idle = drain.awaitIdle(left.isNegative() ? Duration.ZERO : left);
+                // A reason of its own: its instant is when the drain ended, not when the shutdown began.
+                int cancelled = idle ? 0 : drain.cancelRemaining(CancellationReason.shutdown("application shutdown"));
+                if (cancelled > 0) {
+                    logger.info("Drain period of " + drain.period() + " over for " + drain + ": cancelled "
+                            + cancelled + " still in flight");
+                }
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            active.forEach(drain -> drain.cancelRemaining(reason));
+        } finally {
+            if (cancelUncovered != null) {
+                registry.removeListener(cancelUncovered);
+            }
+        }
+    }
+
+    private static void cancelIfUncovered(TaskHandle handle, List<ShutdownDrain> drains, CancellationReason reason) {
+        for (ShutdownDrain drain : drains) {
+            if (drain.covers(handle.token())) {
+                return;
+            }
+        }
+        handle.cancel(reason);
     }
 
     @Override

@@ -7,7 +7,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code GET /api/reports/sales?months=N}: a report of a few months fits in the budget (200), a long one is cut
- * off with 504 and the reason (see {@code ApiExceptionHandler}).
+ * off with 504 and the reason (the starter's problem detail); a caller that sends {@code X-Request-Timeout} cuts it
+ * off at its own budget.
  */
 @RestController
 @RequestMapping("/api/reports")

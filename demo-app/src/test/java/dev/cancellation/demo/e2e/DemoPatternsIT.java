@@ -62,6 +62,30 @@ class DemoPatternsIT {
     }
 
     @Test
+    void theCallersBudgetCutsTheReportOffEarlierThanItsOwn() {
+        long start = System.nanoTime();
+        HttpResponse<String> response = demo.get("/api/reports/sales?months=24", "X-Request-Timeout", "800");
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(504);
+        DocumentContext body = JsonPath.parse(response.body());
+        assertThat(body.read("$.title", String.class)).isEqualTo("Task timed out");
+        assertThat(body.read("$.reason.kind", String.class)).isEqualTo("TIMEOUT");
+        assertThat(body.read("$.reason.message", String.class)).contains("800ms");
+        // The caller's 800 ms, not the report's own 2 s budget.
+        assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(750)).isLessThan(Duration.ofMillis(1900));
+    }
+
+    @Test
+    void aMalformedBudgetIsRefusedWith400NamingTheHeader() {
+        HttpResponse<String> response = demo.get("/api/reports/sales?months=2", "X-Request-Timeout", "soon");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(JsonPath.<String>read(response.body(), "$.header")).isEqualTo("X-Request-Timeout");
+        assertThat(JsonPath.<String>read(response.body(), "$.value")).isEqualTo("soon");
+    }
+
+    @Test
     void reportWithinItsBudgetCompletes() {
         HttpResponse<String> response = demo.get("/api/reports/sales?months=3");
 

@@ -1,0 +1,118 @@
+package dev.cancellation.autoconfigure;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration of the inbound HTTP edge (request tokens, the caller's deadline header, disconnects, problem
+ * details), bound from {@code cancellation.web.*}. Invalid values (a blank header name, a budget that is not
+ * positive, a default above the cap, a negative drain) fail the startup with a message naming the property.
+ *
+ * <p>Thread-safety: a mutable bean, written by the binder once at startup and read afterwards.
+ */
+@ConfigurationProperties(prefix = "cancellation.web")
+public class CancellationWebProperties {
+
+    /** Whether every request runs under a request token with the caller's deadline. */
+    private boolean enabled = true;
+
+    /**
+     * Request header carrying the caller's remaining time budget in milliseconds, as a decimal integer. A value of
+     * 0 or less answers 504 without running the handler; a malformed value answers 400.
+     */
+    private String deadlineHeader = "X-Request-Timeout";
+
+    /** Budget of requests that send no deadline header. Unset means none: such requests have no deadline. */
+    private Duration requestTimeout;
+
+    /** Cap on every request's budget, whatever the caller sends. Unset means no cap. */
+    private Duration maxRequestTimeout;
+
+    /**
+     * Whether requests in flight are registered as tasks named after their matched route (e.g. "GET
+     * /api/reports/{id}"), visible and cancellable in the task registry and the cancellation endpoint.
+     */
+    private boolean registerRequests = false;
+
+    /**
+     * How long requests in flight may finish on their own when the application shuts down, before they are
+     * cancelled with reason SHUTDOWN. Other tasks are cancelled at once. 0 cancels requests at once too.
+     */
+    private Duration shutdownDrain = Duration.ofSeconds(5);
+
+    /**
+     * Whether a request whose task was cancelled is answered with a problem detail (504 timeout, 503 shutdown, 409
+     * cancelled on request) when the application does not handle the exception itself.
+     */
+    private boolean problemDetails = true;
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public String getDeadlineHeader() {
+        return deadlineHeader;
+    }
+
+    public void setDeadlineHeader(String deadlineHeader) {
+        if (deadlineHeader == null || deadlineHeader.isBlank()) {
+            throw new IllegalArgumentException("cancellation.web.deadline-header must not be blank");
+        }
+        this.deadlineHeader = deadlineHeader.trim();
+    }
+
+    public Duration getRequestTimeout() {
+        return requestTimeout;
+    }
+
+    public void setRequestTimeout(Duration requestTimeout) {
+        this.requestTimeout = requirePositive(requestTimeout, "cancellation.web.request-timeout");
+    }
+
+    public Duration getMaxRequestTimeout() {
+        return maxRequestTimeout;
+    }
+
+    public void setMaxRequestTimeout(Duration maxRequestTimeout) {
+        this.maxRequestTimeout = requirePositive(maxRequestTimeout, "cancellation.web.max-request-timeout");
+    }
+
+    public boolean isRegisterRequests() {
+        return registerRequests;
+    }
+
+    public void setRegisterRequests(boolean registerRequests) {
+        this.registerRequests = registerRequests;
+    }
+
+    public Duration getShutdownDrain() {
+        return shutdownDrain;
+    }
+
+    public void setShutdownDrain(Duration shutdownDrain) {
+        if (shutdownDrain != null && shutdownDrain.isNegative()) {
+            throw new IllegalArgumentException("cancellation.web.shutdown-drain must not be negative, but was "
+                    + shutdownDrain);
+        }
+        this.shutdownDrain = (shutdownDrain != null) ? shutdownDrain : Duration.ZERO;
+    }
+
+    public boolean isProblemDetails() {
+        return problemDetails;
+    }
+
+    public void setProblemDetails(boolean problemDetails) {
+        this.problemDetails = problemDetails;
+    }
+
+    private static Duration requirePositive(Duration value, String property) {
+        if (value != null && (value.isNegative() || value.isZero())) {
+            throw new IllegalArgumentException(property + " must be positive, but was " + value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,182 @@
+package dev.cancellation.web;
+
+import dev.cancellation.CancellationReason;
+import dev.cancellation.TaskCancelledException;
+import dev.cancellation.task.TaskRejectedException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+
+/**
+ * The RFC 9457 problem details the web edge answers with, and how a failure maps to them:
+ *
+ * <table>
+ *   <caption>Status by cause</caption>
+ *   <tr><th>cause</th><th>status</th></tr>
+ *   <tr><td>{@code TaskTimeoutException} (reason {@code TIMEOUT})</td><td>{@code 504 Gateway Timeout}</td></tr>
+ *   <tr><td>reason {@code SHUTDOWN}, or {@code TaskRejectedException}</td><td>{@code 503 Service Unavailable}</td></tr>
+ *   <tr><td>reason {@code REQUESTED} (an operator, application code, the client)</td><td>{@code 409 Conflict}</td></tr>
+ *   <tr><td>malformed deadline header</td><td>{@code 400 Bad Request}</td></tr>
+ *   <tr><td>deadline header of 0 or less</td><td>{@code 504 Gateway Timeout}, handler not run</td></tr>
+ * </table>
+ *
+ * <p>A cancellation's body carries the reason: {@code "reason": {"kind", "message", "origin", "at"}}.
+ *
+ * <p>Thread-safety: stateless; safe from any thread.
+ */
+public final class CancellationProblems {
+
+    /** The media type of the bodies. */
+    public static final String MEDIA_TYPE = "application/problem+json";
+
+    private CancellationProblems() {
+    }
+
+    /**
+     * The cancellation or rejection in {@code failure} or its causes (a future's {@code CompletionException}, a
+     * {@code CancellationException} from {@code get()} on Java 23+), or {@code null} if there is none.
+     */
+    public static RuntimeException findCancellation(Throwable failure) {
+        Throwable current = failure;
+        for (int depth = 0; current != null && depth < 16; depth++) {
+            if (current instanceof TaskCancelledException || current instanceof TaskRejectedException) {
+                return (RuntimeException) current;
+            }
+            current = current.getCause();
+        }
+        return null;
+    }
+
+    /** The problem for a {@link TaskCancelledException} or {@link TaskRejectedException}. */
+    public static ProblemDetail forFailure(RuntimeException failure, String path) {
+        ProblemDetail problem;
+        if (failure instanceof TaskCancelledException cancelled && cancelled.reason() != null) {
+            CancellationReason reason = cancelled.reason();
+            HttpStatus status = statusOf(reason);
+            problem = ProblemDetail.forStatusAndDetail(status, failure.getMessage());
+            problem.setTitle(switch (reason.kind()) {
+                case TIMEOUT -> "Task timed out";
+                case SHUTDOWN -> "Service shutting down";
+                case REQUESTED -> "Task cancelled";
+            });
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("kind", reason.kind().name());
+            body.put("message", reason.message());
+            body.put("origin", reason.origin());
+            body.put("at", reason.at().toString());
+            problem.setProperty("reason", body);
+        } else {
+            problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, failure.getMessage());
+            problem.setTitle("Service shutting down");
+        }
+        setInstance(problem, path);
+        return problem;
+    }
+
+    /** The status for a reason: 504 timeout, 503 shutdown, 409 requested. */
+    public static HttpStatus statusOf(CancellationReason reason) {
+        return switch (reason.kind()) {
+            case TIMEOUT -> HttpStatus.GATEWAY_TIMEOUT;
+            case SHUTDOWN -> HttpStatus.SERVICE_UNAVAILABLE;
+            case REQUESTED -> HttpStatus.CONFLICT;
+        };
+    }
+
+    /** {@code 400}: the deadline header is malformed; names the header and the value. */
+    public static ProblemDetail malformedHeader(MalformedDeadlineHeaderException ex, String path) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, ex.getMessage());
+        problem.setTitle("Malformed deadline header");
+        problem.setProperty("header", ex.header());
+        problem.setProperty("value", ex.value());
+        setInstance(problem, path);
+        return problem;
+    }
+
+    /** {@code 504}: the caller's budget was spent before the request arrived. */
+    public static ProblemDetail budgetSpent(String header, String value, String path) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.GATEWAY_TIMEOUT,
+                "The caller's time budget is spent (" + header + ": " + value + "): the request was not processed");
+        problem.setTitle("Deadline exceeded");
+        problem.setProperty("header", header);
+        problem.setProperty("value", value);
+        setInstance(problem, path);
+        return problem;
+    }
+
+    private static void setInstance(ProblemDetail problem, String path) {
+        if (path != null) {
+            try {
+                problem.setInstance(new URI(null, null, path, null));
+            } catch (java.net.URISyntaxException ignored) {
+                // no instance then
+            }
+        }
+    }
+
+    /** The problem as UTF-8 JSON: {@code type} (unless {@code about:blank}), title, status, detail, instance, properties. */
+    public static byte[] toJson(ProblemDetail problem) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        if (problem.getType() != null && !"about:blank".equals(problem.getType().toString())) {
+            fields.put("type", problem.getType().toString());
+        }
+        fields.put("title", problem.getTitle());
+        fields.put("status", problem.getStatus());
+        fields.put("detail", problem.getDetail());
+        fields.put("instance", (problem.getInstance() != null) ? problem.getInstance().toString() : null);
+        if (problem.getProperties() != null) {
+            fields.putAll(problem.getProperties());
+        }
+        StringBuilder json = new StringBuilder(256);
+        write(json, fields);
+        return json.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void write(StringBuilder json, Object value) {
+        if (value instanceof Map<?, ?> map) {
+            json.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> entry : map.entrySet()) {
+                if (entry.getValue() == null) {
+                    continue;
+                }
+                if (!first) {
+                    json.append(',');
+                }
+                first = false;
+                writeString(json, String.valueOf(entry.getKey()));
+                json.append(':');
+                write(json, entry.getValue());
+            }
+            json.append('}');
+        } else if (value instanceof Number || value instanceof Boolean) {
+            json.append(value);
+        } else {
+            writeString(json, String.valueOf(value));
+        }
+    }
+
+    private static void writeString(StringBuilder json, String text) {
+        json.append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '"' -> json.append("\\\"");
+                case '\\' -> json.append("\\\\");
+                case '\n' -> json.append("\\n");
+                case '\r' -> json.append("\\r");
+                case '\t' -> json.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        json.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        json.append(c);
+                    }
+                }
+            }
+        }
+        json.append('"');
+    }
+}

@@ -1,0 +1,93 @@
+package dev.cancellation.web;
+
+import dev.cancellation.CancellationReason;
+import dev.cancellation.CancellationSource;
+import dev.cancellation.CancellationToken;
+import dev.cancellation.TaskCancelledException;
+import dev.cancellation.task.TaskHandle;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One request being answered: its token (cancelled by the caller's deadline, the client going away, an operator
+ * or shutdown) and, when requests are registered, its task in the registry.
+ *
+ * <p>Thread-safety: {@link #cancel}, {@link #close} and the accessors may be called from any thread (the
+ * container's threads, the async listener, the shutdown thread); {@link #close} acts once.
+ */
+public final class InFlightRequest {
+
+    /** The reason of a request whose client went away: kind {@code REQUESTED}, origin {@code client disconnected}. */
+    public static CancellationReason clientDisconnected() {
+        return CancellationReason.requested("the client closed the connection before the response was complete",
+                "client disconnected");
+    }
+
+    private final InFlightRequests owner;
+    private final CancellationSource source;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile TaskHandle task;
+
+    InFlightRequest(InFlightRequests owner, CancellationSource source) {
+        this.owner = owner;
+        this.source = source;
+    }
+
+    /** The request's own token: the parent of everything done for it. */
+    public CancellationToken requestToken() {
+        return source.token();
+    }
+
+    /** The token to make current for the handler: the registered task's when there is one, else the request's. */
+    public CancellationToken token() {
+        TaskHandle registered = task;
+        return (registered != null) ? registered.token() : source.token();
+    }
+
+    /** The registered task, or {@code null} when requests are not registered (or not yet). */
+    public TaskHandle task() {
+        return task;
+    }
+
+    /**
+     * Registers the request as a task named {@code name} (once; later calls return the first task). Cancelling the
+     * task (from the endpoint) cancels the request with the same reason.
+     */
+    public TaskHandle register(String name) {
+        TaskHandle registered = task;
+        if (registered == null) {
+            registered = owner.registerTask(this, name);
+            task = registered;
+        }
+        return registered;
+    }
+
+    /** Cancels the request (and the work done for it) with {@code reason}; returns whether this call did. */
+    public boolean cancel(CancellationReason reason) {
+        return source.cancel(reason);
+    }
+
+    /** Whether {@link #close()} ran. */
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /**
+     * Ends the request: its task (if any) exits (cancelled if the request token was), its token source is closed
+     * without cancelling, and it leaves the in-flight set. Idempotent.
+     */
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            TaskHandle registered = task;
+            if (registered != null && !registered.hasExited()) {
+                CancellationReason reason = registered.token().reason().orElse(null);
+                registered.exit((reason == null) ? null : TaskCancelledException.of(reason));
+            }
+        } finally {
+            source.close();
+            owner.closed(this);
+        }
+    }
+}

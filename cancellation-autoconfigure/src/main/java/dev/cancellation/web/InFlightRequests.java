@@ -1,0 +1,127 @@
+package dev.cancellation.web;
+
+import dev.cancellation.CancellationReason;
+import dev.cancellation.CancellationSource;
+import dev.cancellation.CancellationToken;
+import dev.cancellation.lifecycle.ShutdownDrain;
+import dev.cancellation.task.TaskHandle;
+import dev.cancellation.task.TaskRegistry;
+import dev.cancellation.task.TaskSpec;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The requests being answered, each with its {@link InFlightRequest} token; the {@link ShutdownDrain} that gives
+ * them {@link #period()} to finish at shutdown before they are cancelled with reason {@code SHUTDOWN}.
+ *
+ * <p>Opening a request costs one token source (with a timer entry when it has a budget) and one entry in a
+ * concurrent set; nothing is registered in the {@link TaskRegistry} unless {@link InFlightRequest#register} is
+ * called (property {@code cancellation.web.register-requests}).
+ *
+ * <p>Thread-safety: every method may be called from any thread, concurrently.
+ */
+public final class InFlightRequests implements ShutdownDrain {
+
+    private final Set<InFlightRequest> open = ConcurrentHashMap.newKeySet();
+    private final TaskRegistry registry;
+    private final Duration drainPeriod;
+
+    /**
+     * Creates the set.
+     *
+     * @param registry where {@link InFlightRequest#register} registers requests; {@code null} if none
+     * @param drainPeriod how long requests in flight may finish at shutdown before they are cancelled
+     */
+    public InFlightRequests(TaskRegistry registry, Duration drainPeriod) {
+        Objects.requireNonNull(drainPeriod, "drainPeriod");
+        if (drainPeriod.isNegative()) {
+            throw new IllegalArgumentException("cancellation.web.shutdown-drain must not be negative, but was "
+                    + drainPeriod);
+        }
+        this.registry = registry;
+        this.drainPeriod = drainPeriod;
+    }
+
+    /**
+     * Opens a request with the given budget ({@code null} for none) under no parent. Close it with
+     * {@link InFlightRequest#close()} when its response is complete.
+     */
+    public InFlightRequest open(Duration budget) {
+        CancellationSource source = (budget == null) ? CancellationSource.create()
+                : CancellationSource.withTimeout(budget);
+        InFlightRequest request = new InFlightRequest(this, source);
+        open.add(request);
+        return request;
+    }
+
+    void closed(InFlightRequest request) {
+        open.remove(request);
+    }
+
+    TaskHandle registerTask(InFlightRequest request, String name) {
+        if (registry == null) {
+            throw new IllegalStateException("No TaskRegistry to register request '" + name + "' in");
+        }
+        // Never interrupted nor abandoned on its own: a request thread belongs to the server.
+        TaskHandle handle = registry.start(new TaskSpec(name, request.requestToken(), null, null, null, null));
+        handle.token().onCancel(request::cancel); // an operator cancelling the task cancels the whole request
+        return handle;
+    }
+
+    /** How many requests are in flight. */
+    public int size() {
+        return open.size();
+    }
+
+    @Override
+    public Duration period() {
+        return drainPeriod;
+    }
+
+    @Override
+    public boolean covers(CancellationToken taskToken) {
+        for (InFlightRequest request : open) {
+            CancellationToken token = request.requestToken();
+            if (taskToken == token || taskToken.isDescendantOf(token)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public boolean awaitIdle(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!open.isEmpty()) {
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                return false;
+            }
+            LockSupport.parkNanos(this, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(5)));
+            if (Thread.interrupted()) {
+                throw new InterruptedException("Interrupted while draining requests in flight");
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int cancelRemaining(CancellationReason reason) {
+        int cancelled = 0;
+        for (InFlightRequest request : open) {
+            if (request.cancel(reason)) {
+                cancelled++;
+            }
+        }
+        return cancelled;
+    }
+
+    @Override
+    public String toString() {
+        return "HTTP requests";
+    }
+}

@@ -1,0 +1,130 @@
+package dev.cancellation.web;
+
+import java.time.Duration;
+
+/**
+ * Turns a request's deadline header into its time budget: the caller's remaining milliseconds as a decimal
+ * integer (relative, so no synchronised clocks are needed, like gRPC's {@code grpc-timeout}), a default for
+ * requests that send none, and a server-side cap no caller can exceed.
+ *
+ * <ul>
+ *   <li>No header: the default budget ({@code null} for none).</li>
+ *   <li>A value: that many milliseconds, at most the cap. Several values (repeated headers or a comma-separated
+ *       list) must all be valid; the smallest wins. Digits beyond what a {@code long} holds saturate.</li>
+ *   <li>{@code 0} or less: the budget is already spent ({@link Budget#spent()}): the request is answered
+ *       {@code 504} without running the handler.</li>
+ *   <li>Anything else (empty, signs in the middle, decimals, units): {@link MalformedDeadlineHeaderException}.</li>
+ * </ul>
+ *
+ * <p>Thread-safety: immutable; safe from any thread.
+ */
+public final class RequestDeadlines {
+
+    private final String headerName;
+    private final Duration defaultTimeout;
+    private final Duration maxTimeout;
+
+    /**
+     * Creates the policy.
+     *
+     * @param headerName the header carrying the caller's remaining milliseconds
+     * @param defaultTimeout the budget of requests without the header, {@code null} for none
+     * @param maxTimeout the cap on every budget, {@code null} for none
+     * @throws IllegalArgumentException naming the property if a value is blank, not positive, or the default
+     *     exceeds the cap
+     */
+    public RequestDeadlines(String headerName, Duration defaultTimeout, Duration maxTimeout) {
+        if (headerName == null || headerName.isBlank()) {
+            throw new IllegalArgumentException("cancellation.web.deadline-header must not be blank");
+        }
+        requirePositive(defaultTimeout, "cancellation.web.request-timeout");
+        requirePositive(maxTimeout, "cancellation.web.max-request-timeout");
+        if (defaultTimeout != null && maxTimeout != null && defaultTimeout.compareTo(maxTimeout) > 0) {
+            throw new IllegalArgumentException("cancellation.web.request-timeout (" + defaultTimeout
+                    + ") must not exceed cancellation.web.max-request-timeout (" + maxTimeout + ")");
+        }
+        this.headerName = headerName.trim();
+        this.defaultTimeout = defaultTimeout;
+        this.maxTimeout = maxTimeout;
+    }
+
+    private static void requirePositive(Duration value, String property) {
+        if (value != null && (value.isNegative() || value.isZero())) {
+            throw new IllegalArgumentException(property + " must be positive, but was " + value);
+        }
+    }
+
+    /** The name of the deadline header. */
+    public String headerName() {
+        return headerName;
+    }
+
+    /** The budget of requests without the header, or {@code null}. */
+    public Duration defaultTimeout() {
+        return defaultTimeout;
+    }
+
+    /** The cap on every budget, or {@code null}. */
+    public Duration maxTimeout() {
+        return maxTimeout;
+    }
+
+    /**
+     * The budget of a request whose deadline header has the given values.
+     *
+     * @param values the header's values in order, {@code null} or empty when the header is absent
+     * @throws MalformedDeadlineHeaderException if a value is not a decimal integer
+     */
+    public Budget budget(Iterable<String> values) {
+        Long smallest = null;
+        if (values != null) {
+            for (String value : values) {
+                for (String element : value.split(",", -1)) {
+                    long millis = parse(element.trim(), value);
+                    smallest = (smallest == null) ? millis : Math.min(smallest, millis);
+                }
+            }
+        }
+        if (smallest == null) {
+            return new Budget(defaultTimeout, null);
+        }
+        if (smallest <= 0) {
+            return new Budget(Duration.ZERO, Long.toString(smallest));
+        }
+        Duration requested = Duration.ofMillis(smallest);
+        Duration capped = (maxTimeout != null && requested.compareTo(maxTimeout) > 0) ? maxTimeout : requested;
+        return new Budget(capped, Long.toString(smallest));
+    }
+
+    private long parse(String element, String whole) {
+        int length = element.length();
+        int start = (length > 0 && (element.charAt(0) == '-' || element.charAt(0) == '+')) ? 1 : 0;
+        if (length == start) {
+            throw new MalformedDeadlineHeaderException(headerName, whole);
+        }
+        long millis = 0;
+        for (int i = start; i < length; i++) {
+            char c = element.charAt(i);
+            if (c < '0' || c > '9') {
+                throw new MalformedDeadlineHeaderException(headerName, whole);
+            }
+            millis = (millis > (Long.MAX_VALUE - 9) / 10) ? Long.MAX_VALUE : millis * 10 + (c - '0');
+        }
+        return (element.charAt(0) == '-') ? -millis : millis;
+    }
+
+    /**
+     * A request's budget.
+     *
+     * @param timeout the time the request may take from now, {@code null} for no limit, {@link Duration#ZERO}
+     *     when already spent
+     * @param received the header's (smallest) value as parsed, {@code null} when the header was absent
+     */
+    public record Budget(Duration timeout, String received) {
+
+        /** Whether the caller's budget is already spent: the handler must not run. */
+        public boolean spent() {
+            return timeout != null && timeout.isZero();
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.cancellation.web.servlet;
+
+import dev.cancellation.web.CancellationProblems;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.springframework.core.Ordered;
+import org.springframework.web.servlet.HandlerExceptionResolver;
+import org.springframework.web.servlet.ModelAndView;
+
+/**
+ * Answers a handler that failed because its task was cancelled ({@code TaskCancelledException}, also as the cause
+ * of a future's failure) or refused at shutdown ({@code TaskRejectedException}) with a problem detail: {@code 504}
+ * for a timeout, {@code 503} for shutdown, {@code 409} for a cancel by an operator or code (see
+ * {@link CancellationProblems}).
+ *
+ * <p>It is ordered {@link Ordered#LOWEST_PRECEDENCE}, after Spring MVC's own resolvers: the application's
+ * {@code @ExceptionHandler} methods and {@code @ControllerAdvice} beans are asked first and win. A response that is
+ * already committed (a stream cut off midway) is left alone.
+ *
+ * <p>Thread-safety: stateless.
+ */
+public class CancellationHandlerExceptionResolver implements HandlerExceptionResolver, Ordered {
+
+    @Override
+    public int getOrder() {
+        return Ordered.LOWEST_PRECEDENCE;
+    }
+
+    @Override
+    public ModelAndView resolveException(HttpServletRequest request, HttpServletResponse response, Object handler,
+            Exception ex) {
+        RuntimeException cancellation = CancellationProblems.findCancellation(ex);
+        if (cancellation == null || response.isCommitted()) {
+            return null;
+        }
+        try {
+            response.resetBuffer();
+            RequestCancellationFilter.write(response,
+                    CancellationProblems.forFailure(cancellation, request.getRequestURI()));
+            return new ModelAndView();
+        } catch (IOException | IllegalStateException writeFailed) {
+            return null;
+        }
+    }
+}

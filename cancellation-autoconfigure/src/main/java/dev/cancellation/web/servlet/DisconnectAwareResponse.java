@@ -1,0 +1,141 @@
+package dev.cancellation.web.servlet;
+
+import dev.cancellation.web.InFlightRequest;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+
+/**
+ * A response that cancels its request with the client-disconnected reason when writing to it fails: the one signal
+ * the Servlet API gives that the client went away. A {@code PrintWriter} swallows I/O errors, so the writer is
+ * checked after each flush and close.
+ *
+ * <p>Thread-safety: as the wrapped response (a response is written by one thread at a time).
+ */
+final class DisconnectAwareResponse extends HttpServletResponseWrapper {
+
+    private final InFlightRequest inFlight;
+    private ServletOutputStream stream;
+    private PrintWriter writer;
+
+    DisconnectAwareResponse(HttpServletResponse response, InFlightRequest inFlight) {
+        super(response);
+        this.inFlight = inFlight;
+    }
+
+    private IOException gone(IOException failure) {
+        inFlight.cancel(InFlightRequest.clientDisconnected());
+        return failure;
+    }
+
+    @Override
+    public void flushBuffer() throws IOException {
+        try {
+            super.flushBuffer();
+        } catch (IOException ex) {
+            throw gone(ex);
+        }
+    }
+
+    @Override
+    public ServletOutputStream getOutputStream() throws IOException {
+        if (stream == null) {
+            stream = new Stream(super.getOutputStream());
+        }
+        return stream;
+    }
+
+    @Override
+    public PrintWriter getWriter() throws IOException {
+        if (writer == null) {
+            PrintWriter delegate = super.getWriter();
+            writer = new PrintWriter(delegate) {
+                @Override
+                public void flush() {
+                    super.flush();
+                    if (delegate.checkError()) {
+                        inFlight.cancel(InFlightRequest.clientDisconnected());
+                    }
+                }
+
+                @Override
+                public void close() {
+                    super.close();
+                    if (delegate.checkError()) {
+                        inFlight.cancel(InFlightRequest.clientDisconnected());
+                    }
+                }
+            };
+        }
+        return writer;
+    }
+
+    private final class Stream extends ServletOutputStream {
+
+        private final ServletOutputStream delegate;
+
+        Stream(ServletOutputStream delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            try {
+                delegate.write(b);
+            } catch (IOException ex) {
+                throw gone(ex);
+            }
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            try {
+                delegate.write(bytes, offset, length);
+            } catch (IOException ex) {
+                throw gone(ex);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                delegate.flush();
+            } catch (IOException ex) {
+                throw gone(ex);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                delegate.close();
+            } catch (IOException ex) {
+                throw gone(ex);
+            }
+        }
+
+        @Override
+        public boolean isReady() {
+            return delegate.isReady();
+        }
+
+        @Override
+        public void setWriteListener(WriteListener listener) {
+            delegate.setWriteListener(new WriteListener() {
+                @Override
+                public void onWritePossible() throws IOException {
+                    listener.onWritePossible();
+                }
+
+                @Override
+                public void onError(Throwable failure) {
+                    inFlight.cancel(InFlightRequest.clientDisconnected());
+                    listener.onError(failure);
+                }
+            });
+        }
+    }
+}

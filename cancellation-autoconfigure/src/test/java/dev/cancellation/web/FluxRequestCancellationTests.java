@@ -1,0 +1,122 @@
+package dev.cancellation.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.cancellation.CancellationReason;
+import dev.cancellation.CancellationToken;
+import dev.cancellation.web.WebClients.Answer;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/** The inbound edge on WebFlux over real HTTP: a real Reactor Netty server on a random loopback port. */
+@SpringBootTest(classes = FluxTestApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"spring.main.web-application-type=reactive", "server.address=127.0.0.1",
+            "spring.reactor.context-propagation=auto"})
+class FluxRequestCancellationTests {
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    WebClients.Probe probe;
+
+    @Autowired
+    InFlightRequests requests;
+
+    @Test
+    void theTokenIsInTheReactorContextAndCancellableCallsAreItsChildrenWithItsDeadline() {
+        Instant before = Instant.now();
+        Answer answer = WebClients.get(port, "/token", "X-Request-Timeout", "5000");
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat((Boolean) answer.json("$.handlerHasToken")).isTrue();
+        assertThat((Boolean) answer.json("$.taskUnderHandler")).isTrue();
+        assertThat(Instant.parse(answer.json("$.handlerDeadline")))
+                .isBetween(before.plusMillis(4000), Instant.now().plusMillis(5000));
+        assertThat((String) answer.json("$.taskDeadline")).isEqualTo(answer.json("$.handlerDeadline"));
+    }
+
+    @Test
+    void withAutomaticContextPropagationTheTokenIsCurrentOnTheHandlersThread() {
+        Answer answer = WebClients.get(port, "/current", "X-Request-Timeout", "5000");
+
+        assertThat((Boolean) answer.json("$.hasToken")).isTrue();
+        assertThat((String) answer.json("$.deadline")).isNotEqualTo("-");
+    }
+
+    @Test
+    void aCancellableCallAnswers504WhenTheCallersBudgetIsSpent() {
+        Answer answer = WebClients.get(port, "/api/reports/7?ms=10000", "X-Request-Timeout", "400");
+
+        assertThat(answer.status()).isEqualTo(504);
+        assertThat(answer.contentType()).isEqualTo("application/problem+json");
+        assertThat((String) answer.json("$.reason.kind")).isEqualTo("TIMEOUT");
+        assertThat((String) answer.json("$.instance")).isEqualTo("/api/reports/7");
+        assertThat(answer.took()).isGreaterThanOrEqualTo(Duration.ofMillis(390)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aRequestWithinItsBudgetAnswersNormally() {
+        Answer answer = WebClients.get(port, "/api/reports/8?ms=20", "X-Request-Timeout", "5000");
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.body()).isEqualTo("done");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "-250"})
+    void aSpentBudgetAnswers504WithoutRunningTheHandler(String value) {
+        Answer answer = WebClients.get(port, "/api/reports/spent" + value + "?ms=10", "X-Request-Timeout", value);
+
+        assertThat(answer.status()).isEqualTo(504);
+        assertThat((String) answer.json("$.header")).isEqualTo("X-Request-Timeout");
+        assertThat((String) answer.json("$.value")).isEqualTo(value);
+        assertThat(probe.recorded("report-spent" + value)).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"abc", "1.5", "10s", "--5"})
+    void aMalformedHeaderAnswers400NamingTheHeaderAndTheValue(String value) {
+        Answer answer = WebClients.get(port, "/api/reports/10?ms=10", "X-Request-Timeout", value);
+
+        assertThat(answer.status()).isEqualTo(400);
+        assertThat(answer.contentType()).isEqualTo("application/problem+json");
+        assertThat((String) answer.json("$.header")).isEqualTo("X-Request-Timeout");
+        assertThat((String) answer.json("$.value")).isEqualTo(value);
+    }
+
+    @Test
+    void theApplicationsOwnExceptionHandlerWins() {
+        Answer answer = WebClients.get(port, "/own?ms=10000", "X-Request-Timeout", "200");
+
+        assertThat(answer.status()).isEqualTo(418);
+        assertThat(answer.body()).isEqualTo("own handler: TIMEOUT");
+    }
+
+    @Test
+    void shutdownAndRejectionAnswer503AndARequestedCancel409() {
+        assertThat(WebClients.get(port, "/fails/shutdown").status()).isEqualTo(503);
+        assertThat(WebClients.get(port, "/fails/rejected").status()).isEqualTo(503);
+        Answer requested = WebClients.get(port, "/fails/requested");
+        assertThat(requested.status()).isEqualTo(409);
+        assertThat((String) requested.json("$.reason.origin")).isEqualTo("operator alice");
+    }
+
+    @Test
+    void aClientThatGoesAwayCancelsTheRequest() throws Exception {
+        CancellationToken token = WebClients.disconnectAfterHandlerStarted(port, "/hang?probe=gone", probe, "gone");
+
+        await().atMost(Duration.ofSeconds(10)).until(token::isCancelled);
+        CancellationReason reason = token.reason().orElseThrow();
+        assertThat(reason.kind()).isEqualTo(CancellationReason.Kind.REQUESTED);
+        assertThat(reason.origin()).isEqualTo("client disconnected");
+        await().atMost(Duration.ofSeconds(10)).until(() -> requests.size() == 0);
+    }
+}
