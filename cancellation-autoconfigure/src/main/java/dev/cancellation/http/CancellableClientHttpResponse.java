@@ -15,6 +15,7 @@ final class CancellableClientHttpResponse implements ClientHttpResponse {
 
     private final ClientHttpResponse response;
     private final OutboundCall call;
+    private InputStream rawBody;
     private InputStream body;
 
     CancellableClientHttpResponse(ClientHttpResponse response, OutboundCall call) {
@@ -41,18 +42,37 @@ final class CancellableClientHttpResponse implements ClientHttpResponse {
     public InputStream getBody() throws IOException {
         InputStream current = body;
         if (current == null) {
-            current = new GuardedStream(call.run(response::getBody, false));
+            rawBody = call.run(response::getBody, false);
+            call.attachBody(ReactorNettyConnections.closerFor(response, rawBody));
+            current = new GuardedStream(rawBody);
             body = current;
         }
         return current;
     }
 
+    /**
+     * Closes the response. After a cancellation the body is closed first: the clients' own {@code close()} drains
+     * the rest of the body to reuse the connection, which for a slow body would wait for all of it.
+     */
     @Override
     public void close() {
         try {
+            if (call.isCancelled()) {
+                closeQuietly(rawBody);
+            }
             response.close();
         } finally {
             call.close();
+        }
+    }
+
+    private static void closeQuietly(InputStream stream) {
+        if (stream != null) {
+            try {
+                stream.close();
+            } catch (IOException | RuntimeException ignored) {
+                // aborting: the exchange is being given up anyway
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import dev.cancellation.CancellationToken;
 import dev.cancellation.Registration;
 import dev.cancellation.TaskCancelledException;
 import dev.cancellation.TaskTimeoutException;
+import java.io.Closeable;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -28,8 +29,9 @@ import java.util.function.Consumer;
  *       was being sent (Apache HttpClient 5: the request's {@code cancel()}; Jetty: {@code Request.abort});</li>
  *   <li>otherwise by interrupting the thread blocked in {@link #run}, for clients that abort the exchange when the
  *       waiting thread is interrupted (Spring's request factories for the JDK client and Reactor Netty cancel the
- *       pending exchange). The interrupt is delivered only while the thread is inside {@link #run}, and consumed
- *       when it leaves, so it never reaches the caller's code.</li>
+ *       pending exchange), and by closing the {@linkplain #attachBody response body} once there is one. The
+ *       interrupt is delivered only while the thread is inside {@link #run}, and consumed when it leaves, so it
+ *       never reaches the caller's code.</li>
  * </ul>
  * A failure of an aborted (or cancelled) call comes out of {@link #run} as a {@link TaskCancelledException}
  * ({@link TaskTimeoutException} for a deadline) naming the request, with the client's I/O error as its cause.
@@ -71,6 +73,7 @@ public final class OutboundCall implements AutoCloseable {
 
     private volatile CancellationReason abortedBy;
     private volatile Consumer<? super IOException> libraryAbort;
+    private volatile Closeable body;
     private volatile Thread sectionThread;
     @SuppressWarnings("unused")
     private volatile int state;
@@ -196,6 +199,24 @@ public final class OutboundCall implements AutoCloseable {
         return (reason == null) ? null : cancelled(reason, failure);
     }
 
+    /**
+     * Attaches the response body, which a cancellation then closes (after the interrupt, for clients without a
+     * library abort): some clients' body streams do not wake up on an interrupt but do on a close from another
+     * thread (Spring's Reactor Netty response), and closing also gives up the connection when the caller is not
+     * blocked at that moment. If the token is already cancelled, closes it at once.
+     */
+    public void attachBody(Closeable body) {
+        this.body = body;
+        if (abortedBy != null) {
+            closeQuietly(body);
+        }
+    }
+
+    /** Whether the call's token has been cancelled (so the exchange is, or is to be, aborted). */
+    public boolean isCancelled() {
+        return reasonIfCancelled() != null;
+    }
+
     /** Ends the call: its callback leaves the token; a later cancellation no longer aborts anything. Idempotent. */
     @Override
     public void close() {
@@ -203,6 +224,7 @@ public final class OutboundCall implements AutoCloseable {
             registration.close();
         }
         libraryAbort = null;
+        body = null;
     }
 
     @Override
@@ -251,6 +273,18 @@ public final class OutboundCall implements AutoCloseable {
             } finally {
                 state = INTERRUPTED;
             }
+        }
+        Closeable open = body;
+        if (open != null) {
+            closeQuietly(open);
+        }
+    }
+
+    private static void closeQuietly(Closeable closeable) {
+        try {
+            closeable.close();
+        } catch (IOException | RuntimeException ignored) {
+            // aborting: the exchange is given up anyway
         }
     }
 

@@ -59,6 +59,17 @@ final class HttpClientTestSupport {
     }
 
     static Outcome await(CompletableFuture<Outcome> outcome) throws Exception {
-        return outcome.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            return outcome.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException hung) {
+            Thread.getAllStackTraces().forEach((thread, stack) -> {
+                if (thread.getName().equals("http-caller")) {
+                    AssertionError where = new AssertionError("the call is still running, in:");
+                    where.setStackTrace(stack);
+                    hung.addSuppressed(where);
+                }
+            });
+            throw hung;
+        }
     }
 }

@@ -29,7 +29,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /slow?ms=N}: waits up to N ms for the caller to close the connection; answers {@code 200 late} if it
  *       did not;</li>
  *   <li>{@code /slow-body?ms=N}: sends the headers and the first bytes of a long body at once, then waits like
- *       {@code /slow} before the rest.</li>
+ *       {@code /slow} before the rest;</li>
+ *   <li>{@code /trickle?ms=N}: sends a space every 50 ms for N ms, then a JSON object; a failed write
+ *       counts as the caller closing.</li>
  * </ul>
  */
 public final class LoopbackServer implements AutoCloseable {
@@ -99,6 +101,7 @@ public final class LoopbackServer implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket socket = server.accept();
+                socket.setTcpNoDelay(true);
                 sockets.add(socket);
                 Thread connection = new Thread(() -> serve(socket), "loopback-connection");
                 connection.setDaemon(true);
@@ -111,7 +114,7 @@ public final class LoopbackServer implements AutoCloseable {
 
     private void serve(Socket socket) {
         try (socket) {
-            InputStream in = socket.getInputStream();
+            InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
             OutputStream out = socket.getOutputStream();
             while (true) {
                 Received request = readRequest(in);
@@ -153,6 +156,28 @@ public final class LoopbackServer implements AutoCloseable {
                 out.write("y".repeat(1000).getBytes(StandardCharsets.US_ASCII));
                 out.flush();
             }
+            case "/trickle" -> {
+                // a space every 50 ms before the JSON, like a supplier keeping the line busy
+                String json = "{\"sku\":\"a\",\"priceCents\":1}";
+                long spaces = Math.max(1, waitMillis / 50);
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                        + (spaces + json.length()) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                try {
+                    for (long i = 0; i < spaces; i++) {
+                        out.write(' ');
+                        out.flush();
+                        Thread.sleep(50);
+                    }
+                    out.write(json.getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                } catch (IOException gone) {
+                    closed.add(new Closed(route, System.nanoTime()));
+                    return false;
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
             default -> write(out, "200 OK", "ok");
         }
         served.incrementAndGet();
@@ -180,10 +205,9 @@ public final class LoopbackServer implements AutoCloseable {
     }
 
     private static void write(OutputStream out, String status, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.US_ASCII);
-        out.write(("HTTP/1.1 " + status + "\r\nContent-Type: text/plain\r\nContent-Length: " + bytes.length
-                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.write(bytes);
+        // one write: a second small one would wait for the caller's delayed ACK (Nagle)
+        out.write(("HTTP/1.1 " + status + "\r\nContent-Type: text/plain\r\nContent-Length: " + body.length()
+                + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
         out.flush();
     }
 
