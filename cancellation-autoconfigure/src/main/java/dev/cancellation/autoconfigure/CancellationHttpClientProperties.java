@@ -1,0 +1,77 @@
+package dev.cancellation.autoconfigure;
+
+import dev.cancellation.http.HttpClientCancellation;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Outbound HTTP calls under a token, bound from {@code cancellation.http.client.*}: the remaining budget sent along
+ * and the abort of calls whose token is cancelled.
+ *
+ * <p>A header name that is not a valid HTTP token fails the startup with the property, the value and the first
+ * bad character. Thread-safety: written by the binder once at startup, read afterwards.
+ */
+@ConfigurationProperties(prefix = "cancellation.http.client")
+public class CancellationHttpClientProperties {
+
+    /**
+     * Whether {@code RestClient}, {@code RestTemplate} and {@code WebClient} built from Boot's auto-configured
+     * builders honour the current token (budget header, fail fast, abort on cancel).
+     */
+    private boolean enabled = true;
+
+    /** Whether a call made under a token with a deadline sends the remaining milliseconds in the deadline header. */
+    private boolean propagateDeadline = true;
+
+    /** Name of the header that carries the remaining budget, in whole milliseconds. */
+    private String deadlineHeader = HttpClientCancellation.DEFAULT_DEADLINE_HEADER;
+
+    /**
+     * Whether cancelling the token aborts a call in flight at once (the connection is closed and the caller gets
+     * the {@code TaskCancelledException}); when off, the call runs until the client's own timeouts.
+     */
+    private boolean abortOnCancel = true;
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public boolean isPropagateDeadline() {
+        return propagateDeadline;
+    }
+
+    public void setPropagateDeadline(boolean propagateDeadline) {
+        this.propagateDeadline = propagateDeadline;
+    }
+
+    public String getDeadlineHeader() {
+        return deadlineHeader;
+    }
+
+    public void setDeadlineHeader(String deadlineHeader) {
+        if (deadlineHeader == null || deadlineHeader.isBlank()) {
+            throw new IllegalArgumentException("cancellation.http.client.deadline-header must not be empty "
+                    + "(leave it out for the default " + HttpClientCancellation.DEFAULT_DEADLINE_HEADER
+                    + ", or set cancellation.http.client.propagate-deadline=false)");
+        }
+        // validates the name, and names the property in the message
+        new HttpClientCancellation(deadlineHeader.trim(), true, true);
+        this.deadlineHeader = deadlineHeader.trim();
+    }
+
+    public boolean isAbortOnCancel() {
+        return abortOnCancel;
+    }
+
+    public void setAbortOnCancel(boolean abortOnCancel) {
+        this.abortOnCancel = abortOnCancel;
+    }
+
+    /** The settings these properties describe. */
+    public HttpClientCancellation toSettings() {
+        return new HttpClientCancellation(deadlineHeader, propagateDeadline, abortOnCancel);
+    }
+}

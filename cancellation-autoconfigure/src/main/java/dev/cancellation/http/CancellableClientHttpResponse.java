@@ -1,0 +1,109 @@
+package dev.cancellation.http;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.client.ClientHttpResponse;
+
+/**
+ * A response whose body reads can be aborted by the call's token, and whose {@link #close()} ends the call.
+ * Same thread-safety as the response it wraps (one reader).
+ */
+final class CancellableClientHttpResponse implements ClientHttpResponse {
+
+    private final ClientHttpResponse response;
+    private final OutboundCall call;
+    private InputStream rawBody;
+    private InputStream body;
+
+    CancellableClientHttpResponse(ClientHttpResponse response, OutboundCall call) {
+        this.response = response;
+        this.call = call;
+    }
+
+    @Override
+    public HttpStatusCode getStatusCode() throws IOException {
+        return response.getStatusCode();
+    }
+
+    @Override
+    public String getStatusText() throws IOException {
+        return response.getStatusText();
+    }
+
+    @Override
+    public HttpHeaders getHeaders() {
+        return response.getHeaders();
+    }
+
+    @Override
+    public InputStream getBody() throws IOException {
+        InputStream current = body;
+        if (current == null) {
+            rawBody = call.run(response::getBody, false);
+            call.attachBody(ReactorNettyConnections.closerFor(response, rawBody));
+            current = new GuardedStream(rawBody);
+            body = current;
+        }
+        return current;
+    }
+
+    /**
+     * Closes the response. After a cancellation the body is closed first: the clients' own {@code close()} drains
+     * the rest of the body to reuse the connection, which for a slow body would wait for all of it.
+     */
+    @Override
+    public void close() {
+        try {
+            if (call.isCancelled()) {
+                closeQuietly(rawBody);
+            }
+            response.close();
+        } finally {
+            call.close();
+        }
+    }
+
+    private static void closeQuietly(InputStream stream) {
+        if (stream != null) {
+            try {
+                stream.close();
+            } catch (IOException | RuntimeException ignored) {
+                // aborting: the exchange is being given up anyway
+            }
+        }
+    }
+
+    private final class GuardedStream extends FilterInputStream {
+
+        GuardedStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            return call.run(in::read, false);
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            return call.run(() -> in.read(buffer, offset, length), false);
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            return call.run(() -> in.skip(n), false);
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                in.close();
+            } finally {
+                call.close();
+            }
+        }
+    }
+}

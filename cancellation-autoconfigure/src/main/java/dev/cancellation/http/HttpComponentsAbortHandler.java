@@ -1,0 +1,50 @@
+package dev.cancellation.http;
+
+import java.io.IOException;
+import org.apache.hc.client5.http.classic.ExecChain;
+import org.apache.hc.client5.http.classic.ExecChainHandler;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.core5.concurrent.Cancellable;
+import org.apache.hc.core5.http.ClassicHttpRequest;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * Apache HttpClient 5 (classic) hook of {@link OutboundCall}: for a request sent under a token, attaches the
+ * request's own {@code cancel()} as the call's abort (it releases a pending connection lease or shuts the
+ * connection, so a blocked read fails at once), and lowers the request's response timeout to the remaining
+ * budget. Add it first in the execution chain, e.g.
+ * {@code HttpClientBuilder.addExecInterceptorFirst(HttpComponentsAbortHandler.NAME, new HttpComponentsAbortHandler())};
+ * the auto-configuration does so for clients built by Boot's {@code ClientHttpRequestFactoryBuilder}.
+ *
+ * <p>Requests sent outside an {@link OutboundCall} pass through untouched. Thread-safety: stateless.
+ */
+public final class HttpComponentsAbortHandler implements ExecChainHandler {
+
+    /** Name of the handler in the execution chain. */
+    public static final String NAME = "cancellation-abort";
+
+    @Override
+    public ClassicHttpResponse execute(ClassicHttpRequest request, ExecChain.Scope scope, ExecChain chain)
+            throws IOException, HttpException {
+        OutboundCall call = OutboundCall.sending();
+        if (call != null) {
+            long remaining = call.remainingMillis();
+            if (remaining > 0) {
+                RequestConfig config = scope.clientContext.getRequestConfigOrDefault();
+                Timeout current = config.getResponseTimeout();
+                if (current == null || current.isDisabled() || current.toMilliseconds() > remaining) {
+                    scope.clientContext.setRequestConfig(RequestConfig.copy(config)
+                            .setResponseTimeout(Timeout.ofMilliseconds(remaining)).build());
+                }
+            }
+            if (scope.originalRequest instanceof Cancellable cancellable) {
+                call.attachAbort(cause -> cancellable.cancel());
+            } else {
+                call.attachAbort(cause -> scope.execRuntime.discardEndpoint());
+            }
+        }
+        return chain.proceed(request, scope);
+    }
+}

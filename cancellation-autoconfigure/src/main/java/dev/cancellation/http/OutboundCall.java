@@ -1,0 +1,313 @@
+package dev.cancellation.http;
+
+import dev.cancellation.CancellationReason;
+import dev.cancellation.CancellationToken;
+import dev.cancellation.Registration;
+import dev.cancellation.TaskCancelledException;
+import dev.cancellation.TaskTimeoutException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * One outbound HTTP exchange made under a token: the budget it leaves with, and the abort of the exchange when the
+ * token is cancelled while it is in flight.
+ *
+ * <p>{@link #start} refuses a call whose token is already cancelled or whose deadline has already passed, before
+ * anything is sent. While open, the call holds one callback on the token; {@link #close()} removes it, so a
+ * long-lived token keeps nothing per finished call.
+ *
+ * <p>The blocking parts of the exchange (sending and waiting for the response, each read of the body) run through
+ * {@link #run}. When the token is cancelled, the call is aborted at once, in one of two ways:
+ * <ul>
+ *   <li>through the client library's own abort, if a hook {@linkplain #attachAbort attached} one while the request
+ *       was being sent (Apache HttpClient 5: the request's {@code cancel()}; Jetty: {@code Request.abort});</li>
+ *   <li>otherwise by interrupting the thread blocked in {@link #run}, for clients that abort the exchange when the
+ *       waiting thread is interrupted (Spring's request factories for the JDK client and Reactor Netty cancel the
+ *       pending exchange), and by closing the {@linkplain #attachBody response body} once there is one. The
+ *       interrupt is delivered only while the thread is inside {@link #run}, and consumed when it leaves, so it
+ *       never reaches the caller's code.</li>
+ * </ul>
+ * A failure of an aborted (or cancelled) call comes out of {@link #run} as a {@link TaskCancelledException}
+ * ({@link TaskTimeoutException} for a deadline) naming the request, with the client's I/O error as its cause.
+ *
+ * <p>Thread-safety: {@link #run} is called by the thread doing the exchange, one section at a time; the abort
+ * runs on the thread that cancels the token (for deadlines the shared timer thread) and only calls the library's
+ * non-blocking abort or {@link Thread#interrupt}; {@link #close()} may be called from any thread.
+ */
+public final class OutboundCall implements AutoCloseable {
+
+    /** A blocking step of an exchange. */
+    @FunctionalInterface
+    public interface IoAction<T> {
+        T run() throws IOException;
+    }
+
+    private static final ThreadLocal<OutboundCall> SENDING = new ThreadLocal<>();
+
+    private static final int OUTSIDE = 0;
+    private static final int INSIDE = 1;
+    private static final int INTERRUPTING = 2;
+    private static final int INTERRUPTED = 3;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(OutboundCall.class, "state", int.class);
+        } catch (ReflectiveOperationException ex) {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
+    private final CancellationToken token;
+    private final String target;
+    private final Instant deadline;
+    private final long budgetMillis;
+    private final Registration registration;
+
+    private volatile CancellationReason abortedBy;
+    private volatile Consumer<? super IOException> libraryAbort;
+    private volatile Closeable body;
+    private volatile Thread sectionThread;
+    @SuppressWarnings("unused")
+    private volatile int state;
+    private volatile boolean interruptDelivered;
+
+    private OutboundCall(CancellationToken token, String target, Instant deadline, long budgetMillis,
+            boolean abortOnCancel) {
+        this.token = token;
+        this.target = target;
+        this.deadline = deadline;
+        this.budgetMillis = budgetMillis;
+        this.registration = abortOnCancel ? token.onCancel(this::abort) : null;
+    }
+
+    /**
+     * Starts a call under {@code token} (not {@link CancellationToken#none()}).
+     *
+     * @param target what is called, for messages, e.g. {@code "GET http://stock/items"}
+     * @param abortOnCancel whether cancelling the token aborts the exchange
+     * @throws TaskCancelledException if the token is already cancelled: nothing must be sent
+     * @throws TaskTimeoutException if its deadline has passed (less than a millisecond is left)
+     */
+    public static OutboundCall start(CancellationToken token, String target, boolean abortOnCancel) {
+        Objects.requireNonNull(token, "token");
+        CancellationReason reason = token.reason().orElse(null);
+        if (reason != null) {
+            throw TaskCancelledException.of(reason, target + " not sent");
+        }
+        Instant deadline = token.deadline().orElse(null);
+        long budget = -1;
+        if (deadline != null) {
+            budget = millisUntil(deadline);
+            if (budget <= 0) {
+                throw new TaskTimeoutException(CancellationReason.deadlineExceeded(deadline), target + " not sent");
+            }
+        }
+        return new OutboundCall(token, target, deadline, budget, abortOnCancel);
+    }
+
+    /** The call whose request is being sent on this thread, for hooks inside a client library; or {@code null}. */
+    public static OutboundCall sending() {
+        return SENDING.get();
+    }
+
+    /** The token the call was made under. */
+    public CancellationToken token() {
+        return token;
+    }
+
+    /** Whole milliseconds left when the call started, or {@code -1} if the token has no deadline. */
+    public long budgetMillis() {
+        return budgetMillis;
+    }
+
+    /** Whole milliseconds left now (at least 1), or {@code -1} if the token has no deadline. */
+    public long remainingMillis() {
+        return (deadline == null) ? -1 : Math.max(1, millisUntil(deadline));
+    }
+
+    /**
+     * Runs one blocking step of the exchange (sending, waiting, reading) so that a cancellation aborts it.
+     *
+     * @param sending {@code true} for the step that sends the request: hooks may then {@link #attachAbort} to it
+     * @throws TaskCancelledException if the call was aborted (also before the step started), with the client's
+     *     failure as the cause
+     * @throws IOException the client's failure, if the call was not cancelled
+     */
+    public <T> T run(IoAction<T> action, boolean sending) throws IOException {
+        if (registration == null) {
+            return action.run();
+        }
+        throwIfAborted(null);
+        sectionThread = Thread.currentThread();
+        boolean inside = STATE.compareAndSet(this, OUTSIDE, INSIDE);
+        OutboundCall outer = sending ? SENDING.get() : null;
+        if (sending) {
+            SENDING.set(this);
+        }
+        try {
+            throwIfAborted(null);
+            return action.run();
+        } catch (IOException | RuntimeException ex) {
+            throwIfAborted(ex);
+            throw ex;
+        } finally {
+            if (sending) {
+                if (outer == null) {
+                    SENDING.remove();
+                } else {
+                    SENDING.set(outer);
+                }
+            }
+            if (inside) {
+                leave();
+            }
+        }
+    }
+
+    /**
+     * Attaches the client library's own abort of the exchange being sent: a cancellation then calls it (once,
+     * with an {@link ExchangeAbortedException}) instead of interrupting the thread. Called from inside the sending
+     * step, by hooks that find the call with {@link #sending()}. If the token is already cancelled, aborts at once.
+     */
+    public void attachAbort(Consumer<? super IOException> abort) {
+        Objects.requireNonNull(abort, "abort");
+        libraryAbort = abort;
+        CancellationReason reason = abortedBy;
+        if (reason != null) {
+            abort.accept(new ExchangeAbortedException(reason));
+        }
+    }
+
+    /**
+     * The exception to throw instead of {@code failure} if the token has been cancelled: a
+     * {@link TaskCancelledException} naming the request, {@code failure} as its cause; {@code null} if the token is
+     * not cancelled (throw {@code failure} itself).
+     */
+    public TaskCancelledException cancellation(Throwable failure) {
+        if (failure instanceof TaskCancelledException cancelled) {
+            return cancelled;
+        }
+        CancellationReason reason = reasonIfCancelled();
+        return (reason == null) ? null : cancelled(reason, failure);
+    }
+
+    /**
+     * Attaches the response body, which a cancellation then closes (after the interrupt, for clients without a
+     * library abort): some clients' body streams do not wake up on an interrupt but do on a close from another
+     * thread (Spring's Reactor Netty response), and closing also gives up the connection when the caller is not
+     * blocked at that moment. If the token is already cancelled, closes it at once.
+     */
+    public void attachBody(Closeable body) {
+        this.body = body;
+        if (abortedBy != null) {
+            closeQuietly(body);
+        }
+    }
+
+    /** Whether the call's token has been cancelled (so the exchange is, or is to be, aborted). */
+    public boolean isCancelled() {
+        return reasonIfCancelled() != null;
+    }
+
+    /** Ends the call: its callback leaves the token; a later cancellation no longer aborts anything. Idempotent. */
+    @Override
+    public void close() {
+        if (registration != null) {
+            registration.close();
+        }
+        libraryAbort = null;
+        body = null;
+    }
+
+    @Override
+    public String toString() {
+        return "OutboundCall[" + target + ", budget " + budgetMillis + " ms]";
+    }
+
+    private void throwIfAborted(Throwable failure) {
+        CancellationReason reason = reasonIfCancelled();
+        if (reason != null) {
+            if (failure instanceof TaskCancelledException cancelled) {
+                throw cancelled;
+            }
+            throw cancelled(reason, failure);
+        }
+    }
+
+    private CancellationReason reasonIfCancelled() {
+        CancellationReason reason = abortedBy;
+        return (reason != null) ? reason : token.reason().orElse(null);
+    }
+
+    private TaskCancelledException cancelled(CancellationReason reason, Throwable failure) {
+        TaskCancelledException cancelled = TaskCancelledException.of(reason, target);
+        if (failure != null) {
+            cancelled.initCause(failure);
+        }
+        return cancelled;
+    }
+
+    /** Runs on the cancelling thread. */
+    private void abort(CancellationReason reason) {
+        abortedBy = reason;
+        Consumer<? super IOException> abort = libraryAbort;
+        if (abort != null) {
+            abort.accept(new ExchangeAbortedException(reason));
+            return;
+        }
+        if (STATE.compareAndSet(this, INSIDE, INTERRUPTING)) {
+            try {
+                Thread thread = sectionThread;
+                if (thread != null && !thread.isInterrupted()) {
+                    interruptDelivered = true;
+                    thread.interrupt();
+                }
+            } finally {
+                state = INTERRUPTED;
+            }
+        }
+        Closeable open = body;
+        if (open != null) {
+            closeQuietly(open);
+        }
+    }
+
+    private static void closeQuietly(Closeable closeable) {
+        try {
+            closeable.close();
+        } catch (IOException | RuntimeException ignored) {
+            // aborting: the exchange is given up anyway
+        }
+    }
+
+    /** Leaves a step; consumes the interrupt that the abort delivered, if it did. */
+    private void leave() {
+        if (STATE.compareAndSet(this, INSIDE, OUTSIDE)) {
+            return;
+        }
+        while (state == INTERRUPTING) {
+            Thread.onSpinWait();
+        }
+        if (interruptDelivered) {
+            interruptDelivered = false;
+            Thread.interrupted();
+        }
+        state = OUTSIDE;
+    }
+
+    private static long millisUntil(Instant deadline) {
+        Duration left = Duration.between(Instant.now(), deadline);
+        if (left.isNegative()) {
+            return 0;
+        }
+        return (left.getSeconds() >= Long.MAX_VALUE / 1000 - 1) ? Long.MAX_VALUE : left.toMillis();
+    }
+}

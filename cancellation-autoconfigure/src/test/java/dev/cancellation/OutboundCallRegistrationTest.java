@@ -1,0 +1,31 @@
+package dev.cancellation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cancellation.http.CancellationClientHttpRequestInterceptor;
+import dev.cancellation.http.LoopbackServer;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.web.client.RestClient;
+
+/** Calls under a long-lived token leave nothing behind in it: each call's callback goes when the call ends. */
+class OutboundCallRegistrationTest {
+
+    @Test
+    void finishedCallsKeepNoCallbackInTheToken() throws Exception {
+        try (LoopbackServer server = new LoopbackServer();
+                CancellationSource longLived = CancellationSource.withTimeout(Duration.ofHours(1))) {
+            RestClient client = RestClient.builder().requestFactory(new JdkClientHttpRequestFactory())
+                    .requestInterceptor(new CancellationClientHttpRequestInterceptor()).build();
+            try (Cancellation.Scope ignored = Cancellation.enter(longLived.token())) {
+                for (int i = 0; i < 200; i++) {
+                    assertThat(client.get().uri(server.uri("/fast")).retrieve().body(String.class)).isEqualTo("ok");
+                    client.get().uri(server.uri("/fast")).retrieve().toBodilessEntity();
+                }
+            }
+            assertThat(longLived.token().listSize()).isZero();
+            assertThat(server.served()).isEqualTo(400);
+        }
+    }
+}

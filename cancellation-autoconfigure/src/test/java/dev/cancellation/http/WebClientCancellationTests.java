@@ -1,0 +1,108 @@
+package dev.cancellation.http;
+
+import static dev.cancellation.http.HttpClientTestSupport.SLOW_MS;
+import static dev.cancellation.http.HttpClientTestSupport.WAIT;
+import static dev.cancellation.http.HttpClientTestSupport.await;
+import static dev.cancellation.http.HttpClientTestSupport.callOnOwnThread;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cancellation.CancellationSource;
+import dev.cancellation.TaskCancelledException;
+import dev.cancellation.TaskTimeoutException;
+import dev.cancellation.http.HttpClientTestSupport.Outcome;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientResponseException;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+/** {@code WebClient} from Boot's auto-configured builder, over real HTTP, on Reactor Netty and the JDK connector. */
+class WebClientCancellationTests {
+
+    private LoopbackServer server;
+
+    @BeforeEach
+    void startServer() throws IOException {
+        server = new LoopbackServer();
+    }
+
+    @AfterEach
+    void stopServer() throws IOException {
+        server.close();
+    }
+
+    private static ApplicationContextRunner runner(String connector) {
+        return HttpClientTestSupport.runner().withPropertyValues("spring.http.clients.reactive.connector=" + connector);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"reactor", "jdk"})
+    void aBlockingCallerCarriesTheBudgetAndIsAborted(String connector) {
+        runner(connector).run(context -> {
+            WebClient client = context.getBean(WebClient.Builder.class).build();
+            try (CancellationSource source = CancellationSource.withTimeout(Duration.ofSeconds(20))) {
+                CompletableFuture<Outcome> call = callOnOwnThread(source.token(), () -> client.get()
+                        .uri(server.uri("/slow?ms=" + SLOW_MS)).retrieve().bodyToMono(String.class).block());
+                assertThat(Long.parseLong(server.nextRequest(WAIT).header("X-Request-Timeout")))
+                        .isBetween(1L, 20_000L);
+                source.cancel();
+                assertThat(await(call).failure()).isInstanceOf(TaskCancelledException.class)
+                        .hasMessageContaining("GET " + server.uri("/slow"));
+                server.nextClose(WAIT);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"reactor", "jdk"})
+    void theTokenInTheReactorContextCancelsTheBody(String connector) {
+        runner(connector).run(context -> {
+            WebClient client = context.getBean(WebClient.Builder.class).build();
+            try (CancellationSource source = CancellationSource.create()) {
+                Mono<String> body = client.get().uri(server.uri("/slow-body?ms=" + SLOW_MS)).retrieve()
+                        .bodyToMono(String.class)
+                        .contextWrite(c -> c.put(CancellationExchangeFilterFunction.TOKEN_KEY, source.token()));
+                StepVerifier.create(body)
+                        .then(() -> {
+                            try {
+                                server.nextRequest(WAIT);
+                            } catch (InterruptedException ex) {
+                                throw new AssertionError(ex);
+                            }
+                            source.cancel();
+                        })
+                        // before the headers: the cancellation itself; after them, bodyToMono wraps every body
+                        // failure in a WebClientResponseException, whose cause it is
+                        .expectErrorSatisfies(error -> assertThat((error instanceof WebClientResponseException)
+                                ? error.getCause() : error).isInstanceOf(TaskCancelledException.class))
+                        .verify(WAIT);
+                server.nextClose(WAIT);
+            }
+        });
+    }
+
+    @Test
+    void aSpentBudgetFailsWithoutSendingAndNoTokenChangesNothing() {
+        runner("reactor").run(context -> {
+            WebClient client = context.getBean(WebClient.Builder.class).build();
+            try (CancellationSource spent = CancellationSource.withTimeout(Duration.ZERO)) {
+                Mono<String> body = client.get().uri(server.uri("/fast")).retrieve().bodyToMono(String.class)
+                        .contextWrite(c -> c.put(CancellationExchangeFilterFunction.TOKEN_KEY, spent.token()));
+                StepVerifier.create(body).expectError(TaskTimeoutException.class).verify(WAIT);
+            }
+            assertThat(client.get().uri(server.uri("/fast?marker")).retrieve().bodyToMono(String.class).block(WAIT))
+                    .isEqualTo("ok");
+            LoopbackServer.Received first = server.nextRequest(WAIT);
+            assertThat(first.path()).as("nothing was sent before").isEqualTo("/fast?marker");
+            assertThat(first.headers()).doesNotContainKey("x-request-timeout");
+        });
+    }
+}
