@@ -53,7 +53,7 @@ final class ResultSetHandler extends JdbcProxy<ResultSet> {
     }
 
     private Object move(Method method, Object[] args) throws Throwable {
-        execution.enter();
+        execution.enterFetch();
         try {
             return method.invoke(delegate, args);
         } catch (InvocationTargetException ex) {

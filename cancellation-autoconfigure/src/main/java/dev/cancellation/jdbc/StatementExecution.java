@@ -53,6 +53,8 @@ final class StatementExecution implements Consumer<CancellationReason> {
     private volatile boolean cancelSent;
     private volatile boolean cancelDone;
     private volatile Thread waiter;
+    /** Whether the call in progress is a result-set move (a fetch), not the execution itself. */
+    private volatile boolean fetching;
     private Registration registration;
 
     StatementExecution(Statement statement, CancellationToken token, StatementCanceller canceller) {
@@ -73,8 +75,18 @@ final class StatementExecution implements Consumer<CancellationReason> {
         return token;
     }
 
-    /** Marks a call that may wait for the server; refuses it if the token is cancelled. */
+    /** Marks the execution call; refuses it if the token is cancelled. */
     void enter() {
+        enter(false);
+    }
+
+    /** Marks a result-set move that may fetch from the server; refuses it if the token is cancelled. */
+    void enterFetch() {
+        enter(true);
+    }
+
+    private void enter(boolean fetch) {
+        fetching = fetch;
         state = IN_CALL; // volatile write, then volatile read of the token: a cancel is never missed
         if (token.isCancelled()) {
             exit();
@@ -142,6 +154,9 @@ final class StatementExecution implements Consumer<CancellationReason> {
         try {
             cancelSent = true;
             statement.cancel();
+            if (fetching) {
+                ServerCancel.cancelFetch(statement);
+            }
             canceller.cancelled(reason, System.nanoTime() - startNanos, null);
         } catch (SQLException | RuntimeException ex) {
             canceller.cancelled(reason, System.nanoTime() - startNanos, ex);
