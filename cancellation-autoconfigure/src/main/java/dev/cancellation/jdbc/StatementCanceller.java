@@ -130,7 +130,8 @@ public final class StatementCanceller implements AutoCloseable {
         if (failure == null) {
             cancels.increment();
             if (logger.isInfoEnabled()) {
-                logger.info("SQL statement cancelled on the server after " + millis + " ms: " + reason.describe());
+                logger.info("SQL statement cancelled on the server, " + millis + " ms after it started: "
+                        + reason.describe());
             }
         } else {
             logger.warn("Statement.cancel() failed after " + millis + " ms (" + reason.describe()
