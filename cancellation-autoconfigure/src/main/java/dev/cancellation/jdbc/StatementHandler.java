@@ -32,6 +32,15 @@ final class StatementHandler extends JdbcProxy<Statement> {
     private Statement proxy;
     /** The execution whose result set may still be read, or {@code null}. */
     private StatementExecution open;
+    /**
+     * The application's query timeout while the driver holds one set from a budget, else {@code -1}. Restored at
+     * the next execution without a budget and when the statement is closed (driver statement caches hand closed
+     * statements out again), not after every execution: {@code setQueryTimeout} is a command on some drivers
+     * (H2).
+     */
+    private int ownTimeout = -1;
+    /** The timeout this proxy last set on the driver, meaningful while {@link #ownTimeout} is not -1. */
+    private int budgetTimeout;
 
     private StatementHandler(Statement delegate, Connection connection, StatementCanceller canceller) {
         super(delegate);
@@ -57,12 +66,20 @@ final class StatementHandler extends JdbcProxy<Statement> {
             return execute(method, args);
         }
         switch (name) {
+            case "setQueryTimeout":
+                ownTimeout = -1; // the application's value is the driver's again
+                return call(method, args);
+            case "getQueryTimeout":
+                return (ownTimeout >= 0) ? ownTimeout : call(method, args);
             case "getResultSet":
                 return wrap((ResultSet) call(method, args), open);
             case "getConnection":
                 return connection;
             case "close":
                 closeOpen();
+                if (ownTimeout >= 0 && !delegate.isClosed()) {
+                    restoreTimeout(); // driver statement caches (MySQL, Oracle) hand the statement out again
+                }
                 return call(method, args);
             default:
                 Object common = invokeCommon(proxy, method, args);
@@ -76,14 +93,16 @@ final class StatementHandler extends JdbcProxy<Statement> {
         }
         CancellationToken token = CancellationToken.current();
         if (token.isNone()) {
+            if (ownTimeout >= 0) {
+                restoreTimeout();
+            }
             return call(method, args);
         }
         StatementExecution execution = new StatementExecution(delegate, token, canceller).register();
-        int restoreTimeout = -1;
         boolean keepOpen = false;
         try {
             if (canceller.applyQueryTimeout()) {
-                restoreTimeout = applyTimeout(token);
+                applyTimeout(token);
             }
             Object result;
             execution.enter();
@@ -112,38 +131,42 @@ final class StatementHandler extends JdbcProxy<Statement> {
             }
             throw failure;
         } finally {
-            if (restoreTimeout >= 0) {
-                restoreTimeout(restoreTimeout);
-            }
             if (!keepOpen) {
                 execution.close();
             }
         }
     }
 
-    /** Sets the query timeout from the budget; returns the timeout to restore, or {@code -1} if unchanged. */
-    private int applyTimeout(CancellationToken token) throws SQLException {
+    /** Sets the query timeout from the budget, unless the application's own is shorter. */
+    private void applyTimeout(CancellationToken token) throws SQLException {
         Optional<Instant> deadline = token.deadline();
         if (deadline.isEmpty()) {
-            return -1;
+            if (ownTimeout >= 0) {
+                restoreTimeout();
+            }
+            return;
         }
         long millis = Duration.between(Instant.now(), deadline.get()).toMillis();
         // JDBC counts whole seconds, 0 meaning none: round up; a spent budget is left to the cancel (within ms)
-        int seconds = (int) Math.min(Integer.MAX_VALUE, Math.max(1, (millis + 999) / 1000));
-        int current = delegate.getQueryTimeout();
-        if (current != 0 && current <= seconds) {
-            return -1; // the application's own timeout is shorter
+        int budget = (int) Math.min(Integer.MAX_VALUE, Math.max(1, (millis + 999) / 1000));
+        int own = (ownTimeout >= 0) ? ownTimeout : delegate.getQueryTimeout();
+        int wanted = (own != 0 && own <= budget) ? own : budget;
+        int current = (ownTimeout >= 0) ? budgetTimeout : own;
+        if (wanted != current) {
+            delegate.setQueryTimeout(wanted);
         }
-        delegate.setQueryTimeout(seconds);
-        return current;
+        if (wanted == own) {
+            ownTimeout = -1;
+        } else {
+            ownTimeout = own;
+            budgetTimeout = wanted;
+        }
     }
 
-    private void restoreTimeout(int seconds) {
-        try {
-            delegate.setQueryTimeout(seconds);
-        } catch (SQLException ex) {
-            // the statement failed or was closed meanwhile: nothing left to restore
-        }
+    private void restoreTimeout() throws SQLException {
+        int own = ownTimeout;
+        ownTimeout = -1;
+        delegate.setQueryTimeout(own);
     }
 
     private ResultSet wrap(ResultSet resultSet, StatementExecution execution) {

@@ -125,14 +125,23 @@ class PostgresStatementTests {
     void aStatementGetsTheRemainingBudgetAsQueryTimeoutRoundedUpAndItsOwnBackAfterwards() throws Exception {
         try (CancellationSource source = CancellationSource.withTimeout(Duration.ofMillis(2500));
                 PreparedStatement query = connection.prepareStatement(
-                        "select 1 from pg_sleep(60) where 'timeout-marker' <> ''")) {
+                        "select 1 from pg_sleep(?) where 'timeout-marker' <> ''")) {
             Statement driverStatement = (Statement) query.unwrap(PGStatement.class);
+            query.setInt(1, 60);
             CompletableFuture<Boolean> result = runUnder(source, () -> query.execute());
             await().atMost(WAIT).until(() -> !EmbeddedPostgres.activeQueries("timeout-marker").isEmpty());
             assertThat(driverStatement.getQueryTimeout()).isEqualTo(3);
             assertThatThrownBy(() -> result.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).cause()
                     .isInstanceOf(TaskTimeoutException.class);
+            assertThat(query.getQueryTimeout()).as("the application's own, seen through the proxy").isZero();
+
+            query.setInt(1, 0);
+            query.execute(); // no token: the application's timeout is back on the driver
             assertThat(driverStatement.getQueryTimeout()).isZero();
+            try (CancellationSource other = CancellationSource.withTimeout(Duration.ofSeconds(30))) {
+                runUnder(other, () -> query.execute()).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            assertThat(driverStatement.getQueryTimeout()).isEqualTo(30);
         }
     }
 
