@@ -252,7 +252,11 @@ public final class TaskHandle {
             if (!(failure instanceof TaskCancelledException cancelled && cancelled.reason() == reason
                     && String.valueOf(cancelled.getMessage()).startsWith(name() + ": "))) {
                 TaskCancelledException translated = TaskCancelledException.of(reason, name());
-                translated.initCause(failure);
+                Throwable stoppedBy = stoppedBy(failure, reason);
+                translated.initCause(stoppedBy);
+                if (stoppedBy != failure) {
+                    translated.addSuppressed(failure);
+                }
                 toThrow = translated;
             }
         } else {
@@ -291,6 +295,21 @@ public final class TaskHandle {
             registry.remove(this);
         }
         return toThrow;
+    }
+
+    /**
+     * The cause for the task's exception: what a {@link TaskCancelledException} of this cancellation in the chain
+     * names as having stopped the work (a driver's {@code SQLException} for a statement cancelled on the server),
+     * else {@code failure} itself.
+     */
+    static Throwable stoppedBy(Throwable failure, CancellationReason reason) {
+        for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+            if (cause instanceof TaskCancelledException cancelled && cancelled.reason() == reason
+                    && cancelled.getCause() != null) {
+                return cancelled.getCause();
+            }
+        }
+        return failure;
     }
 
     /** Whether {@code failure} is how code reacts to cancellation: a cancel checkpoint or an interrupt. */

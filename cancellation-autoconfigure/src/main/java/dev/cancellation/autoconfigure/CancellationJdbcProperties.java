@@ -1,0 +1,75 @@
+package dev.cancellation.autoconfigure;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration of the JDBC edge, bound from {@code cancellation.jdbc.*}. Setters reject nonsense with an
+ * {@link IllegalArgumentException} naming the property and the value, so the application fails to start.
+ *
+ * <p>Thread-safety: a mutable bean, written by the binder once at startup and read afterwards.
+ */
+@ConfigurationProperties(prefix = "cancellation.jdbc")
+public class CancellationJdbcProperties {
+
+    /**
+     * Whether every DataSource bean is decorated so that statements follow the current cancellation token (cancel
+     * on the server, query timeout from the budget, refused once cancelled).
+     */
+    private boolean enabled = true;
+
+    /**
+     * Whether statements executed under a token with a deadline get a query timeout no longer than the remaining
+     * budget (whole seconds, rounded up). A shorter timeout set by the application is kept.
+     */
+    private boolean queryTimeout = true;
+
+    /**
+     * How long the thread of a cancelled statement waits, when the driver returns, for the cancel request to be
+     * delivered, so that it can never hit the connection's next statement.
+     */
+    private Duration cancelWait = Duration.ofSeconds(5);
+
+    /** The most threads that send cancel requests to the database at once. */
+    private int cancelThreads = 4;
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public boolean isQueryTimeout() {
+        return queryTimeout;
+    }
+
+    public void setQueryTimeout(boolean queryTimeout) {
+        this.queryTimeout = queryTimeout;
+    }
+
+    public Duration getCancelWait() {
+        return cancelWait;
+    }
+
+    public void setCancelWait(Duration cancelWait) {
+        if (cancelWait != null && cancelWait.isNegative()) {
+            throw new IllegalArgumentException(
+                    "cancellation.jdbc.cancel-wait must not be negative, but was " + cancelWait);
+        }
+        this.cancelWait = (cancelWait != null) ? cancelWait : Duration.ofSeconds(5);
+    }
+
+    public int getCancelThreads() {
+        return cancelThreads;
+    }
+
+    public void setCancelThreads(int cancelThreads) {
+        if (cancelThreads < 1) {
+            throw new IllegalArgumentException(
+                    "cancellation.jdbc.cancel-threads must be at least 1, but was " + cancelThreads);
+        }
+        this.cancelThreads = cancelThreads;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.cancellation.jdbc;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The proxy of a {@link ResultSet} read under a live token. The cursor moves ({@code next}, {@code previous},
+ * {@code first}, {@code last}, {@code absolute}, {@code relative}) are calls of the statement's execution: refused
+ * once the token is cancelled, and cancelled on the server while they wait for it (the driver fetching the next
+ * rows of a {@code fetchSize} cursor). Closing the result set deregisters the execution from the token.
+ *
+ * <p>Thread-safety: as the wrapped result set (one thread at a time).
+ */
+final class ResultSetHandler extends JdbcProxy<ResultSet> {
+
+    private final Statement statement;
+    private final StatementExecution execution;
+    private final StatementHandler owner;
+
+    private ResultSetHandler(ResultSet delegate, Statement statement, StatementExecution execution,
+            StatementHandler owner) {
+        super(delegate);
+        this.statement = statement;
+        this.execution = execution;
+        this.owner = owner;
+    }
+
+    static ResultSet proxy(ResultSet resultSet, Statement statement, StatementExecution execution,
+            StatementHandler owner) {
+        return create(ResultSet.class, new ResultSetHandler(resultSet, statement, execution, owner));
+    }
+
+    @Override
+    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+        switch (method.getName()) {
+            case "next", "previous", "first", "last", "absolute", "relative":
+                return move(method, args);
+            case "getStatement":
+                return statement;
+            case "close":
+                try {
+                    return call(method, args);
+                } finally {
+                    owner.resultSetClosed(execution);
+                }
+            default:
+                Object common = invokeCommon(proxy, method, args);
+                return (common != UNHANDLED) ? common : call(method, args);
+        }
+    }
+
+    private Object move(Method method, Object[] args) throws Throwable {
+        execution.enterFetch();
+        try {
+            return method.invoke(delegate, args);
+        } catch (InvocationTargetException ex) {
+            Throwable failure = ex.getCause();
+            if (failure instanceof SQLException sql) {
+                RuntimeException cancelled = execution.translate(sql);
+                if (cancelled != null) {
+                    throw cancelled;
+                }
+            }
+            throw failure;
+        } finally {
+            execution.exit();
+        }
+    }
+}

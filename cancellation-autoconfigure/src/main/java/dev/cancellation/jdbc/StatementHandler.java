@@ -1,0 +1,193 @@
+package dev.cancellation.jdbc;
+
+import dev.cancellation.CancellationToken;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The proxy of a {@link Statement}, {@link java.sql.PreparedStatement} or {@link java.sql.CallableStatement}.
+ *
+ * <p>Every {@code execute*} call ({@code execute}, {@code executeQuery}, {@code executeUpdate},
+ * {@code executeLargeUpdate}, {@code executeBatch}, {@code executeLargeBatch}, with or without SQL) made while a
+ * live token is current runs as a {@link StatementExecution}: refused if the token is cancelled, given a query
+ * timeout from its budget, cancelled on the server when the token is cancelled. The execution stays registered on
+ * the token while the result set of the call is open (so a streaming read is cancellable too) and is closed with
+ * the result set, the statement, or the statement's next execution; an execution without a result set is closed
+ * when the call returns. With no current token, calls go to the driver unchanged.
+ *
+ * <p>Thread-safety: as the wrapped statement (one thread at a time); only the token callback of the current
+ * execution runs elsewhere.
+ */
+final class StatementHandler extends JdbcProxy<Statement> {
+
+    private final Connection connection;
+    private final StatementCanceller canceller;
+    private Statement proxy;
+    /** The execution whose result set may still be read, or {@code null}. */
+    private StatementExecution open;
+    /**
+     * The application's query timeout while the driver holds one set from a budget, else {@code -1}. Restored at
+     * the next execution without a budget and when the statement is closed (driver statement caches hand closed
+     * statements out again), not after every execution: {@code setQueryTimeout} is a command on some drivers
+     * (H2).
+     */
+    private int ownTimeout = -1;
+    /** The timeout this proxy last set on the driver, meaningful while {@link #ownTimeout} is not -1. */
+    private int budgetTimeout;
+
+    private StatementHandler(Statement delegate, Connection connection, StatementCanceller canceller) {
+        super(delegate);
+        this.connection = connection;
+        this.canceller = canceller;
+    }
+
+    static <S extends Statement> S proxy(Class<S> type, S statement, Connection connection,
+            StatementCanceller canceller) {
+        if (statement == null) {
+            return null;
+        }
+        StatementHandler handler = new StatementHandler(statement, connection, canceller);
+        S proxy = create(type, handler);
+        handler.proxy = proxy;
+        return proxy;
+    }
+
+    @Override
+    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+        String name = method.getName();
+        if (name.startsWith("execute")) {
+            return execute(method, args);
+        }
+        switch (name) {
+            case "setQueryTimeout":
+                ownTimeout = -1; // the application's value is the driver's again
+                return call(method, args);
+            case "getQueryTimeout":
+                return (ownTimeout >= 0) ? ownTimeout : call(method, args);
+            case "getResultSet":
+                return wrap((ResultSet) call(method, args), open);
+            case "getConnection":
+                return connection;
+            case "close":
+                closeOpen();
+                if (ownTimeout >= 0 && !delegate.isClosed()) {
+                    restoreTimeout(); // driver statement caches (MySQL, Oracle) hand the statement out again
+                }
+                return call(method, args);
+            default:
+                Object common = invokeCommon(proxy, method, args);
+                return (common != UNHANDLED) ? common : call(method, args);
+        }
+    }
+
+    private Object execute(Method method, Object[] args) throws Throwable {
+        if (open != null) {
+            closeOpen(); // a new execution closes the previous result set (JDBC)
+        }
+        CancellationToken token = CancellationToken.current();
+        if (token.isNone()) {
+            if (ownTimeout >= 0) {
+                restoreTimeout();
+            }
+            return call(method, args);
+        }
+        StatementExecution execution = new StatementExecution(delegate, token, canceller).register();
+        boolean keepOpen = false;
+        try {
+            if (canceller.applyQueryTimeout()) {
+                applyTimeout(token);
+            }
+            Object result;
+            execution.enter();
+            try {
+                result = method.invoke(delegate, args);
+            } finally {
+                execution.exit();
+            }
+            if (result instanceof ResultSet resultSet) {
+                keepOpen = true;
+                open = execution;
+                return wrap(resultSet, execution);
+            }
+            if (Boolean.TRUE.equals(result) && method.getReturnType() == boolean.class) {
+                keepOpen = true; // execute(): a result set to fetch with getResultSet()
+                open = execution;
+            }
+            return result;
+        } catch (InvocationTargetException ex) {
+            Throwable failure = ex.getCause();
+            if (failure instanceof SQLException sql) {
+                RuntimeException cancelled = execution.translate(sql);
+                if (cancelled != null) {
+                    throw cancelled;
+                }
+            }
+            throw failure;
+        } finally {
+            if (!keepOpen) {
+                execution.close();
+            }
+        }
+    }
+
+    /** Sets the query timeout from the budget, unless the application's own is shorter. */
+    private void applyTimeout(CancellationToken token) throws SQLException {
+        Optional<Instant> deadline = token.deadline();
+        if (deadline.isEmpty()) {
+            if (ownTimeout >= 0) {
+                restoreTimeout();
+            }
+            return;
+        }
+        long millis = Duration.between(Instant.now(), deadline.get()).toMillis();
+        // JDBC counts whole seconds, 0 meaning none: round up; a spent budget is left to the cancel (within ms)
+        int budget = (int) Math.min(Integer.MAX_VALUE, Math.max(1, (millis + 999) / 1000));
+        int own = (ownTimeout >= 0) ? ownTimeout : delegate.getQueryTimeout();
+        int wanted = (own != 0 && own <= budget) ? own : budget;
+        int current = (ownTimeout >= 0) ? budgetTimeout : own;
+        if (wanted != current) {
+            delegate.setQueryTimeout(wanted);
+        }
+        if (wanted == own) {
+            ownTimeout = -1;
+        } else {
+            ownTimeout = own;
+            budgetTimeout = wanted;
+        }
+    }
+
+    private void restoreTimeout() throws SQLException {
+        int own = ownTimeout;
+        ownTimeout = -1;
+        delegate.setQueryTimeout(own);
+    }
+
+    private ResultSet wrap(ResultSet resultSet, StatementExecution execution) {
+        if (resultSet == null || execution == null) {
+            return resultSet;
+        }
+        return ResultSetHandler.proxy(resultSet, proxy, execution, this);
+    }
+
+    /** Called by a result set of this statement when it is closed. */
+    void resultSetClosed(StatementExecution execution) {
+        if (open == execution) {
+            closeOpen();
+        }
+    }
+
+    private void closeOpen() {
+        StatementExecution current = open;
+        if (current != null) {
+            open = null;
+            current.close();
+        }
+    }
+}
