@@ -49,24 +49,24 @@ final class FleetWire {
     record Snapshot(Integer v, String fleet, String instance, Long at, List<WireTask> tasks, Integer omitted) {
     }
 
-    /** A task on the wire; instants are epoch milliseconds. */
-    record WireTask(String id, String name, String state, @Nullable String parentId, Long startedAt,
-            @Nullable Long deadline, @Nullable String thread, @Nullable WireReason reason, @Nullable Long finishedAt,
-            @Nullable Long elapsed) {
+    /** A task on the wire; instants are ISO-8601 strings, {@code elapsed} milliseconds. */
+    record WireTask(String id, String name, String state, @Nullable String parentId, Instant startedAt,
+            @Nullable Instant deadline, @Nullable String thread, @Nullable WireReason reason,
+            @Nullable Instant finishedAt, @Nullable Long elapsed) {
 
         static WireTask of(TaskInfo info) {
             CancellationReason reason = info.reason();
             return new WireTask(info.id(), info.name(), info.state().name(), info.parentId(),
-                    info.startedAt().toEpochMilli(), millis(info.deadline()), info.thread(),
+                    info.startedAt(), info.deadline(), info.thread(),
                     (reason == null) ? null : new WireReason(reason.kind().name(), reason.message(),
-                            reason.at().toEpochMilli(), reason.origin()),
-                    millis(info.finishedAt()), info.elapsed().toMillis());
+                            reason.at(), reason.origin()),
+                    info.finishedAt(), info.elapsed().toMillis());
         }
 
         /** The task as a {@link TaskInfo}; a live task's elapsed time is counted up to {@code now}. */
         TaskInfo toInfo(Instant now) {
-            Instant started = Instant.ofEpochMilli(startedAt);
-            Instant finished = instant(finishedAt);
+            Instant started = startedAt;
+            Instant finished = finishedAt;
             Duration elapsedTime = (finished == null) ? Duration.between(started, now)
                     : Duration.ofMillis((elapsed == null) ? 0 : elapsed);
             if (elapsedTime.isNegative()) {
@@ -74,8 +74,8 @@ final class FleetWire {
             }
             CancellationReason why = (reason == null) ? null
                     : new CancellationReason(CancellationReason.Kind.valueOf(reason.kind()), reason.message(),
-                            Instant.ofEpochMilli(reason.at()), reason.origin());
-            return new TaskInfo(id, name, TaskState.valueOf(state), parentId, started, instant(deadline),
+                            reason.at(), reason.origin());
+            return new TaskInfo(id, name, TaskState.valueOf(state), parentId, started, deadline,
                     elapsedTime, why, thread, finished);
         }
 
@@ -99,7 +99,7 @@ final class FleetWire {
     }
 
     /** A cancellation reason on the wire. */
-    record WireReason(String kind, String message, Long at, String origin) {
+    record WireReason(String kind, String message, Instant at, String origin) {
     }
 
     /**
@@ -218,14 +218,6 @@ final class FleetWire {
             throw new InvalidMessage(field + " blank or longer than " + MAX_ID_LENGTH + " characters");
         }
         return value;
-    }
-
-    private static @Nullable Long millis(@Nullable Instant instant) {
-        return (instant == null) ? null : instant.toEpochMilli();
-    }
-
-    private static @Nullable Instant instant(@Nullable Long millis) {
-        return (millis == null) ? null : Instant.ofEpochMilli(millis);
     }
 
     static String abbreviate(String value) {
