@@ -46,6 +46,11 @@ public class CancellationClusterAutoConfiguration {
                 : environment.getProperty("spring.application.name", "application");
         String instance = (properties.getInstanceId() != null) ? properties.getInstanceId()
                 : defaultInstanceId(environment);
+        if (properties.getTimeToLive().compareTo(properties.getHeartbeatInterval().multipliedBy(2)) <= 0) {
+            throw new IllegalStateException("cancellation.cluster.time-to-live (" + properties.getTimeToLive()
+                    + ") must be more than twice cancellation.cluster.heartbeat-interval ("
+                    + properties.getHeartbeatInterval() + "), or one late heartbeat drops the instance from the fleet");
+        }
         FleetSettings settings;
         try {
             settings = new FleetSettings(fleet, instance, properties.getHeartbeatInterval(),

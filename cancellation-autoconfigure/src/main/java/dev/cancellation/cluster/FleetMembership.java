@@ -44,6 +44,8 @@ public final class FleetMembership {
 
     private final TaskRegistry registry;
 
+    private final java.util.function.BooleanSupplier listening;
+
     private volatile boolean inFleet;
 
     private volatile @Nullable String problem = "not started";
@@ -52,9 +54,14 @@ public final class FleetMembership {
 
     private volatile int lastOmitted;
 
-    private @Nullable ScheduledExecutorService heartbeat;
+    private volatile @Nullable ScheduledExecutorService heartbeat;
 
-    FleetMembership(FleetSettings settings, FleetKeys keys, FleetWire wire, FleetRedis redis, TaskRegistry registry) {
+    /**
+     * @param listening makes sure this instance listens to the fleet's channels, and says whether it does
+     */
+    FleetMembership(FleetSettings settings, FleetKeys keys, FleetWire wire, FleetRedis redis, TaskRegistry registry,
+            java.util.function.BooleanSupplier listening) {
+        this.listening = listening;
         this.settings = settings;
         this.keys = keys;
         this.wire = wire;
@@ -102,6 +109,10 @@ public final class FleetMembership {
     /** One heartbeat; never throws (a scheduled task that throws is never run again). */
     void beat() {
         try {
+            if (!listening.getAsBoolean()) {
+                throw new FleetUnavailableException("not subscribed to the fleet's channels on "
+                        + redis.description());
+            }
             String snapshot = snapshot();
             long ttl = settings.timeToLive().toMillis();
             redis.call("publish the heartbeat", template -> {
@@ -115,6 +126,9 @@ public final class FleetMembership {
             problem = null;
             inFleet = true;
         } catch (FleetUnavailableException ex) {
+            if (heartbeat == null || Thread.currentThread().isInterrupted()) {
+                return; // stopping: the heartbeat was interrupted on purpose
+            }
             if (inFleet || "not started".equals(problem)) {
                 logger.warn("Instance " + settings.instanceId() + " is out of fleet '" + settings.fleet()
                         + "' (local tasks are unaffected; retrying every " + settings.heartbeatInterval().toMillis()

@@ -56,7 +56,12 @@ final class FleetMessaging implements MessageListener {
             new ArrayBlockingQueue<>(1024), FleetRedis.daemonThreads("cancellation-fleet-listener-"),
             (rejected, executor) -> { }); // a full queue drops the message; its sender counts no answer
 
-    private final RedisMessageListenerContainer container = new RedisMessageListenerContainer();
+    private final RedisConnectionFactory connectionFactory;
+
+    /** The current subscription; replaced when it could not start (Redis down at startup). */
+    private volatile @Nullable RedisMessageListenerContainer container;
+
+    private volatile boolean stopped;
 
     FleetMessaging(FleetSettings settings, FleetKeys keys, FleetWire wire, FleetRedis redis, TaskRegistry registry,
             FleetCounters counters, InvalidMessageLog invalid, RedisConnectionFactory connectionFactory) {
@@ -67,32 +72,66 @@ final class FleetMessaging implements MessageListener {
         this.registry = registry;
         this.counters = counters;
         this.invalid = invalid;
+        this.connectionFactory = connectionFactory;
         listenerThreads.allowCoreThreadTimeOut(true);
-        container.setConnectionFactory(connectionFactory);
-        container.setTaskExecutor(listenerThreads);
-        container.setRecoveryInterval(settings.heartbeatInterval().toMillis());
-        container.setBeanName("cancellation-fleet");
-        container.addMessageListener(this, List.of(new ChannelTopic(keys.requests()),
-                new ChannelTopic(keys.replies(settings.instanceId()))));
     }
 
-    void start() {
-        container.afterPropertiesSet();
-        container.start();
+    /**
+     * Subscribes to the fleet's channels unless already subscribed. The container re-subscribes by itself after
+     * a lost connection; this only starts one when none could be started yet (Redis down at startup). Called from
+     * the heartbeat thread.
+     *
+     * @return whether a subscription is in place (else the heartbeat is not published: an instance that cannot
+     *     hear requests must not be counted on to answer them)
+     */
+    boolean ensureListening() {
+        RedisMessageListenerContainer current = container;
+        if (current != null && current.isRunning()) {
+            return true;
+        }
+        if (stopped) {
+            return false;
+        }
+        if (current != null) {
+            destroy(current);
+        }
+        RedisMessageListenerContainer fresh = new RedisMessageListenerContainer();
+        fresh.setConnectionFactory(connectionFactory);
+        fresh.setTaskExecutor(listenerThreads);
+        fresh.setRecoveryInterval(settings.heartbeatInterval().toMillis());
+        fresh.setBeanName("cancellation-fleet");
+        fresh.addMessageListener(this, List.of(new ChannelTopic(keys.requests()),
+                new ChannelTopic(keys.replies(settings.instanceId()))));
+        container = fresh;
+        try {
+            fresh.afterPropertiesSet();
+            fresh.start();
+            return fresh.isRunning();
+        } catch (RuntimeException ex) {
+            destroy(fresh);
+            container = null;
+            throw new FleetUnavailableException("Could not subscribe to the fleet's channels on "
+                    + redis.description() + ": " + FleetRedis.rootMessage(ex), ex);
+        }
     }
 
     void stop() {
-        container.stop();
-        try {
-            container.destroy();
-        } catch (Exception ex) {
-            // the container logs its own failures; stopping goes on
+        stopped = true;
+        RedisMessageListenerContainer current = container;
+        container = null;
+        if (current != null) {
+            destroy(current);
         }
         listenerThreads.shutdownNow();
     }
 
-    boolean isListening() {
-        return container.isListening();
+    private static void destroy(RedisMessageListenerContainer container) {
+        try {
+            container.stop();
+            container.destroy();
+        } catch (Exception ex) {
+            // the container logs its own failures; stopping goes on
+        }
     }
 
     /**

@@ -65,9 +65,9 @@ public final class RedisFleet implements FleetTasks, SmartLifecycle {
         FleetWire wire = new FleetWire(settings.fleet());
         this.redis = new FleetRedis(new StringRedisTemplate(connectionFactory), settings.requestTimeout(),
                 redisDescription);
-        this.membership = new FleetMembership(settings, keys, wire, redis, registry);
         this.messaging = new FleetMessaging(settings, keys, wire, redis, registry, counters, invalid,
                 connectionFactory);
+        this.membership = new FleetMembership(settings, keys, wire, redis, registry, messaging::ensureListening);
     }
 
     @Override
@@ -193,7 +193,6 @@ public final class RedisFleet implements FleetTasks, SmartLifecycle {
 
     @Override
     public void start() {
-        messaging.start();
         membership.start();
         running = true;
     }
