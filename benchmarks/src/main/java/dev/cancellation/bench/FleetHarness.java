@@ -226,9 +226,9 @@ public final class FleetHarness {
                 if (!fleet.isInFleet()) {
                     throw new IllegalStateException("heartbeat failed: " + fleet.problem());
                 }
-                int[] published = fleet.lastPublished();
-                out.printf(Locale.ROOT, "%-10d %-10d %-11d %13.1f %13.1f %14d %11.3f%%%n", live, published[0],
-                        published[1], heartbeatMicros, snapshotMicros, bytes, heartbeatMicros / 1e6 * 100);
+                RedisFleet.Published published = fleet.lastPublished();
+                out.printf(Locale.ROOT, "%-10d %-10d %-11d %13.1f %13.1f %14d %11.3f%%%n", live,
+                        published.tasks(), published.omitted(), heartbeatMicros, snapshotMicros, bytes, heartbeatMicros / 1e6 * 100);
                 fleet.stop();
             }
             for (TaskHandle task : tasks) {

@@ -27,13 +27,13 @@ public final class FleetHealthIndicator implements HealthIndicator {
 
     @Override
     public Health health() {
-        int[] published = fleet.lastPublished();
+        RedisFleet.Published published = fleet.lastPublished();
         Health.Builder builder = fleet.isInFleet() ? Health.up() : Health.status(OUT_OF_FLEET)
                 .withDetail("problem", String.valueOf(fleet.problem()));
         return builder.withDetail("fleet", fleet.fleet())
                 .withDetail("instance", fleet.instanceId())
-                .withDetail("publishedTasks", published[0])
-                .withDetail("omittedTasks", published[1])
+                .withDetail("publishedTasks", published.tasks())
+                .withDetail("omittedTasks", published.omitted())
                 .build();
     }
 }

@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import org.springframework.data.redis.core.RedisOperations;
+import org.springframework.data.redis.core.SessionCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 /**
@@ -30,7 +32,7 @@ import org.springframework.data.redis.core.StringRedisTemplate;
  * <p>Thread-safety: {@link #start()} and {@link #stop()} from one thread (the context's lifecycle); the queries
  * from any thread.
  */
-public final class FleetMembership {
+final class FleetMembership {
 
     private static final Log logger = LogFactory.getLog(FleetMembership.class);
 
@@ -143,11 +145,20 @@ public final class FleetMembership {
         }
     }
 
+    /** The snapshot with its expiry, this member's expiry, and the pruning of expired members: one round trip. */
     private void write(StringRedisTemplate template, String snapshot, long ttl) {
         long now = System.currentTimeMillis();
-        template.opsForValue().set(keys.instance(settings.instanceId()), snapshot, Duration.ofMillis(ttl));
-        template.opsForZSet().add(keys.members(), settings.instanceId(), now + ttl);
-        template.opsForZSet().removeRangeByScore(keys.members(), Double.NEGATIVE_INFINITY, now);
+        template.executePipelined(new SessionCallback<Object>() {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <K, V> @Nullable Object execute(RedisOperations<K, V> operations) {
+                RedisOperations<String, String> redis = (RedisOperations<String, String>) operations;
+                redis.opsForValue().set(keys.instance(settings.instanceId()), snapshot, Duration.ofMillis(ttl));
+                redis.opsForZSet().add(keys.members(), settings.instanceId(), now + ttl);
+                redis.opsForZSet().removeRangeByScore(keys.members(), Double.NEGATIVE_INFINITY, now);
+                return null;
+            }
+        });
     }
 
     /** This instance's snapshot as published: the oldest live tasks first, at most the configured number. */

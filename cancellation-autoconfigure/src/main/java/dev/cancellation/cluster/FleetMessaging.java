@@ -52,9 +52,7 @@ final class FleetMessaging implements MessageListener {
 
     private final Map<String, PendingRequest> pending = new ConcurrentHashMap<>();
 
-    private final ThreadPoolExecutor listenerThreads = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(1024), FleetRedis.daemonThreads("cancellation-fleet-listener-"),
-            (rejected, executor) -> { }); // a full queue drops the message; its sender counts no answer
+    private final ThreadPoolExecutor listenerThreads;
 
     private final RedisConnectionFactory connectionFactory;
 
@@ -73,7 +71,10 @@ final class FleetMessaging implements MessageListener {
         this.counters = counters;
         this.invalid = invalid;
         this.connectionFactory = connectionFactory;
-        listenerThreads.allowCoreThreadTimeOut(true);
+        // a full queue drops the message (counted as failed); its sender then counts no answer from us
+        this.listenerThreads = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024),
+                FleetRedis.daemonThreads("cancellation-fleet-listener-"), (rejected, executor) -> counters.failed());
+        this.listenerThreads.allowCoreThreadTimeOut(true);
     }
 
     /**

@@ -14,20 +14,20 @@ import java.util.function.ToDoubleFunction;
  */
 public final class FleetMetrics implements MeterBinder {
 
-    private final RedisFleet membership;
+    private final RedisFleet fleet;
 
     /** Meters over {@code fleet}'s counters and state. */
-    public FleetMetrics(RedisFleet membership) {
-        this.membership = Objects.requireNonNull(membership, "membership");
+    public FleetMetrics(RedisFleet fleet) {
+        this.fleet = Objects.requireNonNull(fleet, "fleet");
     }
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        FleetCounters counters = membership.counters();
+        FleetCounters counters = fleet.counters();
         counter(registry, "sent", counters, c -> c.sentCount());
         counter(registry, "received", counters, c -> c.receivedCount());
         counter(registry, "failed", counters, c -> c.failedCount());
-        registry.gauge("cancellation.fleet.member", membership, m -> m.isInFleet() ? 1 : 0);
+        registry.gauge("cancellation.fleet.member", fleet, member -> member.isInFleet() ? 1 : 0);
     }
 
     private static void counter(MeterRegistry registry, String outcome, FleetCounters counters,

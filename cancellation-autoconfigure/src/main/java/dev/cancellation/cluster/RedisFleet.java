@@ -96,8 +96,17 @@ public final class RedisFleet implements FleetTasks, SmartLifecycle {
     }
 
     /** How many live tasks the last heartbeat published, and how many it left out (over the limit). */
-    public int[] lastPublished() {
-        return new int[] { membership.lastPublished(), membership.lastOmitted() };
+    public Published lastPublished() {
+        return new Published(membership.lastPublished(), membership.lastOmitted());
+    }
+
+    /**
+     * What a heartbeat published.
+     *
+     * @param tasks how many live tasks it listed
+     * @param omitted how many more were live but over {@link FleetSettings#maxPublishedTasks()}
+     */
+    public record Published(int tasks, int omitted) {
     }
 
     /** Counts of the messages this instance sent and received. */
@@ -191,12 +200,24 @@ public final class RedisFleet implements FleetTasks, SmartLifecycle {
                 + redis.description() + "; " + consequence);
     }
 
+    /**
+     * {@code SmartLifecycle.DEFAULT_PHASE - 2048}: started before, and stopped after, the web server's graceful
+     * shutdown and the task registry's (both {@code DEFAULT_PHASE - 1024}), so that while the instance drains its
+     * tasks it stays in the fleet and answers for them.
+     */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 2048;
+    }
+
+    /** Starts the heartbeat; the first one also subscribes to the fleet's channels. */
     @Override
     public void start() {
         membership.start();
         running = true;
     }
 
+    /** Leaves the fleet and releases the threads; a stopped member cannot be started again. */
     @Override
     public void stop() {
         running = false;
