@@ -15,6 +15,7 @@ import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
@@ -23,11 +24,14 @@ import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterR
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 /** Every branch of the fleet's auto-configuration, against a real Redis server. */
+@ExtendWith(OutputCaptureExtension.class)
 class CancellationClusterAutoConfigurationTests {
 
     private static TestRedis redis;
@@ -57,13 +61,14 @@ class CancellationClusterAutoConfigurationTests {
     @Test
     void offByDefaultEvenWithRedis() {
         runner.run(context -> assertThat(context).hasSingleBean(RedisConnectionFactory.class)
-                .doesNotHaveBean(RedisFleet.class));
+                .doesNotHaveBean(RedisFleet.class).doesNotHaveBean("cancellationFleetMissingWarning"));
     }
 
     @Test
-    void joinsTheFleetNamedAfterTheApplicationWithHealthAndMeters() {
+    void joinsTheFleetNamedAfterTheApplicationWithHealthAndMeters(CapturedOutput output) {
         runner.withPropertyValues("cancellation.cluster.enabled=true", "spring.application.name=orders",
                 "server.port=8080").run(context -> {
+                    assertThat(output).doesNotContain("this instance runs alone");
                     assertThat(context).hasNotFailed().hasSingleBean(RedisFleet.class)
                             .hasSingleBean(FleetHealthIndicator.class).hasSingleBean(FleetMetrics.class);
                     RedisFleet fleet = context.getBean(RedisFleet.class);
@@ -108,20 +113,23 @@ class CancellationClusterAutoConfigurationTests {
     }
 
     @Test
-    void offWithoutARedisConnectionFactory() {
+    void offWithoutARedisConnectionFactoryAndSaysSoAtStartup(CapturedOutput output) {
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(CancellationAutoConfiguration.class,
                         CancellationClusterAutoConfiguration.class))
                 .withPropertyValues("cancellation.cluster.enabled=true")
                 .run(context -> assertThat(context).hasNotFailed().hasSingleBean(TaskRegistry.class)
                         .doesNotHaveBean(RedisFleet.class));
+        assertThat(output).contains("cancellation.cluster.enabled=true, but this instance runs alone",
+                "RedisConnectionFactory");
     }
 
     @Test
-    void offWithoutSpringDataRedis() {
+    void offWithoutSpringDataRedis(CapturedOutput output) {
         runner.withClassLoader(new FilteredClassLoader("org.springframework.data.redis"))
                 .withPropertyValues("cancellation.cluster.enabled=true")
                 .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(RedisFleet.class));
+        assertThat(output).contains("this instance runs alone");
     }
 
     @Test
