@@ -35,7 +35,13 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * {@code operator:<principal>} when the request is authenticated, {@code actuator} otherwise.
  *
  * <p>The operations work over every technology (HTTP and JMX). Over HTTP, {@link CancellationEndpointWebExtension}
- * replaces the delete operation so that an unknown id is a 404.
+ * replaces the delete operation so that an unknown id is a 404, and answers a {@link FleetUnavailableException}
+ * with a 503.
+ *
+ * <p>With a {@link FleetTasks} (the instance is part of a fleet), every task carries its {@code instance}; a task
+ * that is not found locally is looked up, and cancelled, on the other live instances; and the list and the
+ * cancel-by-name take {@code scope=cluster} to cover every live instance. Without one, {@code instance} is
+ * {@code null} and {@code scope=cluster} is a 400.
  *
  * <p>Thread-safety: stateless apart from the registry, which is thread-safe; operations may run concurrently.
  */
@@ -48,11 +54,33 @@ public class CancellationEndpoint {
     /** How much of a bad request value an error message repeats. */
     static final int MAX_ECHOED_LENGTH = 64;
 
+    /** The {@code scope} value that covers every live instance of the fleet. */
+    public static final String SCOPE_CLUSTER = "cluster";
+
+    /** The {@code scope} value (and the default) that covers this instance only. */
+    public static final String SCOPE_LOCAL = "local";
+
     private final TaskRegistry registry;
 
-    /** An endpoint over {@code registry}. */
+    private final @Nullable FleetTasks fleet;
+
+    private final @Nullable String instance;
+
+    /** An endpoint over {@code registry}, for a single instance. */
     public CancellationEndpoint(TaskRegistry registry) {
+        this(registry, null);
+    }
+
+    /** An endpoint over {@code registry} and, when {@code fleet} is not {@code null}, the other instances. */
+    public CancellationEndpoint(TaskRegistry registry, @Nullable FleetTasks fleet) {
         this.registry = Objects.requireNonNull(registry, "registry");
+        this.fleet = fleet;
+        this.instance = (fleet != null) ? fleet.instanceId() : null;
+    }
+
+    /** The live tasks and the recent history of this instance, optionally filtered. */
+    public TasksDescriptor tasks(@Nullable String name, @Nullable String state) {
+        return tasks(name, state, null);
     }
 
     /**
@@ -60,18 +88,30 @@ public class CancellationEndpoint {
      *
      * @param name only tasks with this exact name, or {@code null} for all
      * @param state only tasks in this state (case-insensitive, e.g. {@code cancelling}), or {@code null} for all
-     * @throws InvalidEndpointRequestException (a 400 over HTTP) if {@code state} names no {@link TaskState}
+     * @param scope {@code local} (the default) for this instance; {@code cluster} to add the live tasks that the
+     *     other live instances of the fleet published (the history stays this instance's)
+     * @throws InvalidEndpointRequestException (a 400 over HTTP) if {@code state} names no {@link TaskState}, or
+     *     {@code scope} is unknown or {@code cluster} without a fleet
+     * @throws FleetUnavailableException (a 503 over HTTP) if {@code scope=cluster} and the fleet is unreachable
      */
     @ReadOperation
-    public TasksDescriptor tasks(@Nullable String name, @Nullable String state) {
+    public TasksDescriptor tasks(@Nullable String name, @Nullable String state, @Nullable String scope) {
         TaskState wanted = parseState(state);
+        FleetTasks remote = parseScope(scope);
         String wantedName = (name == null || name.isBlank()) ? null : name;
-        List<TaskInfo> live = registry.list(wantedName, wanted);
-        List<TaskDescriptor> tasks = live.stream().map(info -> TaskDescriptor.of(info, null)).toList();
+        List<TaskInfo> live = new ArrayList<>(registry.list(wantedName, wanted));
+        List<TaskDescriptor> tasks = new ArrayList<>(
+                live.stream().map(info -> TaskDescriptor.of(info, null, instance)).toList());
+        if (remote != null) {
+            for (FleetTasks.RemoteTask task : remote.list(wantedName, wanted)) {
+                live.add(task.info());
+                tasks.add(TaskDescriptor.of(task.info(), null, task.instance()));
+            }
+        }
         List<TaskDescriptor> history = registry.history().stream()
                 .filter(info -> wantedName == null || wantedName.equals(info.name()))
                 .filter(info -> wanted == null || info.state() == wanted)
-                .map(info -> TaskDescriptor.of(info, null))
+                .map(info -> TaskDescriptor.of(info, null, instance))
                 .toList();
         return new TasksDescriptor(SummaryDescriptor.of(live), tasks, history);
     }
@@ -79,27 +119,49 @@ public class CancellationEndpoint {
     /**
      * One task, live or from the history, with the tree of live tasks started from it.
      *
-     * @return the task, or {@code null} (a 404 over HTTP) if no live or recent task has this id
+     * In a fleet, a task that this instance does not know is asked for on the other live instances (shown without
+     * its children).
+     *
+     * @return the task, or {@code null} (a 404 over HTTP) if no live or recent task has this id (on any live
+     *     instance of the fleet)
+     * @throws FleetUnavailableException (a 503 over HTTP) if the task is not local and the fleet is unreachable
      */
     @ReadOperation
     public @Nullable TaskDescriptor task(@Selector String id) {
-        return registry.findIncludingHistory(id).map(info -> withChildren(info, 0)).orElse(null);
+        Optional<TaskDescriptor> local = registry.findIncludingHistory(id).map(info -> withChildren(info, 0));
+        if (local.isPresent() || fleet == null) {
+            return local.orElse(null);
+        }
+        return fleet.find(id).map(task -> TaskDescriptor.of(task.info(), null, task.instance())).orElse(null);
     }
 
     /**
      * Cancels one live task, and so the tasks started from it. Idempotent: cancelling a task that is already
      * cancelled (or has finished and is still in the history) changes nothing and returns its state.
      *
-     * @return the task's state after the request, or {@code null} if no live or recent task has this id
+     * In a fleet, a task that this instance does not know is cancelled by the live instance that runs it.
+     *
+     * @return the task's state after the request, or {@code null} if no live or recent task has this id (on any
+     *     live instance of the fleet)
+     * @throws FleetUnavailableException (a 503 over HTTP) if the task is not local and the fleet is unreachable
      */
     @DeleteOperation
     public @Nullable TaskDescriptor cancel(@Selector String id, SecurityContext securityContext) {
         CancellationReason reason = CancellationReason.requested("cancelled by an operator through the actuator",
                 origin(securityContext));
-        Optional<TaskInfo> cancelled = registry.cancel(id, reason);
-        return cancelled.or(() -> registry.findIncludingHistory(id))
-                .map(info -> TaskDescriptor.of(info, null))
+        Optional<TaskDescriptor> local = registry.cancel(id, reason).or(() -> registry.findIncludingHistory(id))
+                .map(info -> TaskDescriptor.of(info, null, instance));
+        if (local.isPresent() || fleet == null) {
+            return local.orElse(null);
+        }
+        return fleet.cancel(id, reason).map(task -> TaskDescriptor.of(task.info(), null, task.instance()))
                 .orElse(null);
+    }
+
+    /** Cancels every live task of this instance named {@code name}. */
+    public CancelledTasksDescriptor cancelAll(String name, @Nullable Boolean interrupt,
+            SecurityContext securityContext) {
+        return cancelAll(name, interrupt, null, securityContext);
     }
 
     /**
@@ -108,21 +170,47 @@ public class CancellationEndpoint {
      * @param name the task name; a blank name is rejected (never "everything")
      * @param interrupt {@code true} to also interrupt the tasks' threads at once instead of after their grace
      *     period; {@code null} means {@code false}
-     * @throws InvalidEndpointRequestException (a 400 over HTTP) if {@code name} is blank
+     * @param scope {@code local} (the default) for this instance, {@code cluster} for every live instance
+     * @throws InvalidEndpointRequestException (a 400 over HTTP) if {@code name} is blank, or {@code scope} is
+     *     unknown or {@code cluster} without a fleet
+     * @throws FleetUnavailableException (a 503 over HTTP) if {@code scope=cluster} and the fleet is unreachable
      */
     @WriteOperation
-    public CancelledTasksDescriptor cancelAll(String name, @Nullable Boolean interrupt,
+    public CancelledTasksDescriptor cancelAll(String name, @Nullable Boolean interrupt, @Nullable String scope,
             SecurityContext securityContext) {
         if (name == null || name.isBlank()) {
             throw new InvalidEndpointRequestException("Task name must not be blank: to cancel tasks, name them",
                     "Task name must not be blank");
         }
+        FleetTasks remote = parseScope(scope);
         boolean interruptNow = Boolean.TRUE.equals(interrupt);
         CancellationReason reason = CancellationReason.requested(
                 "cancelled by an operator through the actuator", origin(securityContext));
-        List<TaskInfo> cancelled = registry.cancelAll(name, reason, interruptNow);
-        return new CancelledTasksDescriptor(name, interruptNow,
-                cancelled.stream().map(info -> TaskDescriptor.of(info, null)).toList());
+        List<TaskDescriptor> tasks = new ArrayList<>(registry.cancelAll(name, reason, interruptNow).stream()
+                .map(info -> TaskDescriptor.of(info, null, instance)).toList());
+        if (remote != null) {
+            for (FleetTasks.RemoteTask task : remote.cancelAll(name, reason, interruptNow)) {
+                tasks.add(TaskDescriptor.of(task.info(), null, task.instance()));
+            }
+        }
+        return new CancelledTasksDescriptor(name, interruptNow, tasks);
+    }
+
+    /** The fleet for {@code scope=cluster}, {@code null} for the local scope. */
+    private @Nullable FleetTasks parseScope(@Nullable String scope) {
+        if (scope == null || scope.isBlank() || SCOPE_LOCAL.equalsIgnoreCase(scope.trim())) {
+            return null;
+        }
+        if (!SCOPE_CLUSTER.equalsIgnoreCase(scope.trim())) {
+            String message = "Unknown scope '" + abbreviate(scope) + "'; expected local or cluster";
+            throw new InvalidEndpointRequestException(message, message);
+        }
+        if (fleet == null) {
+            String message = "scope=cluster needs a fleet: set cancellation.cluster.enabled=true with a Redis "
+                    + "connection (spring.data.redis.*)";
+            throw new InvalidEndpointRequestException(message, message);
+        }
+        return fleet;
     }
 
     /** {@code operator:<principal name>} for an authenticated request, {@code actuator} otherwise. */
@@ -139,7 +227,7 @@ public class CancellationEndpoint {
                 children.add(withChildren(child, depth + 1));
             }
         }
-        return TaskDescriptor.of(info, children);
+        return TaskDescriptor.of(info, children, instance);
     }
 
     private static @Nullable TaskState parseState(@Nullable String state) {
@@ -207,17 +295,23 @@ public class CancellationEndpoint {
      * @param thread the name of the thread running its code, or {@code null}
      * @param reason why it was cancelled, or {@code null}
      * @param finishedAt when it finished, or {@code null} while live
-     * @param children the live tasks started from it, or {@code null} where not shown (in lists)
+     * @param children the live tasks started from it, or {@code null} where not shown (in lists, and for a task of
+     *     another instance)
+     * @param instance the fleet instance that runs it, or {@code null} outside a fleet
      */
     public record TaskDescriptor(String id, String name, TaskState state, Instant startedAt,
             @Nullable Instant deadline, long elapsed, @Nullable String parentId, @Nullable String thread,
             @Nullable ReasonDescriptor reason, @Nullable Instant finishedAt,
-            @Nullable List<TaskDescriptor> children) implements OperationResponseBody {
+            @Nullable List<TaskDescriptor> children, @Nullable String instance) implements OperationResponseBody {
 
         static TaskDescriptor of(TaskInfo info, @Nullable List<TaskDescriptor> children) {
+            return of(info, children, null);
+        }
+
+        static TaskDescriptor of(TaskInfo info, @Nullable List<TaskDescriptor> children, @Nullable String instance) {
             return new TaskDescriptor(info.id(), info.name(), info.state(), info.startedAt(), info.deadline(),
                     info.elapsed().toMillis(), info.parentId(), info.thread(), ReasonDescriptor.of(info.reason()),
-                    info.finishedAt(), children);
+                    info.finishedAt(), children, instance);
         }
     }
 

@@ -2,7 +2,9 @@ package dev.cancellation.autoconfigure;
 
 import dev.cancellation.actuate.CancellationEndpoint;
 import dev.cancellation.actuate.CancellationEndpointWebExtension;
+import dev.cancellation.actuate.FleetTasks;
 import dev.cancellation.task.TaskRegistry;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -23,11 +25,11 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnAvailableEndpoint(CancellationEndpoint.class)
 public class CancellationEndpointAutoConfiguration {
 
-    /** The endpoint. */
+    /** The endpoint; over the other instances too when a {@link FleetTasks} bean exists. */
     @Bean
     @ConditionalOnMissingBean
-    public CancellationEndpoint cancellationEndpoint(TaskRegistry registry) {
-        return new CancellationEndpoint(registry);
+    public CancellationEndpoint cancellationEndpoint(TaskRegistry registry, ObjectProvider<FleetTasks> fleet) {
+        return new CancellationEndpoint(registry, fleet.getIfAvailable());
     }
 
     /** Its HTTP extension (404 for a cancel of an unknown id). */

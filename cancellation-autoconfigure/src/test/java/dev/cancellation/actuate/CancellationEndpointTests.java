@@ -166,7 +166,7 @@ class CancellationEndpointTests {
     @Test
     void cancelOfUnknownIdIsNullAndA404OverHttp() {
         assertThat(endpoint.cancel("missing", SecurityContext.NONE)).isNull();
-        WebEndpointResponse<TaskDescriptor> response = new CancellationEndpointWebExtension(endpoint)
+        WebEndpointResponse<Object> response = new CancellationEndpointWebExtension(endpoint)
                 .cancel("missing", SecurityContext.NONE);
         assertThat(response.getStatus()).isEqualTo(404);
         assertThat(response.getBody()).isNull();

@@ -1,0 +1,291 @@
+package dev.cancellation.cluster;
+
+import dev.cancellation.CancellationReason;
+import dev.cancellation.actuate.FleetUnavailableException;
+import dev.cancellation.task.TaskInfo;
+import dev.cancellation.task.TaskRegistry;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.springframework.data.redis.connection.Message;
+import org.springframework.data.redis.connection.MessageListener;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.listener.ChannelTopic;
+import org.springframework.data.redis.listener.RedisMessageListenerContainer;
+
+/**
+ * Requests between the instances of a fleet and their replies, over Redis pub/sub. A request goes to every
+ * instance on the fleet's request channel; each other live instance answers on the sender's reply channel with
+ * the matching tasks it has (none if it has none), so that the sender knows when every live instance has answered.
+ *
+ * <p>Incoming messages are handled on this class's own daemon threads ({@code cancellation-fleet-listener-N}),
+ * never on the Redis client's I/O threads; a cancel runs the task's cancel callbacks there. Every message is
+ * validated; an invalid, foreign or expired one is logged once and ignored, and nothing it contains can stop the
+ * listener.
+ *
+ * <p>Thread-safety: {@link #exchange} from any thread, concurrently.
+ */
+final class FleetMessaging implements MessageListener {
+
+    private final FleetSettings settings;
+
+    private final FleetKeys keys;
+
+    private final FleetWire wire;
+
+    private final FleetRedis redis;
+
+    private final TaskRegistry registry;
+
+    private final FleetCounters counters;
+
+    private final InvalidMessageLog invalid;
+
+    private final Map<String, PendingRequest> pending = new ConcurrentHashMap<>();
+
+    private final ThreadPoolExecutor listenerThreads;
+
+    private final RedisConnectionFactory connectionFactory;
+
+    /** The current subscription; replaced when it could not start (Redis down at startup). */
+    private volatile @Nullable RedisMessageListenerContainer container;
+
+    private volatile boolean stopped;
+
+    FleetMessaging(FleetSettings settings, FleetKeys keys, FleetWire wire, FleetRedis redis, TaskRegistry registry,
+            FleetCounters counters, InvalidMessageLog invalid, RedisConnectionFactory connectionFactory) {
+        this.settings = settings;
+        this.keys = keys;
+        this.wire = wire;
+        this.redis = redis;
+        this.registry = registry;
+        this.counters = counters;
+        this.invalid = invalid;
+        this.connectionFactory = connectionFactory;
+        // a full queue drops the message (counted as failed); its sender then counts no answer from us
+        this.listenerThreads = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024),
+                FleetRedis.daemonThreads("cancellation-fleet-listener-"), (rejected, executor) -> counters.failed());
+        this.listenerThreads.allowCoreThreadTimeOut(true);
+    }
+
+    /**
+     * Subscribes to the fleet's channels unless already subscribed. The container re-subscribes by itself after
+     * a lost connection; this only starts one when none could be started yet (Redis down at startup). Called from
+     * the heartbeat thread.
+     *
+     * @return whether a subscription is in place (else the heartbeat is not published: an instance that cannot
+     *     hear requests must not be counted on to answer them)
+     */
+    boolean ensureListening() {
+        RedisMessageListenerContainer current = container;
+        if (current != null && current.isRunning()) {
+            return true;
+        }
+        if (stopped) {
+            return false;
+        }
+        if (current != null) {
+            destroy(current);
+        }
+        RedisMessageListenerContainer fresh = new RedisMessageListenerContainer();
+        fresh.setConnectionFactory(connectionFactory);
+        fresh.setTaskExecutor(listenerThreads);
+        fresh.setRecoveryInterval(settings.heartbeatInterval().toMillis());
+        fresh.setBeanName("cancellation-fleet");
+        fresh.addMessageListener(this, List.of(new ChannelTopic(keys.requests()),
+                new ChannelTopic(keys.replies(settings.instanceId()))));
+        container = fresh;
+        try {
+            fresh.afterPropertiesSet();
+            fresh.start();
+            return fresh.isRunning();
+        } catch (RuntimeException ex) {
+            destroy(fresh);
+            container = null;
+            throw new FleetUnavailableException("Could not subscribe to the fleet's channels on "
+                    + redis.description() + ": " + FleetRedis.rootMessage(ex), ex);
+        }
+    }
+
+    void stop() {
+        stopped = true;
+        RedisMessageListenerContainer current = container;
+        container = null;
+        if (current != null) {
+            destroy(current);
+        }
+        listenerThreads.shutdownNow();
+    }
+
+    private static void destroy(RedisMessageListenerContainer container) {
+        try {
+            container.stop();
+            container.destroy();
+        } catch (Exception ex) {
+            // the container logs its own failures; stopping goes on
+        }
+    }
+
+    /**
+     * Sends {@code request} to the other live instances and waits (at most the request timeout) until each has
+     * answered.
+     *
+     * @return the replies that arrived, and the instances that did not answer in time
+     */
+    Answers exchange(String what, FleetWire.Request request, Set<String> members) {
+        if (members.isEmpty()) {
+            return new Answers(List.of(), Set.of());
+        }
+        PendingRequest waiting = new PendingRequest(members);
+        pending.put(request.requestId(), waiting);
+        try {
+            String json = wire.encode(request);
+            try {
+                redis.call(what, template -> template.convertAndSend(keys.requests(), json));
+                counters.sent();
+            } catch (FleetUnavailableException ex) {
+                counters.failed();
+                throw ex;
+            }
+            return waiting.await(settings.requestTimeout());
+        } finally {
+            pending.remove(request.requestId());
+        }
+    }
+
+    /** A new request from this instance, expiring when its sender stops waiting for answers. */
+    FleetWire.Request request(String type, @Nullable String id, @Nullable String name, @Nullable Boolean interrupt,
+            @Nullable CancellationReason reason) {
+        return new FleetWire.Request(FleetWire.VERSION, settings.fleet(), type, settings.instanceId(),
+                UUID.randomUUID().toString(), System.currentTimeMillis() + settings.requestTimeout().toMillis(), id,
+                name, interrupt, (reason != null) ? reason.message() : null,
+                (reason != null) ? reason.origin() + " via " + settings.instanceId() : null);
+    }
+
+    @Override
+    public void onMessage(Message message, byte @Nullable [] pattern) {
+        counters.received();
+        try {
+            String channel = new String(message.getChannel(), StandardCharsets.UTF_8);
+            String body = new String(message.getBody(), StandardCharsets.UTF_8);
+            if (channel.equals(keys.requests())) {
+                onRequest(wire.decodeRequest(body));
+            } else {
+                onReply(wire.decodeReply(body));
+            }
+        } catch (FleetWire.InvalidMessage ex) {
+            invalid.log("message", ex);
+        } catch (RuntimeException ex) {
+            invalid.log("message (failed to handle it)", ex);
+        }
+    }
+
+    private void onRequest(FleetWire.Request request) {
+        if (request.from().equals(settings.instanceId())) {
+            return; // our own request, already answered locally
+        }
+        if (System.currentTimeMillis() > request.expiresAt()) {
+            // its sender has answered without us: carrying it out now would contradict that answer
+            invalid.log("request (expired: its sender stopped waiting)",
+                    new FleetWire.InvalidMessage(request.type() + " from " + request.from()));
+            return;
+        }
+        List<TaskInfo> tasks = switch (request.type()) {
+            case FleetWire.FIND -> registry.findIncludingHistory(request.id()).map(List::of).orElse(List.of());
+            case FleetWire.CANCEL -> {
+                Optional<TaskInfo> cancelled = registry.cancel(request.id(), reason(request));
+                yield cancelled.or(() -> registry.findIncludingHistory(request.id())).map(List::of)
+                        .orElse(List.of());
+            }
+            default -> registry.cancelAll(request.name(), reason(request), Boolean.TRUE.equals(request.interrupt()));
+        };
+        FleetWire.Reply reply = new FleetWire.Reply(FleetWire.VERSION, settings.fleet(), settings.instanceId(),
+                request.requestId(), tasks.stream().map(FleetWire.WireTask::of).toList());
+        String json = wire.encode(reply);
+        try {
+            redis.call("answer " + request.from(),
+                    template -> template.convertAndSend(keys.replies(request.from()), json));
+            counters.sent();
+        } catch (FleetUnavailableException ex) {
+            counters.failed();
+        }
+    }
+
+    private static CancellationReason reason(FleetWire.Request request) {
+        return CancellationReason.requested(request.message(), request.origin());
+    }
+
+    private void onReply(FleetWire.Reply reply) {
+        PendingRequest waiting = pending.get(reply.requestId());
+        if (waiting != null) {
+            waiting.answered(reply);
+        } // else: a late answer to a request already answered
+    }
+
+    /**
+     * What the other instances answered.
+     *
+     * @param replies the replies, in arrival order
+     * @param silent the instances that did not answer in time
+     */
+    record Answers(List<FleetWire.Reply> replies, Set<String> silent) {
+
+        /** Whether some instance that may hold the answer did not answer. */
+        boolean incomplete() {
+            return !silent.isEmpty();
+        }
+    }
+
+    /** The answers awaited for one request. */
+    private static final class PendingRequest {
+
+        private final Set<String> expected;
+
+        private final List<FleetWire.Reply> replies = new ArrayList<>();
+
+        private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+
+        private final java.util.concurrent.locks.Condition changed = lock.newCondition();
+
+        PendingRequest(Set<String> expected) {
+            this.expected = new java.util.HashSet<>(expected);
+        }
+
+        void answered(FleetWire.Reply reply) {
+            lock.lock();
+            try {
+                if (expected.remove(reply.from()) || !reply.tasks().isEmpty()) {
+                    replies.add(reply); // also from an instance that joined after the request was sent
+                }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        Answers await(java.time.Duration timeout) {
+            long remaining = timeout.toNanos();
+            lock.lock();
+            try {
+                while (!expected.isEmpty() && remaining > 0) {
+                    remaining = changed.awaitNanos(remaining);
+                }
+                return new Answers(List.copyOf(replies), Set.copyOf(expected));
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new FleetUnavailableException("Interrupted while waiting for the fleet's answers", ex);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package dev.cancellation.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.springframework.security.config.Customizer.withDefaults;
+
+import com.jayway.jsonpath.JsonPath;
+import dev.cancellation.actuate.RunningTasks;
+import dev.cancellation.task.TaskRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.web.SecurityFilterChain;
+
+/**
+ * The endpoint over HTTP on two applications in one fleet on a real Redis: the instance that receives a cancel
+ * applies its own access rules, exactly as for a local cancel. {@code a} keeps the endpoint's default (read-only)
+ * access; {@code b} allows writes.
+ */
+class FleetEndpointWebTests {
+
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private static TestRedis redis;
+
+    private static ConfigurableApplicationContext readOnly;
+
+    private static ConfigurableApplicationContext writable;
+
+    @BeforeAll
+    static void start() {
+        redis = TestRedis.start();
+        readOnly = app("a", "read-only");
+        writable = app("b", "unrestricted");
+        await().atMost(RunningTasks.WAIT).until(() -> readOnly.getBean(RedisFleet.class).isInFleet()
+                && writable.getBean(RedisFleet.class).isInFleet());
+    }
+
+    private static ConfigurableApplicationContext app(String instance, String access) {
+        return new SpringApplicationBuilder(App.class).properties("server.port=0", "server.address=127.0.0.1",
+                "spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.port(),
+                "spring.data.redis.timeout=2s", "cancellation.cluster.enabled=true",
+                "cancellation.cluster.name=web", "cancellation.cluster.instance-id=" + instance,
+                "cancellation.cluster.heartbeat-interval=200ms", "cancellation.cluster.time-to-live=1500ms",
+                "management.endpoints.web.exposure.include=cancellation,health",
+                "management.endpoint.health.show-components=always",
+                "management.endpoint.cancellation.access=" + access, "spring.jmx.enabled=false",
+                "spring.web.error.include-message=always").run();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (readOnly != null) {
+            readOnly.close();
+        }
+        if (writable != null) {
+            writable.close();
+        }
+        redis.close();
+    }
+
+    @Test
+    void aReadOnlyInstanceListsTheFleetButCancelsNothingOnAWritableOne() throws Exception {
+        RunningTasks onB = new RunningTasks(writable.getBean(TaskRegistry.class));
+        RunningTasks onA = new RunningTasks(readOnly.getBean(TaskRegistry.class));
+        try {
+            RunningTasks.Running taskOnB = onB.start("report");
+            RunningTasks.Running taskOnA = onA.start("report");
+            await().atMost(RunningTasks.WAIT).until(() -> JsonPath.parse(send(readOnly, "GET",
+                    "/actuator/cancellation?scope=cluster").body()).read("$.tasks[*].id", List.class)
+                    .contains(taskOnB.id()));
+
+            HttpResponse<String> throughA = send(readOnly, "DELETE", "/actuator/cancellation/" + taskOnB.id());
+            HttpResponse<String> localOnA = send(readOnly, "DELETE", "/actuator/cancellation/" + taskOnA.id());
+
+            assertThat(throughA.statusCode()).as("a refuses a remote cancel as it refuses a local one")
+                    .isEqualTo(localOnA.statusCode()).isBetween(400, 499);
+            assertThat(taskOnB.handle().token().isCancelled()).isFalse();
+            assertThat(taskOnA.handle().token().isCancelled()).isFalse();
+
+            // b allows writes: the same request through b cancels a's task, and names a as its instance
+            HttpResponse<String> throughB = send(writable, "DELETE", "/actuator/cancellation/" + taskOnA.id());
+            assertThat(throughB.statusCode()).as(throughB.body()).isEqualTo(200);
+            assertThat(JsonPath.parse(throughB.body()).read("$.instance", String.class)).isEqualTo("a");
+            assertThat(JsonPath.parse(throughB.body()).read("$.reason.origin", String.class))
+                    .isEqualTo("actuator via b");
+            taskOnA.assertCancelled();
+            // a GET of b's task through a works: reads are allowed
+            HttpResponse<String> read = send(readOnly, "GET", "/actuator/cancellation/" + taskOnB.id());
+            assertThat(read.statusCode()).isEqualTo(200);
+            assertThat(JsonPath.parse(read.body()).read("$.instance", String.class)).isEqualTo("b");
+        } finally {
+            onA.close();
+            onB.close();
+        }
+    }
+
+    @Test
+    void unknownScopeIsA400NamingIt() {
+        HttpResponse<String> response = send(readOnly, "GET", "/actuator/cancellation?scope=galaxy");
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("Unknown scope 'galaxy'");
+    }
+
+    @Test
+    void theHealthContributorSaysTheInstanceIsInTheFleet() {
+        HttpResponse<String> response = send(readOnly, "GET", "/actuator/health");
+        assertThat(JsonPath.parse(response.body()).read("$.components.cancellationFleet.status", String.class))
+                .isEqualTo("UP");
+    }
+
+    private static HttpResponse<String> send(ConfigurableApplicationContext app, String method, String path) {
+        int port = ((WebServerApplicationContext) app).getWebServer().getPort();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build();
+        try {
+            return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    static class App {
+
+        /** Everything open: writes are governed by the endpoint's access alone. */
+        @Bean
+        SecurityFilterChain open(HttpSecurity http) throws Exception {
+            return http.authorizeHttpRequests(requests -> requests.anyRequest().permitAll()).httpBasic(withDefaults())
+                    .csrf(csrf -> csrf.disable()).build();
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.cancellation.cluster;
+
+import dev.cancellation.actuate.RunningTasks;
+import dev.cancellation.task.TaskRegistry;
+import java.time.Duration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+/**
+ * Test support: one fleet member in this JVM (its own registry, Redis connection and {@link RedisFleet}), with
+ * fast heartbeats so that tests wait little.
+ */
+final class FleetMember implements AutoCloseable {
+
+    static final Duration HEARTBEAT = Duration.ofMillis(200);
+
+    static final Duration TIME_TO_LIVE = Duration.ofMillis(1500);
+
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
+
+    final TaskRegistry registry = new TaskRegistry();
+
+    final RunningTasks tasks = new RunningTasks(registry);
+
+    final LettuceConnectionFactory connectionFactory;
+
+    final RedisFleet fleet;
+
+    FleetMember(TestRedis redis, String fleetName, String instance) {
+        this(redis, new FleetSettings(fleetName, instance, HEARTBEAT, TIME_TO_LIVE, REQUEST_TIMEOUT, 1000,
+                "cancellation:fleet"));
+    }
+
+    FleetMember(TestRedis redis, FleetSettings settings) {
+        connectionFactory = redis.connectionFactory();
+        fleet = new RedisFleet(settings, registry, connectionFactory, "Redis at 127.0.0.1:" + redis.port());
+        fleet.start();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        fleet.stop();
+        tasks.close();
+        registry.close();
+        connectionFactory.destroy();
+    }
+}
