@@ -24,7 +24,15 @@ final class CallbackDispatcher {
     /** At most this many callback threads: twice the processors, at least 4, at most 64. */
     static final int THREADS = Math.min(64, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
 
+    /** Jobs handed to the pool so far (for tests and diagnostics). */
+    private static final java.util.concurrent.atomic.LongAdder DISPATCHED = new java.util.concurrent.atomic.LongAdder();
+
     private CallbackDispatcher() {
+    }
+
+    /** How many jobs have been handed to the pool since the JVM started. */
+    static long dispatched() {
+        return DISPATCHED.sum();
     }
 
     /** Created on first use: an application whose deadlines have no callbacks never starts a thread here. */
@@ -46,6 +54,7 @@ final class CallbackDispatcher {
 
     /** Runs {@code job} on a callback thread; if no thread can be had at all, on a thread of its own. */
     static void execute(Runnable job) {
+        DISPATCHED.increment();
         Runnable guarded = () -> {
             try {
                 job.run();

@@ -114,6 +114,33 @@ class TimerHardeningTest {
     }
 
     @Test
+    void aTimeoutWithoutCallbacksIsCancelledInlineAndOneWithCallbacksIsHandedOff() {
+        int count = 200;
+        java.util.List<CancellationSource> quiet = new java.util.ArrayList<>();
+        long before = CallbackDispatcher.dispatched();
+        for (int i = 0; i < count; i++) {
+            quiet.add(CancellationSource.withTimeout(Duration.ofMillis(1)));
+        }
+        await().atMost(PROMPTLY).until(() -> quiet.stream().allMatch(CancellationSource::isCancelled));
+        assertThat(CallbackDispatcher.dispatched() - before).as("hand-offs for timeouts nobody listens to")
+                .isLessThan(count);
+
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        long beforeObserved = CallbackDispatcher.dispatched();
+        java.util.List<CancellationSource> observed = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            CancellationSource source = CancellationSource.create();
+            source.token().onCancel(reason -> ran.incrementAndGet());
+            source.cancelAfter(Duration.ofMillis(1));
+            observed.add(source);
+        }
+        await().atMost(PROMPTLY).until(() -> ran.get() == count);
+        assertThat(CallbackDispatcher.dispatched() - beforeObserved).isGreaterThanOrEqualTo(count);
+        quiet.forEach(CancellationSource::close);
+        observed.forEach(CancellationSource::close);
+    }
+
+    @Test
     void aBlockingTimeoutCallbackDelaysNoOtherDeadline() throws InterruptedException {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch blocking = new CountDownLatch(1);

@@ -171,8 +171,15 @@ final class CancellableMethodResolver {
         // A scheduler logs any exception of a run as an unexpected error; a cancelled void run is not one.
         boolean quietWhenCancelled = mode == CancellableMethod.Mode.SYNC && returnType == void.class
                 && AnnotatedElementUtils.hasAnnotation(method, Scheduled.class);
+        boolean retryable = CancellableMethodKinds.isRetryable(userClass, method);
+        if (retryable && mode.isAsync()) {
+            // The retries would run on the executor thread after the task's single attempt ended it.
+            throw new IllegalStateException("@Cancellable cannot apply to " + describe(method) + " of bean class "
+                    + userClass.getName() + ": it is both @Async and @Retryable, whose retries would run outside "
+                    + "its task; make the @Async method call a @Retryable one on another bean, or drop one of them");
+        }
         return new CancellableMethod(method, name, timeout, interruptAfter, mode, tokenParameters,
-                reactiveAdapter, quietWhenCancelled, CancellableMethodKinds.isRetryable(userClass, method));
+                reactiveAdapter, quietWhenCancelled, retryable);
     }
 
     private static void requireAdvisable(Class<?> userClass, Method method, boolean annotatedMethod) {

@@ -59,6 +59,23 @@ class CancellableStartupFailureTests {
     }
 
     @Test
+    void asyncAndRetryableTogether() {
+        CancellableTestSupport.runner().withBean(AsyncRetryable.class)
+                .withUserConfiguration(CancellableWithSpringAnnotationsTests.ResilientConfig.class)
+                .run(failure("@Cancellable cannot apply to AsyncRetryable.sync()",
+                        "it is both @Async and @Retryable"));
+    }
+
+    static class AsyncRetryable {
+        @Cancellable
+        @org.springframework.scheduling.annotation.Async
+        @org.springframework.resilience.annotation.Retryable
+        public CompletableFuture<String> sync() {
+            return CompletableFuture.completedFuture("done");
+        }
+    }
+
+    @Test
     void onCancelNamingNoTask() {
         fails(OnCancelUnknownName.class, "Invalid @OnCancel method OnCancelUnknownName.cleanup()",
                 "\"nope\" matches no @Cancellable task of the bean (its tasks: [OnCancelUnknownName.work])");
