@@ -6,12 +6,14 @@ import dev.cancellation.task.TaskRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -44,7 +46,7 @@ final class FleetMembership {
 
     private final TaskRegistry registry;
 
-    private final java.util.function.BooleanSupplier listening;
+    private final BooleanSupplier listening;
 
     private volatile boolean inFleet;
 
@@ -60,7 +62,7 @@ final class FleetMembership {
      * @param listening makes sure this instance listens to the fleet's channels, and says whether it does
      */
     FleetMembership(FleetSettings settings, FleetKeys keys, FleetWire wire, FleetRedis redis, TaskRegistry registry,
-            java.util.function.BooleanSupplier listening) {
+            BooleanSupplier listening) {
         this.listening = listening;
         this.settings = settings;
         this.keys = keys;
@@ -204,7 +206,7 @@ final class FleetMembership {
         requireInFleet(what);
         Set<String> ids = redis.call(what, template -> template.opsForZSet().rangeByScore(keys.members(),
                 System.currentTimeMillis(), Double.POSITIVE_INFINITY));
-        Set<String> others = new java.util.LinkedHashSet<>((ids != null) ? ids : Set.of());
+        Set<String> others = new LinkedHashSet<>((ids != null) ? ids : Set.of());
         others.remove(settings.instanceId());
         return others;
     }
