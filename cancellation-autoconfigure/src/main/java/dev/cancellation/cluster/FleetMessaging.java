@@ -5,7 +5,9 @@ import dev.cancellation.actuate.FleetUnavailableException;
 import dev.cancellation.task.TaskInfo;
 import dev.cancellation.task.TaskRegistry;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +17,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.springframework.data.redis.connection.Message;
 import org.springframework.data.redis.connection.MessageListener;
@@ -252,12 +256,12 @@ final class FleetMessaging implements MessageListener {
 
         private final List<FleetWire.Reply> replies = new ArrayList<>();
 
-        private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        private final ReentrantLock lock = new ReentrantLock();
 
-        private final java.util.concurrent.locks.Condition changed = lock.newCondition();
+        private final Condition changed = lock.newCondition();
 
         PendingRequest(Set<String> expected) {
-            this.expected = new java.util.HashSet<>(expected);
+            this.expected = new HashSet<>(expected);
         }
 
         void answered(FleetWire.Reply reply) {
@@ -272,7 +276,7 @@ final class FleetMessaging implements MessageListener {
             }
         }
 
-        Answers await(java.time.Duration timeout) {
+        Answers await(Duration timeout) {
             long remaining = timeout.toNanos();
             lock.lock();
             try {

@@ -160,6 +160,14 @@ class DemoFleetIT {
             c.kill();
             long killed = System.nanoTime();
 
+            // until its heartbeat expires, demo-c still counts as live: a cancel cannot be answered "not found"
+            HttpResponse<String> meanwhile = a.delete("/actuator/cancellation/" + taskOnC);
+            if (Duration.ofNanos(System.nanoTime() - killed).compareTo(TIME_TO_LIVE.minusMillis(500)) < 0) {
+                assertThat(meanwhile.statusCode()).as(meanwhile.body()).isEqualTo(503);
+                assertThat(JsonPath.parse(meanwhile.body()).read("$.message", String.class))
+                        .contains("demo-c", "did not answer");
+            }
+
             await("demo-c gone from the fleet").atMost(WAIT).pollInterval(Duration.ofMillis(100))
                     .until(() -> !instancesSeenBy(a).contains("demo-c"));
             Duration gone = Duration.ofNanos(System.nanoTime() - killed);
@@ -210,6 +218,23 @@ class DemoFleetIT {
         await().atMost(WAIT).until(() -> importState(b, importsOnB.get(0).importId()).equals("cancelled"));
         assertThat(JsonPath.parse(a.get("/actuator/health").body())
                 .read("$.components.cancellationFleet.status", String.class)).isEqualTo("UP");
+    }
+
+    @Test
+    @Order(6)
+    void anInstanceShutsDownGracefullyWhileRedisIsDown() throws Exception {
+        Import onB = startImport(b);
+        redis.stop();
+        await().atMost(WAIT).until(() -> b.get("/actuator/cancellation?scope=cluster").statusCode() == 503);
+
+        long stopping = System.nanoTime();
+        b.terminate();
+
+        assertThat(b.awaitExit(WAIT)).as("b exits with Redis down").isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - stopping)).isLessThan(WAIT);
+        assertThat(b.log()).contains("Cancellation shutdown report", "cancelled catalog-import [" + onB.taskId() + "]")
+                .contains("import " + onB.importId() + ": cancelled (SHUTDOWN), deleted");
+        redis.startAgain();
     }
 
     // ------------------------------------------------------------------------------------------ helpers
