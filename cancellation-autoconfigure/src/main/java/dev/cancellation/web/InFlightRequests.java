@@ -72,6 +72,16 @@ public final class InFlightRequests implements ShutdownDrain {
         return handle;
     }
 
+    /** Whether the request with this token (its own, or its registered task's) is still in flight. */
+    public boolean isInFlight(CancellationToken token) {
+        for (InFlightRequest request : open) {
+            if (request.requestToken() == token || request.token() == token) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** How many requests are in flight. */
     public int size() {
         return open.size();

@@ -49,9 +49,12 @@ class CancellationWebAutoConfigurationTests {
 
     @Test
     void nothingOutsideAWebApplication() {
-        none.run(context -> assertThat(context).doesNotHaveBean(RequestDeadlines.class)
-                .doesNotHaveBean(InFlightRequests.class).doesNotHaveBean(RequestCancellationFilter.class)
-                .doesNotHaveBean(RequestCancellationWebFilter.class));
+        none.run(context -> {
+            assertThat(context).doesNotHaveBean(RequestDeadlines.class)
+                    .doesNotHaveBean(InFlightRequests.class).doesNotHaveBean(RequestCancellationFilter.class)
+                    .doesNotHaveBean(RequestCancellationWebFilter.class);
+            assertThat(context.getBean(CancellationLifecycle.class).getDrains()).isEmpty();
+        });
     }
 
     @Test
