@@ -60,8 +60,8 @@ class ConfigurationMetadataTests {
     void defaultsAreThoseOfTheCode() {
         assertThat(defaultOf("cancellation.interrupt-after")).isEqualTo("2s");
         assertThat(defaultOf("cancellation.cleanup.threads")).isEqualTo(2);
-        assertThat(defaultOf("cancellation.advisor-order")).isEqualTo(Integer.MIN_VALUE);
-        assertThat(new CancellationProperties().getAdvisorOrder()).isEqualTo(Integer.MIN_VALUE);
+        assertThat(defaultOf("cancellation.advisor-order")).isEqualTo(Integer.MAX_VALUE);
+        assertThat(new CancellationProperties().getAdvisorOrder()).isEqualTo(Integer.MAX_VALUE);
     }
 
     @Test
