@@ -167,12 +167,14 @@ class CancellationSourceTest extends TrackedSources {
 
         @Test
         void releasesTheTimer() {
-            CancellationSource source = CancellationSource.withTimeout(Duration.ofMillis(30));
+            CancellationSource source = CancellationSource.withTimeout(Duration.ofMillis(200));
             source.close();
+            // true only if this thread was descheduled for the whole timeout before close (a loaded machine)
+            boolean firedBeforeClose = source.isCancelled();
 
-            awaitTimerPassed(Duration.ofMillis(100));
+            awaitTimerPassed(Duration.ofMillis(400));
 
-            assertThat(source.isCancelled()).isFalse();
+            assertThat(source.isCancelled()).isEqualTo(firedBeforeClose);
         }
 
         @Test
