@@ -64,7 +64,7 @@ public final class HttpClientCancellation {
         if (token == null || token.isNone()) {
             return null;
         }
-        return OutboundCall.start(token, method + " " + uri, abortOnCancel);
+        return OutboundCall.start(token, method, uri, abortOnCancel);
     }
 
     /**
