@@ -58,11 +58,19 @@ final class CancellableClientHttpResponse implements ClientHttpResponse {
     public void close() {
         try {
             if (call.isCancelled()) {
-                closeQuietly(rawBody);
+                closeQuietly((rawBody != null) ? rawBody : bodyOrNull(response));
             }
             response.close();
         } finally {
             call.close();
+        }
+    }
+
+    private static InputStream bodyOrNull(ClientHttpResponse response) {
+        try {
+            return response.getBody();
+        } catch (IOException | RuntimeException ex) {
+            return null;
         }
     }
 

@@ -242,9 +242,20 @@ public final class OutboundCall implements AutoCloseable {
         }
     }
 
+    /**
+     * The reason the call stops: the token's, or, once its deadline has passed (less than a millisecond left) but
+     * its timer has not fired yet, a deadline reason, so that a client timeout that was lowered to the budget and
+     * fires first is reported as the timeout it is.
+     */
     private CancellationReason reasonIfCancelled() {
         CancellationReason reason = abortedBy;
-        return (reason != null) ? reason : token.reason().orElse(null);
+        if (reason == null) {
+            reason = token.reason().orElse(null);
+        }
+        if (reason == null && deadline != null && millisUntil(deadline) <= 0) {
+            reason = CancellationReason.deadlineExceeded(deadline);
+        }
+        return reason;
     }
 
     private TaskCancelledException cancelled(CancellationReason reason, Throwable failure) {
