@@ -158,7 +158,11 @@ public final class OutboundCall implements AutoCloseable {
         }
         try {
             throwIfAborted(null);
-            return action.run();
+            T result = action.run();
+            // an aborted body may just end (a stream closed under the reader reads as its end): never hand out
+            // a truncated body or a response that raced with the abort as if the call had succeeded
+            throwIfAborted(null);
+            return result;
         } catch (IOException | RuntimeException ex) {
             throwIfAborted(ex);
             throw ex;
