@@ -71,8 +71,10 @@ final class CancellableClientHttpResponse implements ClientHttpResponse {
             if (call.isCancelled()) {
                 abort();
                 closeQuietly(bodyOrNull(response));
+                closeQuietly(response); // may fail on what the abort already closed: the exchange is given up
+            } else {
+                response.close();
             }
-            response.close();
         } finally {
             call.close();
         }
