@@ -1,5 +1,6 @@
 package dev.cancellation.http;
 
+import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,12 +16,23 @@ final class CancellableClientHttpResponse implements ClientHttpResponse {
 
     private final ClientHttpResponse response;
     private final OutboundCall call;
-    private InputStream rawBody;
+    private final Closeable connection;
+    private volatile InputStream rawBody;
     private InputStream body;
 
     CancellableClientHttpResponse(ClientHttpResponse response, OutboundCall call) {
         this.response = response;
         this.call = call;
+        this.connection = ReactorNettyConnections.connectionOf(response);
+        call.attachBody(this::abort);
+    }
+
+    /** Runs on the cancelling thread: gives up the connection (Reactor Netty) and closes the body, if opened. */
+    private void abort() {
+        if (connection != null) {
+            closeQuietly(connection);
+        }
+        closeQuietly(rawBody);
     }
 
     @Override
@@ -43,7 +55,6 @@ final class CancellableClientHttpResponse implements ClientHttpResponse {
         InputStream current = body;
         if (current == null) {
             rawBody = call.run(response::getBody, false);
-            call.attachBody(ReactorNettyConnections.closerFor(response, rawBody));
             current = new GuardedStream(rawBody);
             body = current;
         }
@@ -58,15 +69,26 @@ final class CancellableClientHttpResponse implements ClientHttpResponse {
     public void close() {
         try {
             if (call.isCancelled()) {
-                closeQuietly(rawBody);
+                abort();
+                closeQuietly(bodyOrNull(response));
+                closeQuietly(response); // may fail on what the abort already closed: the exchange is given up
+            } else {
+                response.close();
             }
-            response.close();
         } finally {
             call.close();
         }
     }
 
-    private static void closeQuietly(InputStream stream) {
+    private static InputStream bodyOrNull(ClientHttpResponse response) {
+        try {
+            return response.getBody();
+        } catch (IOException | RuntimeException ex) {
+            return null;
+        }
+    }
+
+    private static void closeQuietly(Closeable stream) {
         if (stream != null) {
             try {
                 stream.close();

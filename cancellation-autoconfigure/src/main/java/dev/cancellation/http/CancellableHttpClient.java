@@ -69,7 +69,7 @@ public final class CancellableHttpClient extends HttpClient {
     @Override
     public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
             throws IOException, InterruptedException {
-        OutboundCall call = settings.start(CancellationToken.current(), request.method(), request.uri());
+        OutboundCall call = settings.startWithoutAbort(CancellationToken.current(), request.method(), request.uri());
         if (call == null) {
             return delegate.send(request, handler);
         }
@@ -101,7 +101,7 @@ public final class CancellableHttpClient extends HttpClient {
             HttpResponse.PushPromiseHandler<T> pushPromiseHandler) {
         OutboundCall call;
         try {
-            call = settings.start(CancellationToken.current(), request.method(), request.uri());
+            call = settings.startWithoutAbort(CancellationToken.current(), request.method(), request.uri());
         } catch (RuntimeException refused) {
             return CompletableFuture.failedFuture(refused);
         }

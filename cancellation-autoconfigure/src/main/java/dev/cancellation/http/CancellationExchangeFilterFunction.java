@@ -58,14 +58,13 @@ public final class CancellationExchangeFilterFunction implements ExchangeFilterF
                     .orElseGet(Cancellation::boundTokenOrNull);
             OutboundCall call;
             try {
-                call = settings.start(token, request.method().name(), request.url());
+                call = settings.startWithoutAbort(token, request.method().name(), request.url());
             } catch (TaskCancelledException refused) {
                 return Mono.error(refused);
             }
             if (call == null) {
                 return next.exchange(request);
             }
-            call.close(); // the budget is all it is needed for: Reactor signals do the aborting
             ClientRequest outgoing = withBudget(request, call);
             Mono<ClientResponse> exchange = next.exchange(outgoing);
             if (!settings.abortOnCancel()) {

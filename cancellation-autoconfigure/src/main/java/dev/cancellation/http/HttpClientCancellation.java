@@ -61,10 +61,22 @@ public final class HttpClientCancellation {
      * @throws dev.cancellation.TaskTimeoutException if its budget is already spent
      */
     public OutboundCall start(CancellationToken token, String method, URI uri) {
+        return start(token, method, uri, abortOnCancel);
+    }
+
+    /**
+     * Like {@link #start(CancellationToken, String, URI)}, for integrations that abort the exchange themselves
+     * (Reactor signals, the JDK client's future): the call then holds no callback of its own.
+     */
+    OutboundCall startWithoutAbort(CancellationToken token, String method, URI uri) {
+        return start(token, method, uri, false);
+    }
+
+    private static OutboundCall start(CancellationToken token, String method, URI uri, boolean abortOnCancel) {
         if (token == null || token.isNone()) {
             return null;
         }
-        return OutboundCall.start(token, method + " " + uri, abortOnCancel);
+        return OutboundCall.start(token, method, uri, abortOnCancel);
     }
 
     /**

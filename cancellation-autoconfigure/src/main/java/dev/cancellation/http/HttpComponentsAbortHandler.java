@@ -12,8 +12,8 @@ import org.apache.hc.core5.util.Timeout;
 
 /**
  * Apache HttpClient 5 (classic) hook of {@link OutboundCall}: for a request sent under a token, attaches the
- * request's own {@code cancel()} as the call's abort (it releases a pending connection lease or shuts the
- * connection, so a blocked read fails at once), and lowers the request's response timeout to the remaining
+ * request's own {@code cancel()} and the discard of its connection as the call's abort (a pending connection
+ * lease is given up, an open connection is shut, so a blocked read fails at once), and lowers the request's response timeout to the remaining
  * budget. Add it first in the execution chain, e.g.
  * {@code HttpClientBuilder.addExecInterceptorFirst(HttpComponentsAbortHandler.NAME, new HttpComponentsAbortHandler())};
  * the auto-configuration does so for clients built by Boot's {@code ClientHttpRequestFactoryBuilder}.
@@ -39,11 +39,15 @@ public final class HttpComponentsAbortHandler implements ExecChainHandler {
                             .setResponseTimeout(Timeout.ofMilliseconds(remaining)).build());
                 }
             }
-            if (scope.originalRequest instanceof Cancellable cancellable) {
-                call.attachAbort(cause -> cancellable.cancel());
-            } else {
-                call.attachAbort(cause -> scope.execRuntime.discardEndpoint());
-            }
+            // cancel() also stops a pending connection lease; discarding the endpoint closes the connection even
+            // when the request's cancellable has already moved on (the response body is being read)
+            Cancellable cancellable = (scope.originalRequest instanceof Cancellable original) ? original : null;
+            call.attachAbort(cause -> {
+                if (cancellable != null) {
+                    cancellable.cancel();
+                }
+                scope.execRuntime.discardEndpoint();
+            });
         }
         return chain.proceed(request, scope);
     }

@@ -66,7 +66,8 @@ public final class OutboundCall implements AutoCloseable {
     }
 
     private final CancellationToken token;
-    private final String target;
+    private final String method;
+    private final Object uri;
     private final Instant deadline;
     private final long budgetMillis;
     private final Registration registration;
@@ -79,10 +80,11 @@ public final class OutboundCall implements AutoCloseable {
     private volatile int state;
     private volatile boolean interruptDelivered;
 
-    private OutboundCall(CancellationToken token, String target, Instant deadline, long budgetMillis,
+    private OutboundCall(CancellationToken token, String method, Object uri, Instant deadline, long budgetMillis,
             boolean abortOnCancel) {
         this.token = token;
-        this.target = target;
+        this.method = method;
+        this.uri = uri;
         this.deadline = deadline;
         this.budgetMillis = budgetMillis;
         this.registration = abortOnCancel ? token.onCancel(this::abort) : null;
@@ -91,26 +93,28 @@ public final class OutboundCall implements AutoCloseable {
     /**
      * Starts a call under {@code token} (not {@link CancellationToken#none()}).
      *
-     * @param target what is called, for messages, e.g. {@code "GET http://stock/items"}
+     * @param method the request's method, and
+     * @param uri its URI: what is called, for messages ({@code "GET http://stock/items"})
      * @param abortOnCancel whether cancelling the token aborts the exchange
      * @throws TaskCancelledException if the token is already cancelled: nothing must be sent
      * @throws TaskTimeoutException if its deadline has passed (less than a millisecond is left)
      */
-    public static OutboundCall start(CancellationToken token, String target, boolean abortOnCancel) {
+    public static OutboundCall start(CancellationToken token, String method, Object uri, boolean abortOnCancel) {
         Objects.requireNonNull(token, "token");
         CancellationReason reason = token.reason().orElse(null);
         if (reason != null) {
-            throw TaskCancelledException.of(reason, target + " not sent");
+            throw TaskCancelledException.of(reason, method + " " + uri + " not sent");
         }
         Instant deadline = token.deadline().orElse(null);
         long budget = -1;
         if (deadline != null) {
             budget = millisUntil(deadline);
             if (budget <= 0) {
-                throw new TaskTimeoutException(CancellationReason.deadlineExceeded(deadline), target + " not sent");
+                throw new TaskTimeoutException(CancellationReason.deadlineExceeded(deadline),
+                        method + " " + uri + " not sent");
             }
         }
-        return new OutboundCall(token, target, deadline, budget, abortOnCancel);
+        return new OutboundCall(token, method, uri, deadline, budget, abortOnCancel);
     }
 
     /** The call whose request is being sent on this thread, for hooks inside a client library; or {@code null}. */
@@ -154,17 +158,17 @@ public final class OutboundCall implements AutoCloseable {
         }
         try {
             throwIfAborted(null);
-            return action.run();
+            T result = action.run();
+            // an aborted body may just end (a stream closed under the reader reads as its end): never hand out
+            // a truncated body or a response that raced with the abort as if the call had succeeded
+            throwIfAborted(null);
+            return result;
         } catch (IOException | RuntimeException ex) {
             throwIfAborted(ex);
             throw ex;
         } finally {
             if (sending) {
-                if (outer == null) {
-                    SENDING.remove();
-                } else {
-                    SENDING.set(outer);
-                }
+                SENDING.set(outer); // set(null), not remove(): cheaper, and the entry is reused by the next call
             }
             if (inside) {
                 leave();
@@ -229,7 +233,7 @@ public final class OutboundCall implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "OutboundCall[" + target + ", budget " + budgetMillis + " ms]";
+        return "OutboundCall[" + method + " " + uri + ", budget " + budgetMillis + " ms]";
     }
 
     private void throwIfAborted(Throwable failure) {
@@ -242,13 +246,24 @@ public final class OutboundCall implements AutoCloseable {
         }
     }
 
+    /**
+     * The reason the call stops: the token's, or, once its deadline has passed (less than a millisecond left) but
+     * its timer has not fired yet, a deadline reason, so that a client timeout that was lowered to the budget and
+     * fires first is reported as the timeout it is.
+     */
     private CancellationReason reasonIfCancelled() {
         CancellationReason reason = abortedBy;
-        return (reason != null) ? reason : token.reason().orElse(null);
+        if (reason == null) {
+            reason = token.reason().orElse(null);
+        }
+        if (reason == null && deadline != null && millisUntil(deadline) <= 0) {
+            reason = CancellationReason.deadlineExceeded(deadline);
+        }
+        return reason;
     }
 
     private TaskCancelledException cancelled(CancellationReason reason, Throwable failure) {
-        TaskCancelledException cancelled = TaskCancelledException.of(reason, target);
+        TaskCancelledException cancelled = TaskCancelledException.of(reason, method + " " + uri);
         if (failure != null) {
             cancelled.initCause(failure);
         }

@@ -1,7 +1,6 @@
 package dev.cancellation.http;
 
 import java.io.Closeable;
-import java.io.InputStream;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -12,7 +11,7 @@ import org.springframework.http.client.ClientHttpResponse;
  * only cancels the body subscription, and Reactor Netty keeps reading the rest to reuse the connection, so the
  * downstream never learns that the caller left; disposing the Netty connection closes it at once. Spring exposes
  * that connection nowhere, so it is read from the response's {@code connection} field; if that field is not
- * there (another Spring version), this falls back to closing the body.
+ * there (another Spring version), only the body is closed.
  *
  * <p>Thread-safety: stateless after class initialisation; the returned closer may run on any thread.
  */
@@ -25,29 +24,26 @@ final class ReactorNettyConnections {
     private ReactorNettyConnections() {
     }
 
-    /** What closes {@code response} on abort: its Netty connection if it has one, else {@code body}. */
-    static Closeable closerFor(ClientHttpResponse response, InputStream body) {
+    /** What gives up the Netty connection of {@code response}, or {@code null} if it has none we can reach. */
+    static Closeable connectionOf(ClientHttpResponse response) {
         if (CONNECTION != null && response.getClass().getName().equals(RESPONSE_CLASS)) {
             try {
-                return Netty.closer(CONNECTION.invoke(response), body);
+                return Netty.closer(CONNECTION.invoke(response));
             } catch (Throwable ignored) {
-                // fall back to closing the body
+                return null; // the body is still closed
             }
         }
-        return body;
+        return null;
     }
 
     /** The only code that names Reactor Netty types: loaded only once the getter was found. */
     private static final class Netty {
 
-        static Closeable closer(Object connection, InputStream body) {
+        static Closeable closer(Object connection) {
             if (connection instanceof reactor.netty.DisposableChannel channel) {
-                return () -> {
-                    channel.dispose();
-                    body.close();
-                };
+                return channel::dispose;
             }
-            return body;
+            return null;
         }
     }
 

@@ -15,6 +15,8 @@ import dev.cancellation.http.LoopbackServer.Received;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -81,12 +83,14 @@ class RestClientCancellationTests {
         runner(factory).run(context -> {
             RestClient client = context.getBean(RestClient.Builder.class).build();
             try (CancellationSource source = CancellationSource.create()) {
+                CountDownLatch headersIn = new CountDownLatch(1);
                 CompletableFuture<Outcome> call = callOnOwnThread(source.token(),
-                        () -> client.get().uri(server.uri("/slow-body?ms=" + SLOW_MS)).retrieve()
-                                .body(String.class));
-                server.nextRequest(WAIT);
-                // the headers and the first half of the body are out: the caller now blocks reading the rest
-                Thread.onSpinWait();
+                        () -> client.get().uri(server.uri("/slow-body?ms=" + SLOW_MS)).exchange((request, response) -> {
+                            headersIn.countDown();
+                            return new String(response.getBody().readAllBytes());
+                        }));
+                // the caller has the headers and reads the body, of which the server sent only the first half
+                assertThat(headersIn.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
                 source.cancel();
 
                 Outcome outcome = await(call);

@@ -105,4 +105,21 @@ class WebClientCancellationTests {
             assertThat(first.headers()).doesNotContainKey("x-request-timeout");
         });
     }
+
+    @Test
+    void onReactorNettyTheResponseTimeoutIsLoweredToTheBudget() {
+        // with abort off, only the lowered response timeout can end this call before the server answers (30 s)
+        runner("reactor").withPropertyValues("cancellation.http.client.abort-on-cancel=false").run(context -> {
+            WebClient client = context.getBean(WebClient.Builder.class).build();
+            try (CancellationSource source = CancellationSource.withTimeout(Duration.ofMillis(1500))) {
+                Mono<String> body = client.get().uri(server.uri("/slow?ms=" + SLOW_MS)).retrieve()
+                        .bodyToMono(String.class)
+                        .contextWrite(c -> c.put(CancellationExchangeFilterFunction.TOKEN_KEY, source.token()));
+                StepVerifier.create(body)
+                        .expectErrorSatisfies(error -> assertThat(error).hasRootCauseInstanceOf(
+                                io.netty.handler.timeout.ReadTimeoutException.class))
+                        .verify(WAIT);
+            }
+        });
+    }
 }

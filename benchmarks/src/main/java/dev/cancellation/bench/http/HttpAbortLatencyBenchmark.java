@@ -3,6 +3,9 @@ package dev.cancellation.bench.http;
 import dev.cancellation.Cancellation;
 import dev.cancellation.CancellationSource;
 import dev.cancellation.http.CancellationClientHttpRequestInterceptor;
+import dev.cancellation.http.HttpComponentsAbortHandler;
+import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
+import org.springframework.http.client.HttpComponentsClientHttpRequestFactory;
 import java.io.IOException;
 import java.net.URI;
 import java.util.concurrent.ExecutorService;
@@ -30,6 +33,8 @@ import org.springframework.web.client.RestClient;
  * <ul>
  *   <li>{@code cancelToken}: the caller runs under a token and the interceptor is installed; the measured
  *       operation is {@code source.cancel()} until the caller has its {@code TaskCancelledException};</li>
+ *   <li>{@code cancelTokenApache}: the same with Apache HttpClient 5, aborted natively (the request's
+ *       {@code cancel()}, installed by {@code HttpComponentsAbortHandler}) instead of by an interrupt;</li>
  *   <li>{@code interruptThread}: no interceptor; the measured operation is {@code Thread.interrupt()} of the
  *       blocked caller until it has its exception (what the task registry does after the interrupt grace).</li>
  * </ul>
@@ -117,6 +122,19 @@ public class HttpAbortLatencyBenchmark {
         }
     }
 
+    public static class ApacheTokenCall extends TokenCall {
+        private final RestClient client = RestClient.builder()
+                .requestFactory(new HttpComponentsClientHttpRequestFactory(HttpClientBuilder.create()
+                        .addExecInterceptorFirst(HttpComponentsAbortHandler.NAME, new HttpComponentsAbortHandler())
+                        .build()))
+                .requestInterceptor(new CancellationClientHttpRequestInterceptor()).build();
+
+        @Override
+        RestClient client() {
+            return client;
+        }
+    }
+
     public static class PlainCall extends InFlight {
         private final RestClient client = RestClient.builder().requestFactory(new JdkClientHttpRequestFactory())
                 .build();
@@ -139,6 +157,12 @@ public class HttpAbortLatencyBenchmark {
 
     @Benchmark
     public Throwable cancelToken(TokenCall call) throws Exception {
+        call.source.cancel();
+        return call.outcome.get(10, TimeUnit.SECONDS);
+    }
+
+    @Benchmark
+    public Throwable cancelTokenApache(ApacheTokenCall call) throws Exception {
         call.source.cancel();
         return call.outcome.get(10, TimeUnit.SECONDS);
     }
