@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark row and writes raw results to benchmarks/results/. Build first:
 #   ./mvnw -B -ntp -q -pl benchmarks -am package -DskipTests
-# Usage: benchmarks/run-benchmarks.sh [jmh|latency|memory|shutdown|all]   (default all; ~15 min on 2 cores)
+# Usage: benchmarks/run-benchmarks.sh [jmh|latency|memory|shutdown|jdbc|all]   (default all; ~15 min on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")"
 JAR=target/benchmarks.jar
@@ -36,4 +36,11 @@ if [[ $what == all || $what == shutdown ]]; then
   done
   # The JDK-only floor under the platform-thread rows: waking 10,000 parked threads and nothing else.
   "$JAVA" -cp "$JAR" dev.cancellation.bench.ThreadWakeFloor 10000 3 > "$OUT/thread-wake-floor.txt"
+fi
+if [[ $what == all || $what == jdbc ]]; then
+  # JDBC: per-statement cost on H2 (JMH), cancel-to-stopped latency on an embedded PostgreSQL.
+  mkdir -p "$OUT/jdbc"
+  "$JAVA" -jar "$JAR" -f 2 -wi 5 -i 5 -w 1s -r 2s -prof gc \
+    -rf json -rff "$OUT/jdbc/jmh.json" -o "$OUT/jdbc/jmh.txt" 'JdbcStatementBenchmark'
+  "$JAVA" -cp "$JAR" dev.cancellation.bench.JdbcCancelLatencyHarness 50 "$OUT/jdbc/latency.txt"
 fi

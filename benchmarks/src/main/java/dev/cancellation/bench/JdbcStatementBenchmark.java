@@ -35,6 +35,9 @@ import org.openjdk.jmh.annotations.TearDown;
  *       every statement outside cancellable code pays;</li>
  *   <li>{@code decorated_token}: the same under a live token with a deadline: registration on the token, query
  *       timeout set and restored, the result set guarded (the scope enter/close is included, a few ns);</li>
+ *   <li>{@code decorated_token_noQueryTimeout}: the same with query timeouts off: H2 runs a
+ *       {@code SET QUERY_TIMEOUT} command for each {@code setQueryTimeout}, which the other drivers store in a
+ *       field;</li>
  *   <li>{@code datasourceProxy_noopListener}: {@code net.ttddyy:datasource-proxy} with a no-op query listener,
  *       the library alternative to the hand-written proxies, doing nothing at all.</li>
  * </ul>
@@ -45,8 +48,10 @@ import org.openjdk.jmh.annotations.TearDown;
 public class JdbcStatementBenchmark {
 
     private final StatementCanceller canceller = new StatementCanceller();
+    private final StatementCanceller cancelOnly = new StatementCanceller(false, Duration.ofSeconds(5), 4);
     private Connection raw;
     private Connection decorated;
+    private Connection decoratedCancelOnly;
     private Connection datasourceProxy;
     private CancellationSource source;
     private CancellationToken token;
@@ -58,6 +63,7 @@ public class JdbcStatementBenchmark {
         h2.setURL("jdbc:h2:mem:bench;DB_CLOSE_DELAY=-1");
         raw = h2.getConnection();
         decorated = canceller.wrap(h2.getConnection());
+        decoratedCancelOnly = cancelOnly.wrap(h2.getConnection());
         DataSource proxied = ProxyDataSourceBuilder.create(h2).listener(new QueryExecutionListener() {
             @Override
             public void beforeQuery(ExecutionInfo execInfo, List<QueryInfo> queryInfoList) {
@@ -76,9 +82,11 @@ public class JdbcStatementBenchmark {
     public void tearDown() throws SQLException {
         raw.close();
         decorated.close();
+        decoratedCancelOnly.close();
         datasourceProxy.close();
         source.close();
         canceller.close();
+        cancelOnly.close();
     }
 
     @Benchmark
@@ -95,6 +103,14 @@ public class JdbcStatementBenchmark {
     public int decorated_token() throws SQLException {
         try (Cancellation.Scope ignored = Cancellation.enter(token)) {
             return selectOne(decorated);
+        }
+    }
+
+    /** The same without query timeouts ({@code cancellation.jdbc.query-timeout=false}). */
+    @Benchmark
+    public int decorated_token_noQueryTimeout() throws SQLException {
+        try (Cancellation.Scope ignored = Cancellation.enter(token)) {
+            return selectOne(decoratedCancelOnly);
         }
     }
 
