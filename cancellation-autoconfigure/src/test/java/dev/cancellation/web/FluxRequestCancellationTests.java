@@ -18,7 +18,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 /** The inbound edge on WebFlux over real HTTP: a real Reactor Netty server on a random loopback port. */
 @SpringBootTest(classes = FluxTestApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"spring.main.web-application-type=reactive", "server.address=127.0.0.1",
-            "spring.reactor.context-propagation=auto"})
+            "spring.reactor.context-propagation=auto", "server.shutdown=immediate", "cancellation.web.shutdown-drain=0s"})
 class FluxRequestCancellationTests {
 
     @LocalServerPort

@@ -54,14 +54,14 @@ class RegisteredRequestsTests {
 
     @Nested
     @SpringBootTest(classes = MvcTestApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-            properties = {"server.address=127.0.0.1", "cancellation.web.register-requests=true"})
+            properties = {"server.address=127.0.0.1", "cancellation.web.register-requests=true", "server.shutdown=immediate", "cancellation.web.shutdown-drain=0s"})
     class SpringMvc extends Scenario {
     }
 
     @Nested
     @SpringBootTest(classes = FluxTestApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
             properties = {"spring.main.web-application-type=reactive", "server.address=127.0.0.1",
-                "cancellation.web.register-requests=true"})
+                "cancellation.web.register-requests=true", "server.shutdown=immediate", "cancellation.web.shutdown-drain=0s"})
     class WebFlux extends Scenario {
     }
 }
