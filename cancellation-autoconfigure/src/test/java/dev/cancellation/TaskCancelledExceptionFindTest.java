@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link TaskCancelledException#find(Throwable)} against what the running JDK really throws, and the table of
- * the README ("What get() and join() throw"): on Java 17 to 22 a future's {@code get()}/{@code join()} rethrow the
+ * docs/registry-and-shutdown.md ("What get() and join() throw"): on Java 17 to 22 a future's {@code get()}/{@code join()} rethrow the
  * stored {@code TaskCancelledException}, on 23 and later a new {@code CancellationException} caused by it. The
  * suite runs on Java 17 and on Java 25, so both rows are checked.
  */
