@@ -3,6 +3,7 @@ package dev.cancellation.task;
 import dev.cancellation.Cancellation;
 import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationSource;
+import dev.cancellation.InterruptibleSection;
 import dev.cancellation.Registration;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -194,25 +195,20 @@ final class CleanupRunner {
     /**
      * One cleanup: finishes exactly once, when the action ends or when its bound passes, whichever is first.
      *
-     * <p>The worker thread is interrupted at the bound, but never after {@link #run()} has returned: the same
-     * armed/interrupting/detached protocol as a task attachment, so a pooled cleanup thread never carries a stale
-     * interrupt into the next cleanup.
+     * <p>The worker thread is interrupted at the bound, but never after {@link #run()} has returned (an
+     * {@link InterruptibleSection}), so a pooled cleanup thread never carries a stale interrupt into the next
+     * cleanup.
      */
     private final class CleanupRun implements Runnable {
-
-        private static final int ARMED = 0;
-        private static final int INTERRUPTING = 1;
-        private static final int DETACHED = 2;
 
         private final TaskHandle handle;
         private final TaskInfo info;
         private final CleanupAction action;
         private final CancellationReason reason;
         private final AtomicBoolean finished = new AtomicBoolean();
-        private final AtomicInteger interruptGuard = new AtomicInteger(ARMED);
         private final long startNanos = System.nanoTime();
         private volatile CancellationSource shield;
-        private volatile Thread worker;
+        private volatile Worker worker;
 
         CleanupRun(TaskHandle handle, TaskInfo info, CleanupAction action, CancellationReason reason) {
             this.handle = handle;
@@ -228,7 +224,8 @@ final class CleanupRunner {
             }
             CancellationSource bound = CancellationSource.withTimeout(settings.cleanupTimeout());
             shield = bound;
-            worker = Thread.currentThread();
+            Worker running = new Worker(Thread.currentThread());
+            worker = running;
             Registration onBound = bound.token().onCancel(r -> {
                 if (r.isTimeout() && finish(CleanupOutcome.TIMEOUT, null)) {
                     interruptWorker(); // no longer waited for; wake it if it blocks
@@ -248,24 +245,16 @@ final class CleanupRunner {
                 if (finished.get()) {
                     onBound.close();
                 }
-                while (!interruptGuard.compareAndSet(ARMED, DETACHED)) {
-                    Thread.onSpinWait(); // an interrupt is being delivered right now: let it land, then clear it
-                }
+                running.end();
                 worker = null;
                 Thread.interrupted(); // never leave a pooled cleanup thread interrupted
             }
         }
 
         private void interruptWorker() {
-            if (interruptGuard.compareAndSet(ARMED, INTERRUPTING)) {
-                try {
-                    Thread thread = worker;
-                    if (thread != null) {
-                        thread.interrupt();
-                    }
-                } finally {
-                    interruptGuard.set(ARMED);
-                }
+            Worker running = worker;
+            if (running != null) {
+                running.interrupt();
             }
         }
 
@@ -286,7 +275,8 @@ final class CleanupRunner {
 
         /** The thread running this cleanup's action, or {@code null}. */
         Thread worker() {
-            return worker;
+            Worker running = worker;
+            return (running == null) ? null : running.thread();
         }
 
         boolean finish(CleanupOutcome outcome, Throwable failure) {
@@ -325,6 +315,26 @@ final class CleanupRunner {
             listeners.cleanupFinished(info, outcome, duration, failure);
             handle.cleanupFinished();
             return true;
+        }
+    }
+
+    /** The thread running a cleanup's action, interruptible while it does. */
+    private static final class Worker extends InterruptibleSection {
+
+        Worker(Thread thread) {
+            super(thread, false);
+        }
+
+        Thread thread() {
+            return owner();
+        }
+
+        void interrupt() {
+            interruptOwner();
+        }
+
+        void end() {
+            leave();
         }
     }
 }

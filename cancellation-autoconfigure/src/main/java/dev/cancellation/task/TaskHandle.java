@@ -4,6 +4,7 @@ import dev.cancellation.Cancellation;
 import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationSource;
 import dev.cancellation.CancellationToken;
+import dev.cancellation.InterruptibleSection;
 import dev.cancellation.TaskCancelledException;
 import java.io.InterruptedIOException;
 import java.lang.invoke.MethodHandles;
@@ -39,7 +40,6 @@ public final class TaskHandle {
     private static final VarHandle STATE;
     private static final VarHandle CLEANUP_CLAIMED;
     private static final VarHandle ID;
-    private static final VarHandle ATTACHMENT_ARMED;
 
     static {
         try {
@@ -47,7 +47,6 @@ public final class TaskHandle {
             STATE = lookup.findVarHandle(TaskHandle.class, "state", TaskState.class);
             CLEANUP_CLAIMED = lookup.findVarHandle(TaskHandle.class, "cleanupClaimed", boolean.class);
             ID = lookup.findVarHandle(TaskHandle.class, "id", String.class);
-            ATTACHMENT_ARMED = lookup.findVarHandle(Attachment.class, "armed", int.class);
         } catch (ReflectiveOperationException ex) {
             throw new ExceptionInInitializerError(ex);
         }
@@ -207,13 +206,13 @@ public final class TaskHandle {
         }
         Duration elapsed = Duration.ofNanos(((finished == NOT_FINISHED) ? nanoNow : finished) - startNanos);
         return new TaskInfo(id(), spec.name(), currentState, parentId(), startedAt, token().deadline().orElse(null),
-                elapsed, token().reason().orElse(null), (current == null) ? null : current.thread.getName(),
+                elapsed, token().reason().orElse(null), (current == null) ? null : current.thread().getName(),
                 finishedAt);
     }
 
     Thread attachedThread() {
         Attachment current = attachment;
-        return (current == null) ? null : current.thread;
+        return (current == null) ? null : current.thread();
     }
 
     // ------------------------------------------------------------------------------------ running the code
@@ -444,44 +443,36 @@ public final class TaskHandle {
     }
 
     /**
-     * A thread running a task's code; see {@link TaskHandle#attach()}. Its interrupt state machine guarantees
-     * that an interrupt is never delivered after {@link #close()} returns.
+     * A thread running a task's code; see {@link TaskHandle#attach()}. An {@link InterruptibleSection}: an
+     * interrupt is never delivered after {@link #close()} returns, and closing consumes only an interrupt that
+     * escalation delivered.
      */
-    public final class Attachment implements AutoCloseable {
+    public final class Attachment extends InterruptibleSection implements AutoCloseable {
 
-        private static final int ARMED = 0;
-        private static final int INTERRUPTING = 1;
-        private static final int DETACHED = 2;
-
-        private final Thread thread;
         private final Cancellation.Scope scope;
-        private volatile int armed; // ARMED (0), INTERRUPTING or DETACHED; CAS through ATTACHMENT_ARMED
-        private volatile boolean delivered;
 
         private Attachment(Thread thread, Cancellation.Scope scope) {
-            this.thread = thread;
+            super(thread, false);
             this.scope = scope;
         }
 
+        Thread thread() {
+            return owner();
+        }
+
         boolean interrupt() {
-            if (!ATTACHMENT_ARMED.compareAndSet(this, ARMED, INTERRUPTING)) {
-                return false;
-            }
-            try {
-                if (!thread.isInterrupted()) {
-                    delivered = true;
-                    interruptDelivered = true;
-                    thread.interrupt();
-                }
-            } finally {
-                armed = ARMED;
-            }
-            return delivered;
+            return interruptOwner();
+        }
+
+        @Override
+        protected void beforeInterrupt() {
+            interruptDelivered = true; // read by exit() on the woken thread
         }
 
         /** Whether escalation interrupted this thread while attached. */
+        @Override
         public boolean interruptDelivered() {
-            return delivered;
+            return super.interruptDelivered();
         }
 
         /**
@@ -490,19 +481,13 @@ public final class TaskHandle {
          */
         @Override
         public void close() {
-            while (!ATTACHMENT_ARMED.compareAndSet(this, ARMED, DETACHED)) {
-                if (armed == DETACHED) {
-                    return;
-                }
-                Thread.onSpinWait();
+            if (!leave()) {
+                return;
             }
             if (attachment == this) {
                 attachment = null;
             }
             scope.close();
-            if (delivered && Thread.currentThread() == thread) {
-                Thread.interrupted();
-            }
         }
     }
 }
