@@ -6,10 +6,8 @@ import dev.cancellation.CancellationSource;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.InterruptibleSection;
 import dev.cancellation.TaskCancelledException;
-import java.io.InterruptedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -241,26 +239,8 @@ public final class TaskHandle {
         }
         exited = true;
         CancellationReason reason = token().reason().orElse(null);
-        Throwable toThrow = failure;
-        TaskOutcome outcome;
-        if (failure == null) {
-            outcome = TaskOutcome.COMPLETED;
-        } else if (reason != null && (interruptDelivered || causedByCancellation(failure))) {
-            outcome = reason.isTimeout() ? TaskOutcome.TIMEOUT : TaskOutcome.CANCELLED;
-            // Always name the task: a checkpoint's own exception knows the reason but not what was cancelled.
-            if (!(failure instanceof TaskCancelledException cancelled && cancelled.reason() == reason
-                    && String.valueOf(cancelled.getMessage()).startsWith(name() + ": "))) {
-                TaskCancelledException translated = TaskCancelledException.of(reason, name());
-                Throwable stoppedBy = stoppedBy(failure, reason);
-                translated.initCause(stoppedBy);
-                if (stoppedBy != failure) {
-                    translated.addSuppressed(failure);
-                }
-                toThrow = translated;
-            }
-        } else {
-            outcome = TaskOutcome.FAILED;
-        }
+        TaskOutcome outcome = TaskLifecycle.outcome(failure, reason, interruptDelivered);
+        Throwable toThrow = TaskLifecycle.toThrow(failure, outcome, reason, name());
         long now = System.nanoTime();
         long requested = cancelRequestedNanos;
         source.close();
@@ -269,13 +249,8 @@ public final class TaskHandle {
         }
         registry.exited(this, outcome, now - startNanos,
                 (reason == null || requested == 0) ? -1 : Math.max(0, now - requested), failure);
-        boolean stoppedByCancel = outcome == TaskOutcome.CANCELLED || outcome == TaskOutcome.TIMEOUT;
-        boolean cleanUp = stoppedByCancel && spec.cleanup() != null;
-        TaskState next = cleanUp ? TaskState.CLEANING_UP : switch (outcome) {
-            case COMPLETED -> TaskState.COMPLETED;
-            case FAILED -> TaskState.FAILED;
-            default -> TaskState.CANCELLED;
-        };
+        TaskState next = TaskLifecycle.stateAfterExit(outcome, spec.cleanup() != null);
+        boolean cleanUp = next == TaskState.CLEANING_UP;
         // One CAS decides between this exit and a concurrent abandon(): the loser must not touch the task.
         while (true) {
             TaskState current = state;
@@ -296,35 +271,6 @@ public final class TaskHandle {
         return toThrow;
     }
 
-    /**
-     * The cause for the task's exception: what a {@link TaskCancelledException} of this cancellation in the chain
-     * names as having stopped the work (a driver's {@code SQLException} for a statement cancelled on the server),
-     * else {@code failure} itself.
-     */
-    static Throwable stoppedBy(Throwable failure, CancellationReason reason) {
-        for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
-            if (cause instanceof TaskCancelledException cancelled && cancelled.reason() == reason
-                    && cancelled.getCause() != null) {
-                return cancelled.getCause();
-            }
-        }
-        return failure;
-    }
-
-    /** Whether {@code failure} is how code reacts to cancellation: a cancel checkpoint or an interrupt. */
-    static boolean causedByCancellation(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof TaskCancelledException || cause instanceof InterruptedException
-                    || cause instanceof ClosedByInterruptException || cause instanceof InterruptedIOException) {
-                return true;
-            }
-            if (cause.getCause() == cause) {
-                break;
-            }
-        }
-        return false;
-    }
-
     // ------------------------------------------------------------------------------------ lifecycle internals
 
     private void cancelled(CancellationReason reason) {
@@ -339,23 +285,12 @@ public final class TaskHandle {
             return; // nothing to escalate to: the task is waited for (until shutdown)
         }
         long now = System.nanoTime();
-        long interruptStep = (interruptAfter != null) ? cappedNanos(interruptAfter) : 0;
+        long interruptStep = (interruptAfter != null) ? TaskLifecycle.cappedNanos(interruptAfter) : 0;
         interruptAtNanos = (interruptAfter != null) ? now + interruptStep : Escalations.DONE;
-        abandonAtNanos = (abandonAfter != null) ? now + interruptStep + cappedNanos(abandonAfter) : Escalations.DONE;
+        abandonAtNanos = (abandonAfter != null) ? now + interruptStep + TaskLifecycle.cappedNanos(abandonAfter) : Escalations.DONE;
         escalating = true;
         // published to the sweeper through its queue; from then on only the sweeper touches the two fields
         registry.escalate(this, (interruptAfter != null) ? interruptAtNanos : abandonAtNanos);
-    }
-
-    /** Durations beyond ~36 years are "never" anyway; capping keeps nanoTime arithmetic from overflowing. */
-    private static final long LONGEST_NANOS = Long.MAX_VALUE / 8;
-
-    private static long cappedNanos(Duration duration) {
-        try {
-            return Math.min(duration.toNanos(), LONGEST_NANOS);
-        } catch (ArithmeticException tooLong) {
-            return LONGEST_NANOS;
-        }
     }
 
     /**
@@ -391,7 +326,7 @@ public final class TaskHandle {
     boolean abandon() {
         while (true) {
             TaskState current = state;
-            if (current != TaskState.RUNNING && current != TaskState.CANCELLING) {
+            if (!TaskLifecycle.abandonable(current)) {
                 return false; // exit() won: it owns the cleanup and the removal
             }
             if (STATE.compareAndSet(this, current, TaskState.ABANDONED)) {
