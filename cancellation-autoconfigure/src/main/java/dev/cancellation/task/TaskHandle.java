@@ -24,8 +24,9 @@ import java.time.Instant;
  *
  * <p>Thread-safety: the state is a single field changed only by compare-and-set, so the two ways out of
  * {@code RUNNING}/{@code CANCELLING} (the code exiting, escalation abandoning it) cannot both win; whichever
- * wins decides who runs the cleanup and who removes the task. Interrupts go through the attachment's small state
- * machine, so no interrupt is delivered after the attachment is closed.
+ * wins decides who runs the cleanup and who removes the task. Interrupts go through the attachment, an
+ * {@link InterruptibleSection}, so no interrupt is delivered after the attachment is closed. The rules of the
+ * transitions and of the outcome translation are plain functions in {@code TaskLifecycle}.
  *
  * <p>Cost: starting and ending a task reads the clock with {@link System#nanoTime()} only; wall-clock instants
  * ({@link TaskInfo#startedAt()}, {@link TaskInfo#finishedAt()}) are derived from it when a snapshot is taken. The
