@@ -1,7 +1,5 @@
 package dev.cancellation;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -19,65 +17,34 @@ import java.util.Objects;
  * is consumed with it.) Must be closed on the thread that opened it, and must be closed: until then the token
  * keeps a callback that refers to the thread. {@link #interruptDelivered()} may be read from any thread.
  */
-public final class InterruptScope implements AutoCloseable {
+public final class InterruptScope extends InterruptibleSection implements AutoCloseable {
 
-    private static final int ARMED = 0;
-    private static final int INTERRUPTING = 1;
-    private static final int DONE = 2;
-    private static final int DISARMED = 3;
-
-    private static final VarHandle STATE;
-
-    static {
-        try {
-            STATE = MethodHandles.lookup().findVarHandle(InterruptScope.class, "state", int.class);
-        } catch (ReflectiveOperationException ex) {
-            throw new ExceptionInInitializerError(ex);
-        }
-    }
-
-    private final Thread thread;
     private final Registration registration;
-    private volatile int state;
-    private volatile boolean delivered;
     private volatile Timer.Entry graceTimer;
 
     InterruptScope(CancellationToken token, Duration grace) {
+        super(Thread.currentThread(), true);
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(grace, "grace");
         if (grace.isNegative()) {
             throw new IllegalArgumentException("Interrupt grace period must not be negative: " + grace);
         }
-        this.thread = Thread.currentThread();
         this.registration = token.onCancel(reason -> {
             if (grace.isZero()) {
-                fire();
+                interruptOwner();
             } else {
-                graceTimer = Timer.schedule(this::fire, grace);
-                if (state == DISARMED) {
+                graceTimer = Timer.schedule(this::interruptOwner, grace);
+                if (isLeft()) {
                     cancelGraceTimer();
                 }
             }
         });
     }
 
-    private void fire() {
-        if (!STATE.compareAndSet(this, ARMED, INTERRUPTING)) {
-            return;
-        }
-        try {
-            if (!thread.isInterrupted()) {
-                delivered = true;
-                thread.interrupt();
-            }
-        } finally {
-            state = DONE;
-        }
-    }
-
     /** Whether this scope has interrupted its thread. */
+    @Override
     public boolean interruptDelivered() {
-        return delivered;
+        return super.interruptDelivered();
     }
 
     /**
@@ -89,15 +56,8 @@ public final class InterruptScope implements AutoCloseable {
     @Override
     public void close() {
         registration.close();
-        if (STATE.compareAndSet(this, ARMED, DISARMED)) {
+        if (leave()) {
             cancelGraceTimer();
-            return;
-        }
-        while (state == INTERRUPTING) {
-            Thread.onSpinWait();
-        }
-        if (delivered && Thread.currentThread() == thread) {
-            Thread.interrupted();
         }
     }
 

@@ -9,10 +9,9 @@ import java.util.concurrent.locks.LockSupport;
  * The escalation of cancelled tasks (interrupt after the grace, abandon after that), for a whole registry: one
  * sweeper thread instead of timers armed per task.
  *
- * <p>Why: a cancelled task used to arm two timers (and create two token sources) to escalate, only to disarm them
- * when it exited a few milliseconds later. In a mass cancel (shutdown of thousands of tasks) that was tens of
- * thousands of timer operations on the cancelling thread. Here a cancel appends the task to a lock-free queue; the
- * sweeper wakes at the earliest due step, performs every step that is due, and drops tasks that have exited.
+ * <p>A cancel appends the task to a lock-free queue and arms no timer, so a mass cancel (a shutdown of thousands of
+ * tasks) costs the cancelling thread one queue append per task; the sweeper wakes at the earliest due step,
+ * performs every step that is due, and drops tasks that have exited.
  *
  * <p>An interrupt that reaches the sweeper thread (from a listener it runs, or from anyone) is cleared before it
  * parks, so it never turns the wait into a busy loop.

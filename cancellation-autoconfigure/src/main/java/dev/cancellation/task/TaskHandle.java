@@ -4,11 +4,10 @@ import dev.cancellation.Cancellation;
 import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationSource;
 import dev.cancellation.CancellationToken;
+import dev.cancellation.InterruptibleSection;
 import dev.cancellation.TaskCancelledException;
-import java.io.InterruptedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -25,8 +24,9 @@ import java.time.Instant;
  *
  * <p>Thread-safety: the state is a single field changed only by compare-and-set, so the two ways out of
  * {@code RUNNING}/{@code CANCELLING} (the code exiting, escalation abandoning it) cannot both win; whichever
- * wins decides who runs the cleanup and who removes the task. Interrupts go through the attachment's small state
- * machine, so no interrupt is delivered after the attachment is closed.
+ * wins decides who runs the cleanup and who removes the task. Interrupts go through the attachment, an
+ * {@link InterruptibleSection}, so no interrupt is delivered after the attachment is closed. The rules of the
+ * transitions and of the outcome translation are plain functions in {@code TaskLifecycle}.
  *
  * <p>Cost: starting and ending a task reads the clock with {@link System#nanoTime()} only; wall-clock instants
  * ({@link TaskInfo#startedAt()}, {@link TaskInfo#finishedAt()}) are derived from it when a snapshot is taken. The
@@ -39,7 +39,6 @@ public final class TaskHandle {
     private static final VarHandle STATE;
     private static final VarHandle CLEANUP_CLAIMED;
     private static final VarHandle ID;
-    private static final VarHandle ATTACHMENT_ARMED;
 
     static {
         try {
@@ -47,7 +46,6 @@ public final class TaskHandle {
             STATE = lookup.findVarHandle(TaskHandle.class, "state", TaskState.class);
             CLEANUP_CLAIMED = lookup.findVarHandle(TaskHandle.class, "cleanupClaimed", boolean.class);
             ID = lookup.findVarHandle(TaskHandle.class, "id", String.class);
-            ATTACHMENT_ARMED = lookup.findVarHandle(Attachment.class, "armed", int.class);
         } catch (ReflectiveOperationException ex) {
             throw new ExceptionInInitializerError(ex);
         }
@@ -207,13 +205,13 @@ public final class TaskHandle {
         }
         Duration elapsed = Duration.ofNanos(((finished == NOT_FINISHED) ? nanoNow : finished) - startNanos);
         return new TaskInfo(id(), spec.name(), currentState, parentId(), startedAt, token().deadline().orElse(null),
-                elapsed, token().reason().orElse(null), (current == null) ? null : current.thread.getName(),
+                elapsed, token().reason().orElse(null), (current == null) ? null : current.thread().getName(),
                 finishedAt);
     }
 
     Thread attachedThread() {
         Attachment current = attachment;
-        return (current == null) ? null : current.thread;
+        return (current == null) ? null : current.thread();
     }
 
     // ------------------------------------------------------------------------------------ running the code
@@ -242,26 +240,8 @@ public final class TaskHandle {
         }
         exited = true;
         CancellationReason reason = token().reason().orElse(null);
-        Throwable toThrow = failure;
-        TaskOutcome outcome;
-        if (failure == null) {
-            outcome = TaskOutcome.COMPLETED;
-        } else if (reason != null && (interruptDelivered || causedByCancellation(failure))) {
-            outcome = reason.isTimeout() ? TaskOutcome.TIMEOUT : TaskOutcome.CANCELLED;
-            // Always name the task: a checkpoint's own exception knows the reason but not what was cancelled.
-            if (!(failure instanceof TaskCancelledException cancelled && cancelled.reason() == reason
-                    && String.valueOf(cancelled.getMessage()).startsWith(name() + ": "))) {
-                TaskCancelledException translated = TaskCancelledException.of(reason, name());
-                Throwable stoppedBy = stoppedBy(failure, reason);
-                translated.initCause(stoppedBy);
-                if (stoppedBy != failure) {
-                    translated.addSuppressed(failure);
-                }
-                toThrow = translated;
-            }
-        } else {
-            outcome = TaskOutcome.FAILED;
-        }
+        TaskOutcome outcome = TaskLifecycle.outcome(failure, reason, interruptDelivered);
+        Throwable toThrow = TaskLifecycle.toThrow(failure, outcome, reason, name());
         long now = System.nanoTime();
         long requested = cancelRequestedNanos;
         source.close();
@@ -270,13 +250,8 @@ public final class TaskHandle {
         }
         registry.exited(this, outcome, now - startNanos,
                 (reason == null || requested == 0) ? -1 : Math.max(0, now - requested), failure);
-        boolean stoppedByCancel = outcome == TaskOutcome.CANCELLED || outcome == TaskOutcome.TIMEOUT;
-        boolean cleanUp = stoppedByCancel && spec.cleanup() != null;
-        TaskState next = cleanUp ? TaskState.CLEANING_UP : switch (outcome) {
-            case COMPLETED -> TaskState.COMPLETED;
-            case FAILED -> TaskState.FAILED;
-            default -> TaskState.CANCELLED;
-        };
+        TaskState next = TaskLifecycle.stateAfterExit(outcome, spec.cleanup() != null);
+        boolean cleanUp = next == TaskState.CLEANING_UP;
         // One CAS decides between this exit and a concurrent abandon(): the loser must not touch the task.
         while (true) {
             TaskState current = state;
@@ -297,35 +272,6 @@ public final class TaskHandle {
         return toThrow;
     }
 
-    /**
-     * The cause for the task's exception: what a {@link TaskCancelledException} of this cancellation in the chain
-     * names as having stopped the work (a driver's {@code SQLException} for a statement cancelled on the server),
-     * else {@code failure} itself.
-     */
-    static Throwable stoppedBy(Throwable failure, CancellationReason reason) {
-        for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
-            if (cause instanceof TaskCancelledException cancelled && cancelled.reason() == reason
-                    && cancelled.getCause() != null) {
-                return cancelled.getCause();
-            }
-        }
-        return failure;
-    }
-
-    /** Whether {@code failure} is how code reacts to cancellation: a cancel checkpoint or an interrupt. */
-    static boolean causedByCancellation(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof TaskCancelledException || cause instanceof InterruptedException
-                    || cause instanceof ClosedByInterruptException || cause instanceof InterruptedIOException) {
-                return true;
-            }
-            if (cause.getCause() == cause) {
-                break;
-            }
-        }
-        return false;
-    }
-
     // ------------------------------------------------------------------------------------ lifecycle internals
 
     private void cancelled(CancellationReason reason) {
@@ -340,23 +286,12 @@ public final class TaskHandle {
             return; // nothing to escalate to: the task is waited for (until shutdown)
         }
         long now = System.nanoTime();
-        long interruptStep = (interruptAfter != null) ? cappedNanos(interruptAfter) : 0;
+        long interruptStep = (interruptAfter != null) ? TaskLifecycle.cappedNanos(interruptAfter) : 0;
         interruptAtNanos = (interruptAfter != null) ? now + interruptStep : Escalations.DONE;
-        abandonAtNanos = (abandonAfter != null) ? now + interruptStep + cappedNanos(abandonAfter) : Escalations.DONE;
+        abandonAtNanos = (abandonAfter != null) ? now + interruptStep + TaskLifecycle.cappedNanos(abandonAfter) : Escalations.DONE;
         escalating = true;
         // published to the sweeper through its queue; from then on only the sweeper touches the two fields
         registry.escalate(this, (interruptAfter != null) ? interruptAtNanos : abandonAtNanos);
-    }
-
-    /** Durations beyond ~36 years are "never" anyway; capping keeps nanoTime arithmetic from overflowing. */
-    private static final long LONGEST_NANOS = Long.MAX_VALUE / 8;
-
-    private static long cappedNanos(Duration duration) {
-        try {
-            return Math.min(duration.toNanos(), LONGEST_NANOS);
-        } catch (ArithmeticException tooLong) {
-            return LONGEST_NANOS;
-        }
     }
 
     /**
@@ -392,7 +327,7 @@ public final class TaskHandle {
     boolean abandon() {
         while (true) {
             TaskState current = state;
-            if (current != TaskState.RUNNING && current != TaskState.CANCELLING) {
+            if (!TaskLifecycle.abandonable(current)) {
                 return false; // exit() won: it owns the cleanup and the removal
             }
             if (STATE.compareAndSet(this, current, TaskState.ABANDONED)) {
@@ -444,44 +379,36 @@ public final class TaskHandle {
     }
 
     /**
-     * A thread running a task's code; see {@link TaskHandle#attach()}. Its interrupt state machine guarantees
-     * that an interrupt is never delivered after {@link #close()} returns.
+     * A thread running a task's code; see {@link TaskHandle#attach()}. An {@link InterruptibleSection}: an
+     * interrupt is never delivered after {@link #close()} returns, and closing consumes only an interrupt that
+     * escalation delivered.
      */
-    public final class Attachment implements AutoCloseable {
+    public final class Attachment extends InterruptibleSection implements AutoCloseable {
 
-        private static final int ARMED = 0;
-        private static final int INTERRUPTING = 1;
-        private static final int DETACHED = 2;
-
-        private final Thread thread;
         private final Cancellation.Scope scope;
-        private volatile int armed; // ARMED (0), INTERRUPTING or DETACHED; CAS through ATTACHMENT_ARMED
-        private volatile boolean delivered;
 
         private Attachment(Thread thread, Cancellation.Scope scope) {
-            this.thread = thread;
+            super(thread, false);
             this.scope = scope;
         }
 
+        Thread thread() {
+            return owner();
+        }
+
         boolean interrupt() {
-            if (!ATTACHMENT_ARMED.compareAndSet(this, ARMED, INTERRUPTING)) {
-                return false;
-            }
-            try {
-                if (!thread.isInterrupted()) {
-                    delivered = true;
-                    interruptDelivered = true;
-                    thread.interrupt();
-                }
-            } finally {
-                armed = ARMED;
-            }
-            return delivered;
+            return interruptOwner();
+        }
+
+        @Override
+        protected void beforeInterrupt() {
+            interruptDelivered = true; // read by exit() on the woken thread
         }
 
         /** Whether escalation interrupted this thread while attached. */
+        @Override
         public boolean interruptDelivered() {
-            return delivered;
+            return super.interruptDelivered();
         }
 
         /**
@@ -490,19 +417,13 @@ public final class TaskHandle {
          */
         @Override
         public void close() {
-            while (!ATTACHMENT_ARMED.compareAndSet(this, ARMED, DETACHED)) {
-                if (armed == DETACHED) {
-                    return;
-                }
-                Thread.onSpinWait();
+            if (!leave()) {
+                return;
             }
             if (attachment == this) {
                 attachment = null;
             }
             scope.close();
-            if (delivered && Thread.currentThread() == thread) {
-                Thread.interrupted();
-            }
         }
     }
 }

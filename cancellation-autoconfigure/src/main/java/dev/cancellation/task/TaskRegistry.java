@@ -1,29 +1,12 @@
 package dev.cancellation.task;
 
-import dev.cancellation.Cancellation;
 import dev.cancellation.CancellationReason;
-import dev.cancellation.CancellationSource;
 import dev.cancellation.CancellationToken;
-import dev.cancellation.Registration;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 /**
@@ -32,16 +15,16 @@ import java.util.function.Function;
  *
  * <p>Framework-free: Spring only creates and wires it. A task enters the live table when it starts and leaves it
  * as soon as it is finished (exited and cleaned up), in O(1); the last {@code historySize} cancelled, failed and
- * abandoned tasks are kept in a bounded history for operators.
+ * abandoned tasks are kept in a bounded history for operators. Cleanups ({@link CleanupAction}) run on a bounded
+ * executor owned by the registry, each shielded with its own token and bound by the cleanup timeout.
  *
- * <p>It owns the bounded cleanup executor on which {@link CleanupAction}s run, each shielded with its own token
- * and bound by the cleanup timeout.
+ * <p>The registry is a facade over parts with one job each: the live table with its id index and history
+ * ({@code LiveTasks}), the fan-out of events to {@link TaskListener}s ({@code ListenerDispatch}), the cleanup
+ * executor ({@code CleanupRunner}), the escalation sweeper ({@code Escalations}) and the shutdown
+ * ({@code RegistryShutdown}).
  *
- * <p>Thread-safety: every method may be called from any thread. The live table is a {@link ConcurrentHashMap}
- * keyed by task token (so that a new task finds its parent task with one lookup), the id index another one, the
- * history a lock-free ring ({@code TaskHistory}), ids come from a lock-free keyed generator ({@code TaskIds}); no
- * lock is held while user code or listeners run. Shutdown runs at most once; a concurrent second call waits
- * (bounded) for the first to finish.
+ * <p>Thread-safety: every method may be called from any thread; no lock is held while user code or listeners
+ * run. Shutdown runs at most once; a concurrent second call waits (bounded) for the first to finish.
  *
  * <p>Cost of a task: what every task pays is one live-table insert and removal, its token, and its cancel hook.
  * Ids are generated (and indexed for {@link #find}) the first time a task is observed (its id or a snapshot is
@@ -87,28 +70,12 @@ public final class TaskRegistry implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(TaskRegistry.class.getName());
 
     private final Settings settings;
-    /** The live tasks by token. */
-    private final ConcurrentHashMap<CancellationToken, TaskHandle> live = new ConcurrentHashMap<>();
-    /** The live tasks whose id has been revealed, by id (see {@link TaskHandle#id()}). */
-    private final ConcurrentHashMap<String, TaskHandle> byId = new ConcurrentHashMap<>();
-    private final TaskHistory history;
-    private final TaskIds ids = new TaskIds();
-    private final List<TaskListener> listeners = new CopyOnWriteArrayList<>();
-    private volatile Listeners dispatch = Listeners.NONE;
-    private final ThreadPoolExecutor cleanupExecutor;
-    private final AtomicLong cleanupsSucceeded = new AtomicLong();
-    private final AtomicLong cleanupsFailed = new AtomicLong();
-    private final AtomicLong cleanupsTimedOut = new AtomicLong();
-    private final AtomicInteger pendingCleanups = new AtomicInteger();
-    private final AtomicInteger abandonedLive = new AtomicInteger();
-    private final ConcurrentHashMap<TaskHandle, CleanupRun> running = new ConcurrentHashMap<>();
+    private final ListenerDispatch listeners = new ListenerDispatch();
+    private final LiveTasks live;
+    private final CleanupRunner cleanups;
+    private final Escalations escalations = new Escalations("cancellation-escalation");
+    private final RegistryShutdown shutdown;
     private volatile boolean admitting = true;
-    private volatile Thread shutdownWaiter;
-    /** An interrupt of the shutdown thread while it waited: cleared then, restored when the shutdown returns. */
-    private boolean shutdownInterrupted;
-    private final AtomicBoolean shutDown = new AtomicBoolean();
-    private final CountDownLatch terminated = new CountDownLatch(1);
-    private volatile long shutdownBoundNanos;
 
     /** A registry with {@link Settings#defaults()}. */
     public TaskRegistry() {
@@ -118,15 +85,9 @@ public final class TaskRegistry implements AutoCloseable {
     /** A registry with the given settings. */
     public TaskRegistry(Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.history = new TaskHistory(settings.historySize());
-        AtomicInteger threadNumber = new AtomicInteger();
-        this.cleanupExecutor = new ThreadPoolExecutor(settings.cleanupThreads(), settings.cleanupThreads(),
-                30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(settings.cleanupQueueCapacity()), runnable -> {
-                    Thread thread = new Thread(runnable, "cancellation-cleanup-" + threadNumber.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                });
-        this.cleanupExecutor.allowCoreThreadTimeOut(true);
+        this.live = new LiveTasks(settings.historySize(), listeners);
+        this.cleanups = new CleanupRunner(settings, listeners, this::isAdmitting);
+        this.shutdown = new RegistryShutdown(live, cleanups);
     }
 
     /** The settings this registry was created with. */
@@ -136,92 +97,12 @@ public final class TaskRegistry implements AutoCloseable {
 
     /** Adds a listener of task events. */
     public void addListener(TaskListener listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener"));
-        refreshDispatch();
+        listeners.add(listener);
     }
 
     /** Removes a listener. */
     public void removeListener(TaskListener listener) {
         listeners.remove(listener);
-        refreshDispatch();
-    }
-
-    /** Rebuilds the per-event arrays from the list; the lock only orders concurrent rebuilds (no blocking). */
-    private void refreshDispatch() {
-        synchronized (listeners) {
-            dispatch = Listeners.of(listeners);
-        }
-    }
-
-    /**
-     * The listeners of each event: only those that override its method, so that an event nobody handles costs
-     * nothing (no snapshot, no lambda). Immutable.
-     */
-    private record Listeners(TaskListener[] started, TaskListener[] cancelRequested, TaskListener[] exited,
-            TaskListener[] abandoned, TaskListener[] cleanupFinished, TaskListener[] removed) {
-
-        static final TaskListener[] EMPTY = new TaskListener[0];
-        static final Listeners NONE = new Listeners(EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, EMPTY);
-
-        static Listeners of(List<TaskListener> all) {
-            return new Listeners(
-                    select(all, "onStarted", TaskInfo.class),
-                    select(all, "onCancelRequested", TaskInfo.class, CancellationReason.class),
-                    select(all, "onExited", TaskInfo.class, TaskOutcome.class, Duration.class, Duration.class,
-                            Throwable.class),
-                    select(all, "onAbandoned", TaskInfo.class),
-                    select(all, "onCleanupFinished", TaskInfo.class, CleanupOutcome.class, Duration.class,
-                            Throwable.class),
-                    select(all, "onRemoved", TaskInfo.class));
-        }
-
-        private static TaskListener[] select(List<TaskListener> all, String event, Class<?>... parameters) {
-            List<TaskListener> selected = new ArrayList<>();
-            for (TaskListener listener : all) {
-                if (overrides(listener, event, parameters) || ("onExited".equals(event)
-                        && overrides(listener, event, TaskInfo.class, TaskOutcome.class, Duration.class,
-                                Duration.class))) {
-                    selected.add(listener);
-                }
-            }
-            return selected.isEmpty() ? EMPTY : selected.toArray(EMPTY);
-        }
-
-        /** Whether the listener's class implements the method itself; when in doubt, it does. */
-        private static boolean overrides(TaskListener listener, String name, Class<?>... parameters) {
-            try {
-                return listener.getClass().getMethod(name, parameters).getDeclaringClass() != TaskListener.class;
-            } catch (NoSuchMethodException | SecurityException ex) {
-                return true;
-            }
-        }
-    }
-
-    private final Escalations escalations = new Escalations("cancellation-escalation");
-
-    /** Hands a cancelled task to the escalation sweeper, its first step due at {@code dueNanos}. */
-    void escalate(TaskHandle handle, long dueNanos) {
-        escalations.add(handle, dueNanos);
-    }
-
-    /** A task handed to the sweeper has exited. */
-    void escalationExited() {
-        escalations.exited();
-    }
-
-    /** Generates a new id (see {@link TaskHandle#id()}). */
-    String newId() {
-        return ids.next();
-    }
-
-    /** Makes a live task findable by its id; {@code false} if another live task has that id. */
-    boolean index(String id, TaskHandle handle) {
-        TaskHandle existing = byId.putIfAbsent(id, handle);
-        return existing == null || existing == handle;
-    }
-
-    void unindex(String id, TaskHandle handle) {
-        byId.remove(id, handle);
     }
 
     // ------------------------------------------------------------------------------------------ starting
@@ -254,12 +135,8 @@ public final class TaskRegistry implements AutoCloseable {
         CancellationToken parentToken = (parent == null) ? CancellationToken.none() : parent;
         TaskHandle parentTask = parentToken.isNone() ? null : live.get(parentToken);
         TaskHandle handle = new TaskHandle(this, spec, parentToken, parentTask);
-        live.put(handle.token(), handle); // a new token: no clash possible
-        TaskListener[] interested = dispatch.started();
-        if (interested.length > 0) {
-            TaskInfo info = handle.info();
-            deliver(interested, listener -> listener.onStarted(info));
-        }
+        live.add(handle);
+        listeners.started(handle);
         // Only now react to cancellation, so that listeners see onStarted before onCancelRequested even when the
         // parent is already cancelled.
         handle.activate();
@@ -323,34 +200,12 @@ public final class TaskRegistry implements AutoCloseable {
 
     /** Snapshots of the live tasks, oldest first. */
     public List<TaskInfo> list() {
-        return list(null, null);
+        return live.list(null, null);
     }
 
     /** Snapshots of the live tasks with the given name and/or state ({@code null} for any), oldest first. */
     public List<TaskInfo> list(String name, TaskState state) {
-        List<TaskHandle> matching = new ArrayList<>();
-        for (TaskHandle handle : live.values()) {
-            if (name == null || name.equals(handle.name())) {
-                matching.add(handle);
-            }
-        }
-        List<TaskInfo> result = snapshots(matching);
-        if (state != null) {
-            result.removeIf(info -> info.state() != state);
-        }
-        return result;
-    }
-
-    /** Snapshots oldest first, their instants derived from one pair of clock readings. */
-    private static List<TaskInfo> snapshots(List<TaskHandle> handles) {
-        handles.sort(Comparator.comparingLong(TaskHandle::startNanos).thenComparing(TaskHandle::id));
-        Instant wallNow = Instant.now();
-        long nanoNow = System.nanoTime();
-        List<TaskInfo> result = new ArrayList<>(handles.size());
-        for (TaskHandle handle : handles) {
-            result.add(handle.info(wallNow, nanoNow));
-        }
-        return result;
+        return live.list(name, state);
     }
 
     /** The number of live tasks. */
@@ -360,23 +215,12 @@ public final class TaskRegistry implements AutoCloseable {
 
     /** The number of live tasks that are abandoned (their thread still runs their code). */
     public int abandonedCount() {
-        int count = 0;
-        for (TaskHandle handle : live.values()) {
-            if (handle.state() == TaskState.ABANDONED) {
-                count++;
-            }
-        }
-        return count;
+        return live.abandonedCount();
     }
 
     /** A live task by id. */
     public Optional<TaskInfo> find(String id) {
-        return Optional.ofNullable(liveById(id)).map(TaskHandle::info);
-    }
-
-    /** The live task with this id: ids are indexed when first revealed, and only a revealed id can be known. */
-    private TaskHandle liveById(String id) {
-        return (id == null) ? null : byId.get(id);
+        return Optional.ofNullable(live.byId(id)).map(TaskHandle::info);
     }
 
     /** A live task, or else a task from the history, by id. */
@@ -390,24 +234,12 @@ public final class TaskRegistry implements AutoCloseable {
 
     /** The live tasks started from the task {@code id} (its direct children), oldest first. */
     public List<TaskInfo> children(String id) {
-        if (id == null) {
-            return new ArrayList<>();
-        }
-        TaskHandle parent = liveById(id);
-        List<TaskHandle> matching = new ArrayList<>();
-        for (TaskHandle handle : live.values()) {
-            TaskHandle itsParent = handle.parent();
-            // a live parent is compared by identity, which reveals no other ids; a finished one by its id
-            if (itsParent != null && (parent != null ? itsParent == parent : id.equals(itsParent.id()))) {
-                matching.add(handle);
-            }
-        }
-        return snapshots(matching);
+        return (id == null) ? new ArrayList<>() : live.children(id);
     }
 
     /** The recently finished cancelled, failed and abandoned tasks, newest first. */
     public List<TaskInfo> history() {
-        return history.newestFirst();
+        return live.history();
     }
 
     /** The handle of the task whose token is {@code token}, if it is live. */
@@ -417,7 +249,20 @@ public final class TaskRegistry implements AutoCloseable {
 
     /** The handle of a live task by id. */
     public Optional<TaskHandle> handle(String id) {
-        return Optional.ofNullable(liveById(id));
+        return Optional.ofNullable(live.byId(id));
+    }
+
+    /**
+     * How many cleanups did not fit into the saturated cleanup executor during shutdown and ran on the exiting
+     * task's thread (or, for abandoned tasks, on a thread of their own) instead: not lost, only run elsewhere.
+     */
+    public long cleanupOverflows() {
+        return cleanups.overflows();
+    }
+
+    /** The number of cleanups queued or running. */
+    public int pendingCleanups() {
+        return cleanups.pending();
     }
 
     // ------------------------------------------------------------------------------------------ cancelling
@@ -429,7 +274,7 @@ public final class TaskRegistry implements AutoCloseable {
      */
     public Optional<TaskInfo> cancel(String id, CancellationReason reason) {
         Objects.requireNonNull(reason, "reason");
-        TaskHandle handle = liveById(id);
+        TaskHandle handle = live.byId(id);
         if (handle == null) {
             return Optional.empty();
         }
@@ -459,7 +304,7 @@ public final class TaskRegistry implements AutoCloseable {
         }
         Objects.requireNonNull(reason, "reason");
         List<TaskInfo> result = new ArrayList<>();
-        for (TaskHandle handle : live.values()) {
+        for (TaskHandle handle : live.handles()) {
             if (name.equals(handle.name())) {
                 handle.cancel(reason);
                 if (interrupt) {
@@ -475,320 +320,12 @@ public final class TaskRegistry implements AutoCloseable {
     public int cancelEverything(CancellationReason reason) {
         Objects.requireNonNull(reason, "reason");
         int count = 0;
-        for (TaskHandle handle : live.values()) {
+        for (TaskHandle handle : live.handles()) {
             if (handle.cancel(reason)) {
                 count++;
             }
         }
         return count;
-    }
-
-    // ------------------------------------------------------------------------------------------ events
-
-    void cancelRequested(TaskHandle handle, CancellationReason reason) {
-        TaskListener[] interested = dispatch.cancelRequested();
-        if (interested.length > 0) {
-            TaskInfo info = handle.info();
-            deliver(interested, listener -> listener.onCancelRequested(info, reason));
-        }
-    }
-
-    /**
-     * @param runNanos from start to exit
-     * @param stopLatencyNanos from the cancel request to exit, or negative if the task was not cancelled
-     */
-    void exited(TaskHandle handle, TaskOutcome outcome, long runNanos, long stopLatencyNanos, Throwable failure) {
-        TaskListener[] interested = dispatch.exited();
-        if (interested.length > 0) {
-            TaskInfo info = handle.info();
-            Duration runTime = Duration.ofNanos(runNanos);
-            Duration stopLatency = (stopLatencyNanos < 0) ? null : Duration.ofNanos(stopLatencyNanos);
-            deliver(interested, listener -> listener.onExited(info, outcome, runTime, stopLatency, failure));
-        }
-    }
-
-    void abandoned(TaskHandle handle) {
-        abandonedLive.incrementAndGet();
-        TaskInfo info = handle.info();
-        LOGGER.log(System.Logger.Level.WARNING, () -> "Task " + info.id() + " (" + info.name()
-                + ") abandoned: still running on " + info.thread() + " after its grace periods");
-        TaskListener[] interested = dispatch.abandoned();
-        if (interested.length > 0) {
-            deliver(interested, listener -> listener.onAbandoned(info));
-        }
-    }
-
-    void remove(TaskHandle handle) {
-        if (!live.remove(handle.token(), handle)) {
-            return;
-        }
-        TaskState state = handle.state();
-        if (state == TaskState.ABANDONED) {
-            abandonedLive.decrementAndGet();
-        }
-        TaskListener[] interested = dispatch.removed();
-        TaskInfo info = null;
-        if (state != TaskState.COMPLETED || interested.length > 0) { // the common case allocates no snapshot
-            info = handle.info();
-            if (state != TaskState.COMPLETED) {
-                history.add(info);
-            }
-        }
-        // Unindexed only once in the history: a lookup by id finds the task throughout.
-        handle.unlist();
-        if (interested.length > 0) {
-            TaskInfo removed = info;
-            deliver(interested, listener -> listener.onRemoved(removed));
-        }
-        Thread waiter = shutdownWaiter;
-        if (waiter != null) {
-            LockSupport.unpark(waiter);
-        }
-    }
-
-    private static void deliver(TaskListener[] interested, java.util.function.Consumer<TaskListener> event) {
-        for (TaskListener listener : interested) {
-            try {
-                event.accept(listener);
-            } catch (VirtualMachineError fatal) {
-                throw fatal;
-            } catch (Throwable ex) { // a listener never stops the task's own lifecycle (interrupt, abandon, cleanup)
-                LOGGER.log(System.Logger.Level.WARNING, "Task listener " + listener + " failed", ex);
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------ cleanup
-
-    /**
-     * Runs a cleanup on the cleanup executor. When the executor is saturated:
-     * <ul>
-     * <li>while the registry admits tasks, the cleanup fails at once (a clear message to listeners; the log gets
-     * one aggregated line per burst, not a stack trace per cleanup): the caller's thread is never held;</li>
-     * <li>while it shuts down, the cleanup is not lost: it runs on the exiting task's own thread
-     * ({@code onExitingThread}: the task is over, and a burst of exits is throttled by the exiting threads
-     * themselves), or else (an abandoned task: the caller is the escalation sweeper or the shutdown thread, which
-     * must not block) on a thread of its own. Either way it is shielded and bounded by the cleanup timeout as
-     * usual, so the shutdown waits for it only within its own bound.</li>
-     * </ul>
-     * A registry that has shut down fails the cleanup.
-     */
-    void runCleanup(TaskHandle handle, CleanupAction action, CancellationReason reason, boolean onExitingThread) {
-        CleanupRun run = new CleanupRun(handle, handle.info(), action, reason);
-        pendingCleanups.incrementAndGet();
-        running.put(handle, run);
-        try {
-            cleanupExecutor.execute(run);
-            return;
-        } catch (RejectedExecutionException rejected) {
-            if (cleanupExecutor.isShutdown()) {
-                run.finish(CleanupOutcome.FAILED, new RejectedExecutionException("Cleanup of task " + run.info.id()
-                        + " (" + run.info.name() + ") rejected: the registry has shut down", rejected));
-                return;
-            }
-            if (admitting) {
-                RejectedExecutionException failure = new RejectedExecutionException("Cleanup of task "
-                        + run.info.id() + " (" + run.info.name() + ") rejected: the cleanup executor is saturated ("
-                        + settings.cleanupThreads() + " threads busy, " + settings.cleanupQueueCapacity()
-                        + " queued; see cancellation.cleanup.*)", rejected);
-                // one line naming the task, without a stack trace: a burst must not flood the log
-                LOGGER.log(System.Logger.Level.WARNING, failure.getMessage());
-                run.finish(CleanupOutcome.FAILED, failure, false);
-                noteSaturated(false);
-                return;
-            }
-        }
-        noteSaturated(true);
-        if (onExitingThread) {
-            run.runOnCallingThread();
-        } else {
-            Thread thread = new Thread(run, "cancellation-cleanup-overflow");
-            thread.setDaemon(true);
-            thread.start();
-        }
-    }
-
-    /** How often at most a saturated cleanup executor is logged: once per burst, with the count. */
-    private static final long OVERFLOW_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
-
-    private final AtomicLong cleanupOverflows = new AtomicLong();
-    private final AtomicLong cleanupRejections = new AtomicLong();
-    private final AtomicLong saturationsLogged = new AtomicLong();
-    private final AtomicLong lastSaturationLogNanos = new AtomicLong(System.nanoTime() - OVERFLOW_LOG_INTERVAL_NANOS);
-
-    /**
-     * Counts a saturated-executor event ({@code overflow}: the cleanup ran elsewhere; else it failed) and logs one
-     * aggregated line per interval, never one per cleanup.
-     */
-    private void noteSaturated(boolean overflow) {
-        (overflow ? cleanupOverflows : cleanupRejections).incrementAndGet();
-        long overflows = cleanupOverflows.get();
-        long rejections = cleanupRejections.get();
-        long total = overflows + rejections;
-        long now = System.nanoTime();
-        long last = lastSaturationLogNanos.get();
-        if (now - last >= OVERFLOW_LOG_INTERVAL_NANOS && lastSaturationLogNanos.compareAndSet(last, now)) {
-            long since = total - saturationsLogged.getAndSet(total);
-            LOGGER.log(System.Logger.Level.WARNING, () -> "Cleanup executor saturated (" + settings.cleanupThreads()
-                    + " threads, " + settings.cleanupQueueCapacity() + " queued; see cancellation.cleanup.*): " + since
-                    + " cleanup(s) did not fit since the last report; in total " + rejections + " failed (rejected "
-                    + "while running) and " + overflows + " ran on the exiting task's thread or a thread of their own "
-                    + "(during shutdown, which loses none); reported at most every "
-                    + TimeUnit.NANOSECONDS.toSeconds(OVERFLOW_LOG_INTERVAL_NANOS) + "s");
-        }
-    }
-
-    /**
-     * How many cleanups did not fit into the saturated cleanup executor during shutdown and ran on the exiting
-     * task's thread (or, for abandoned tasks, on a thread of their own) instead: not lost, only run elsewhere.
-     */
-    public long cleanupOverflows() {
-        return cleanupOverflows.get();
-    }
-
-    /** The number of cleanups queued or running. */
-    public int pendingCleanups() {
-        return pendingCleanups.get();
-    }
-
-    /**
-     * One cleanup: finishes exactly once, when the action ends or when its bound passes, whichever is first.
-     *
-     * <p>The worker thread is interrupted at the bound, but never after {@link #run()} has returned: the same
-     * armed/interrupting/detached protocol as a task attachment, so a pooled cleanup thread never carries a stale
-     * interrupt into the next cleanup.
-     */
-    private final class CleanupRun implements Runnable {
-
-        private static final int ARMED = 0;
-        private static final int INTERRUPTING = 1;
-        private static final int DETACHED = 2;
-
-        private final TaskHandle handle;
-        private final TaskInfo info;
-        private final CleanupAction action;
-        private final CancellationReason reason;
-        private final AtomicBoolean finished = new AtomicBoolean();
-        private final AtomicInteger interruptGuard = new AtomicInteger(ARMED);
-        private final long startNanos = System.nanoTime();
-        private volatile CancellationSource shield;
-        private volatile Thread worker;
-
-        CleanupRun(TaskHandle handle, TaskInfo info, CleanupAction action, CancellationReason reason) {
-            this.handle = handle;
-            this.info = info;
-            this.action = action;
-            this.reason = reason;
-        }
-
-        @Override
-        public void run() {
-            if (finished.get()) {
-                return;
-            }
-            CancellationSource bound = CancellationSource.withTimeout(settings.cleanupTimeout());
-            shield = bound;
-            worker = Thread.currentThread();
-            Registration onBound = bound.token().onCancel(r -> {
-                if (r.isTimeout() && finish(CleanupOutcome.TIMEOUT, null)) {
-                    interruptWorker(); // no longer waited for; wake it if it blocks
-                }
-            });
-            try (Cancellation.Scope ignored = Cancellation.enter(bound.token())) {
-                CompletionStage<?> stage = action.cleanUp(info, reason, bound.token());
-                if (stage == null) {
-                    finish(CleanupOutcome.SUCCESS, null);
-                } else {
-                    stage.whenComplete((value, failure) -> finish(
-                            (failure == null) ? CleanupOutcome.SUCCESS : CleanupOutcome.FAILED, failure));
-                }
-            } catch (Throwable ex) {
-                finish(CleanupOutcome.FAILED, ex);
-            } finally {
-                if (finished.get()) {
-                    onBound.close();
-                }
-                while (!interruptGuard.compareAndSet(ARMED, DETACHED)) {
-                    Thread.onSpinWait(); // an interrupt is being delivered right now: let it land, then clear it
-                }
-                worker = null;
-                Thread.interrupted(); // never leave a pooled cleanup thread interrupted
-            }
-        }
-
-        private void interruptWorker() {
-            if (interruptGuard.compareAndSet(ARMED, INTERRUPTING)) {
-                try {
-                    Thread thread = worker;
-                    if (thread != null) {
-                        thread.interrupt();
-                    }
-                } finally {
-                    interruptGuard.set(ARMED);
-                }
-            }
-        }
-
-        /**
-         * Runs on the current thread (an exiting task's): keeps that thread's own interrupt status out of the
-         * cleanup and gives it back afterwards.
-         */
-        void runOnCallingThread() {
-            boolean wasInterrupted = Thread.interrupted();
-            try {
-                run();
-            } finally {
-                if (wasInterrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
-
-        /** The thread running this cleanup's action, or {@code null}. */
-        Thread worker() {
-            return worker;
-        }
-
-        boolean finish(CleanupOutcome outcome, Throwable failure) {
-            return finish(outcome, failure, true);
-        }
-
-        /** Finishes once; {@code log} is false when the caller logs an aggregate instead. */
-        boolean finish(CleanupOutcome outcome, Throwable failure, boolean log) {
-            if (!finished.compareAndSet(false, true)) {
-                return false;
-            }
-            CancellationSource bound = shield;
-            if (bound != null) {
-                bound.cancel(CancellationReason.requested("cleanup finished", "cleanup"));
-                bound.close();
-            }
-            running.remove(handle, this);
-            Duration duration = Duration.ofNanos(System.nanoTime() - startNanos);
-            switch (outcome) {
-                case SUCCESS -> cleanupsSucceeded.incrementAndGet();
-                case FAILED -> {
-                    cleanupsFailed.incrementAndGet();
-                    if (log) {
-                        LOGGER.log(System.Logger.Level.WARNING, "Cleanup of task " + info.id() + " (" + info.name()
-                                + ") failed: " + failure, failure);
-                    }
-                }
-                case TIMEOUT -> {
-                    cleanupsTimedOut.incrementAndGet();
-                    LOGGER.log(System.Logger.Level.WARNING, () -> "Cleanup of task " + info.id() + " ("
-                            + info.name() + ") did not finish within " + settings.cleanupTimeout()
-                            + "; its token was cancelled, its thread interrupted, and it is no longer waited for");
-                }
-            }
-            pendingCleanups.decrementAndGet();
-            TaskListener[] interested = dispatch.cleanupFinished();
-            if (interested.length > 0) {
-                deliver(interested, listener -> listener.onCleanupFinished(info, outcome, duration, failure));
-            }
-            handle.cleanupFinished();
-            return true;
-        }
     }
 
     // ------------------------------------------------------------------------------------------ shutdown
@@ -814,178 +351,57 @@ public final class TaskRegistry implements AutoCloseable {
      * @throws IllegalArgumentException if a duration is negative
      */
     public ShutdownReport shutdown(Duration drainTimeout, Duration timeout, boolean interrupt, Duration lastGrace) {
-        requireNotNegative(drainTimeout, "drainTimeout");
-        requireNotNegative(timeout, "timeout");
-        requireNotNegative(lastGrace, "lastGrace");
-        long startNanos = System.nanoTime();
-        Instant startedAt = Instant.now();
-        long boundNanos = saturatedNanos(drainTimeout, timeout, lastGrace);
-        if (!shutDown.compareAndSet(false, true)) {
-            awaitTermination(Math.max(boundNanos, shutdownBoundNanos));
-            return ShutdownReport.empty(startedAt);
-        }
-        shutdownBoundNanos = boundNanos;
-        admitting = false;
-        shutdownWaiter = Thread.currentThread();
-        long succeededBefore = cleanupsSucceeded.get();
-        long failedBefore = cleanupsFailed.get();
-        long timedOutBefore = cleanupsTimedOut.get();
-        try {
-            int runningAtStart = live.size();
-            long drainDeadline = startNanos + saturatedNanos(drainTimeout);
-            boolean drained = !drainTimeout.isZero() && awaitEmpty(drainDeadline);
-            List<TaskInfo> cancelled = new ArrayList<>();
-            long cancelDeadline = System.nanoTime() + saturatedNanos(timeout);
-            if (!drained) {
-                cancelled = cancelAllWithin(CancellationReason.shutdown("application shutdown"), cancelDeadline);
-            }
-            boolean done = drained || awaitEmpty(cancelDeadline);
-            List<ShutdownReport.Abandoned> abandoned = new ArrayList<>();
-            if (!done) {
-                long graceDeadline = System.nanoTime() + saturatedNanos(lastGrace);
-                if (interrupt) {
-                    for (TaskHandle handle : live.values()) {
-                        handle.interruptNow();
-                    }
-                }
-                if (!awaitEmpty(graceDeadline)) {
-                    abandonRemaining(abandoned);
-                }
-            }
-            return new ShutdownReport(startedAt, Duration.ofNanos(System.nanoTime() - startNanos), runningAtStart,
-                    cancelled, (int) (cleanupsSucceeded.get() - succeededBefore),
-                    (int) (cleanupsFailed.get() - failedBefore), (int) (cleanupsTimedOut.get() - timedOutBefore),
-                    abandoned, live.size());
-        } finally {
-            shutdownWaiter = null;
-            if (shutdownInterrupted) {
-                Thread.currentThread().interrupt(); // the caller's interrupt, kept for it once the bound is kept
-            }
-            List<String> notRun = new ArrayList<>();
-            for (Runnable queued : cleanupExecutor.shutdownNow()) {
-                if (queued instanceof CleanupRun run) { // never started: it will not run now
-                    if (run.finish(CleanupOutcome.FAILED, new RejectedExecutionException("Cleanup of task "
-                            + run.info.id() + " (" + run.info.name() + ") not run: the registry shut down first"),
-                            false)) {
-                        notRun.add(run.info.id() + " (" + run.info.name() + ")");
-                    }
-                }
-            }
-            if (!notRun.isEmpty()) { // one line, not one stack trace per cleanup
-                LOGGER.log(System.Logger.Level.WARNING, () -> notRun.size() + " queued cleanup(s) not run: the "
-                        + "registry's shutdown bound passed first: " + String.join(", ",
-                                notRun.subList(0, Math.min(notRun.size(), 20)))
-                        + (notRun.size() > 20 ? ", ..." : ""));
-            }
-            terminated.countDown();
-        }
+        return shutdown.run(drainTimeout, timeout, interrupt, lastGrace, () -> admitting = false);
     }
 
-    /** How many abandoned tasks get their thread's stack in the report: stacks cost a safepoint each. */
-    private static final int MAX_STACKS = 50;
+    // ------------------------------------------------------------------------------------------ for TaskHandle
 
-    private void abandonRemaining(List<ShutdownReport.Abandoned> abandoned) {
-        for (TaskHandle handle : live.values()) {
-            Thread thread;
-            if (handle.state() == TaskState.CLEANING_UP) {
-                CleanupRun run = running.get(handle);
-                thread = (run == null) ? null : run.worker();
-            } else {
-                thread = handle.attachedThread();
-                handle.abandon();
-            }
-            StackTraceElement[] stack = (thread == null || abandoned.size() >= MAX_STACKS)
-                    ? new StackTraceElement[0] : thread.getStackTrace();
-            abandoned.add(new ShutdownReport.Abandoned(handle.info(), stack));
-        }
+    String newId() {
+        return live.newId();
     }
 
-    /**
-     * Cancels every live task on a helper thread and waits for that sweep until {@code deadlineNanos}: a
-     * cancel runs the tokens' callbacks, which are user code and could block.
-     */
-    private List<TaskInfo> cancelAllWithin(CancellationReason reason, long deadlineNanos) {
-        List<TaskInfo> cancelled = new CopyOnWriteArrayList<>();
-        Thread sweeper = new Thread(() -> {
-            // A snapshot first: a child cancelled through its parent may exit and leave the table before the
-            // sweep reaches it, and it was cancelled by this shutdown all the same (it carries this reason).
-            List<TaskHandle> running = new ArrayList<>(live.values());
-            for (TaskHandle handle : running) {
-                handle.cancel(reason);
-            }
-            for (TaskHandle handle : running) {
-                if (handle.token().reason().orElse(null) == reason) {
-                    cancelled.add(handle.info());
-                }
-            }
-        }, "cancellation-shutdown");
-        sweeper.setDaemon(true);
-        sweeper.start();
-        long remaining;
-        while (sweeper.isAlive() && (remaining = deadlineNanos - System.nanoTime()) > 0) {
-            try {
-                sweeper.join(Duration.ofNanos(remaining).toMillis() + 1);
-            } catch (InterruptedException ex) { // cleared; the shutdown keeps its bound and restores it at the end
-                shutdownInterrupted = true;
-            }
-        }
-        return new ArrayList<>(cancelled);
+    boolean index(String id, TaskHandle handle) {
+        return live.index(id, handle);
     }
 
-    private void awaitTermination(long boundNanos) {
-        try {
-            if (!terminated.await(boundNanos, TimeUnit.NANOSECONDS)) {
-                LOGGER.log(System.Logger.Level.WARNING, "Task registry shutdown still running after its bound");
-            }
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        }
+    void unindex(String id, TaskHandle handle) {
+        live.unindex(id, handle);
     }
 
-    private static void requireNotNegative(Duration value, String what) {
-        Objects.requireNonNull(value, what);
-        if (value.isNegative()) {
-            throw new IllegalArgumentException("Shutdown " + what + " must not be negative: " + value);
-        }
+    /** Hands a cancelled task to the escalation sweeper, its first step due at {@code dueNanos}. */
+    void escalate(TaskHandle handle, long dueNanos) {
+        escalations.add(handle, dueNanos);
     }
 
-    /** The sum in nanoseconds, capped at ~73 years so that {@code System.nanoTime() + sum} cannot overflow. */
-    private static long saturatedNanos(Duration... parts) {
-        long cap = Long.MAX_VALUE / 4;
-        long total = 0;
-        for (Duration part : parts) {
-            long nanos;
-            try {
-                nanos = part.toNanos();
-            } catch (ArithmeticException tooLong) {
-                return cap;
-            }
-            total += Math.min(nanos, cap);
-            if (total >= cap) {
-                return cap;
-            }
-        }
-        return total;
+    /** A task handed to the sweeper has exited. */
+    void escalationExited() {
+        escalations.exited();
     }
 
-    /**
-     * Parks until no live task is waited for (abandoned ones no longer are) and no cleanup is pending, or the
-     * deadline passes. Woken by every removal; the 10 ms cap covers cleanups that end without a removal.
-     */
-    private boolean awaitEmpty(long deadlineNanos) {
-        while (true) {
-            if (live.size() <= abandonedLive.get() && pendingCleanups.get() == 0) {
-                return true;
-            }
-            long remaining = deadlineNanos - System.nanoTime();
-            if (remaining <= 0) {
-                return false;
-            }
-            if (Thread.interrupted()) { // else every park returns at once: a busy loop until the deadline
-                shutdownInterrupted = true;
-            }
-            LockSupport.parkNanos(this, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(10)));
-        }
+    void cancelRequested(TaskHandle handle, CancellationReason reason) {
+        listeners.cancelRequested(handle, reason);
+    }
+
+    /** See {@link ListenerDispatch#exited}. */
+    void exited(TaskHandle handle, TaskOutcome outcome, long runNanos, long stopLatencyNanos, Throwable failure) {
+        listeners.exited(handle, outcome, runNanos, stopLatencyNanos, failure);
+    }
+
+    void abandoned(TaskHandle handle) {
+        live.countAbandoned();
+        TaskInfo info = handle.info();
+        LOGGER.log(System.Logger.Level.WARNING, () -> "Task " + info.id() + " (" + info.name()
+                + ") abandoned: still running on " + info.thread() + " after its grace periods");
+        listeners.abandoned(info);
+    }
+
+    void remove(TaskHandle handle) {
+        live.remove(handle);
+    }
+
+    /** See {@link CleanupRunner#run}. */
+    void runCleanup(TaskHandle handle, CleanupAction action, CancellationReason reason, boolean onExitingThread) {
+        cleanups.run(handle, action, reason, onExitingThread);
     }
 
     /** Shuts down with no drain, a 10s bound, interrupts and a 1s last grace. */

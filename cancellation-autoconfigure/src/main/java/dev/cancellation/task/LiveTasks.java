@@ -1,0 +1,182 @@
+package dev.cancellation.task;
+
+import dev.cancellation.CancellationToken;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A registry's table of live tasks, their id index and the bounded history of finished ones.
+ *
+ * <p>Guarantees: a task is in the table from {@link #add} until {@link #remove} (at most once per task); a task
+ * is findable by id from the moment its id is revealed until it is in the history, so a lookup by id finds it
+ * throughout; the history keeps the last cancelled, failed and abandoned tasks, never completed ones. Listings
+ * are weakly consistent snapshots, oldest first, with instants derived from one pair of clock readings.
+ *
+ * <p>Cost: adding and removing a task that completes normally is one insert and one removal in a
+ * {@link ConcurrentHashMap} keyed by token (so a new task finds its parent task with one lookup); no snapshot is
+ * taken unless the task goes to the history or a listener wants its removal.
+ *
+ * <p>Thread-safety: every method may be called from any thread; no lock is held. The history is a lock-free
+ * ring ({@link TaskHistory}), ids come from a lock-free generator ({@link TaskIds}).
+ */
+final class LiveTasks {
+
+    private final ConcurrentHashMap<CancellationToken, TaskHandle> byToken = new ConcurrentHashMap<>();
+    /** The live tasks whose id has been revealed, by id (see {@link TaskHandle#id()}). */
+    private final ConcurrentHashMap<String, TaskHandle> byId = new ConcurrentHashMap<>();
+    private final TaskHistory history;
+    private final TaskIds ids = new TaskIds();
+    private final AtomicInteger abandoned = new AtomicInteger();
+    private final ListenerDispatch listeners;
+    /** A thread parked until the table shrinks (the shutdown), or {@code null}. */
+    private volatile Thread removalWaiter;
+
+    LiveTasks(int historySize, ListenerDispatch listeners) {
+        this.history = new TaskHistory(historySize);
+        this.listeners = listeners;
+    }
+
+    /** The live task whose token is {@code token}, or {@code null}. */
+    TaskHandle get(CancellationToken token) {
+        return byToken.get(token);
+    }
+
+    void add(TaskHandle handle) {
+        byToken.put(handle.token(), handle); // a new token: no clash possible
+    }
+
+    /** Generates a new id (see {@link TaskHandle#id()}). */
+    String newId() {
+        return ids.next();
+    }
+
+    /** Makes a live task findable by its id; {@code false} if another live task has that id. */
+    boolean index(String id, TaskHandle handle) {
+        TaskHandle existing = byId.putIfAbsent(id, handle);
+        return existing == null || existing == handle;
+    }
+
+    void unindex(String id, TaskHandle handle) {
+        byId.remove(id, handle);
+    }
+
+    /** A live task was abandoned: it is no longer waited for, though it stays listed until its thread exits. */
+    void countAbandoned() {
+        abandoned.incrementAndGet();
+    }
+
+    /**
+     * Takes a finished task out of the table (once; later calls do nothing), adds it to the history unless it
+     * completed, fires {@code onRemoved} and wakes the {@linkplain #wakeOnRemoval removal waiter}.
+     */
+    void remove(TaskHandle handle) {
+        if (!byToken.remove(handle.token(), handle)) {
+            return;
+        }
+        TaskState state = handle.state();
+        if (state == TaskState.ABANDONED) {
+            abandoned.decrementAndGet();
+        }
+        TaskInfo info = null;
+        if (state != TaskState.COMPLETED || listeners.wantsRemoved()) { // the common case allocates no snapshot
+            info = handle.info();
+            if (state != TaskState.COMPLETED) {
+                history.add(info);
+            }
+        }
+        // Unindexed only once in the history: a lookup by id finds the task throughout.
+        handle.unlist();
+        if (info != null) {
+            listeners.removed(info);
+        }
+        Thread waiter = removalWaiter;
+        if (waiter != null) {
+            LockSupport.unpark(waiter);
+        }
+    }
+
+    /** Sets the thread to unpark on every removal ({@code null} for none). */
+    void wakeOnRemoval(Thread waiter) {
+        removalWaiter = waiter;
+    }
+
+    /** Whether every live task is abandoned (so none is waited for). */
+    boolean noneWaitedFor() {
+        return byToken.size() <= abandoned.get();
+    }
+
+    /** The live handles: a weakly consistent view. */
+    Collection<TaskHandle> handles() {
+        return byToken.values();
+    }
+
+    int size() {
+        return byToken.size();
+    }
+
+    int abandonedCount() {
+        int count = 0;
+        for (TaskHandle handle : byToken.values()) {
+            if (handle.state() == TaskState.ABANDONED) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** The live task with this id, or {@code null}: only a revealed id can be known, and those are indexed. */
+    TaskHandle byId(String id) {
+        return (id == null) ? null : byId.get(id);
+    }
+
+    List<TaskInfo> list(String name, TaskState state) {
+        List<TaskHandle> matching = new ArrayList<>();
+        for (TaskHandle handle : byToken.values()) {
+            if (name == null || name.equals(handle.name())) {
+                matching.add(handle);
+            }
+        }
+        List<TaskInfo> result = snapshots(matching);
+        if (state != null) {
+            result.removeIf(info -> info.state() != state);
+        }
+        return result;
+    }
+
+    /** The live direct children of the task {@code id} (live or finished), oldest first. */
+    List<TaskInfo> children(String id) {
+        TaskHandle parent = byId(id);
+        List<TaskHandle> matching = new ArrayList<>();
+        for (TaskHandle handle : byToken.values()) {
+            TaskHandle itsParent = handle.parent();
+            // a live parent is compared by identity, which reveals no other ids; a finished one by its id
+            if (itsParent != null && (parent != null ? itsParent == parent : id.equals(itsParent.id()))) {
+                matching.add(handle);
+            }
+        }
+        return snapshots(matching);
+    }
+
+    /** The history, newest first. */
+    List<TaskInfo> history() {
+        return history.newestFirst();
+    }
+
+    /** Snapshots oldest first, their instants derived from one pair of clock readings. */
+    private static List<TaskInfo> snapshots(List<TaskHandle> handles) {
+        handles.sort(Comparator.comparingLong(TaskHandle::startNanos).thenComparing(TaskHandle::id));
+        Instant wallNow = Instant.now();
+        long nanoNow = System.nanoTime();
+        List<TaskInfo> result = new ArrayList<>(handles.size());
+        for (TaskHandle handle : handles) {
+            result.add(handle.info(wallNow, nanoNow));
+        }
+        return result;
+    }
+}

@@ -1,0 +1,209 @@
+package dev.cancellation.task;
+
+import dev.cancellation.CancellationReason;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A registry's shutdown: drain, cancel, wait within a bound, interrupt stragglers, abandon what is left, report.
+ *
+ * <p>Guarantees: runs at most once; never takes longer than {@code drainTimeout + timeout + lastGrace} plus a
+ * small constant, whatever the tasks, their cancel callbacks and cleanups do (the cancel sweep runs on a helper
+ * thread and is not waited for past the bound); a later or concurrent call waits for the first one to end within
+ * the same bound and returns an empty report. An interrupt of the shutdown thread while it waits does not cut the
+ * wait short; it is cleared and restored when the shutdown returns.
+ *
+ * <p>Thread-safety: {@link #run} may be called from any thread, concurrently; the fields without {@code volatile}
+ * are touched only by the one thread that won the run.
+ */
+final class RegistryShutdown {
+
+    private static final System.Logger LOGGER = System.getLogger(TaskRegistry.class.getName());
+
+    /** How many abandoned tasks get their thread's stack in the report: stacks cost a safepoint each. */
+    private static final int MAX_STACKS = 50;
+
+    private final LiveTasks live;
+    private final CleanupRunner cleanups;
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private volatile long boundNanos;
+    /** An interrupt of the shutdown thread while it waited: cleared then, restored when the shutdown returns. */
+    private boolean interrupted;
+
+    RegistryShutdown(LiveTasks live, CleanupRunner cleanups) {
+        this.live = live;
+        this.cleanups = cleanups;
+    }
+
+    /**
+     * See {@link TaskRegistry#shutdown}; {@code stopAdmitting} is run once, by the call that performs the
+     * shutdown, before it looks at the live tasks.
+     *
+     * @throws IllegalArgumentException if a duration is negative
+     */
+    ShutdownReport run(Duration drainTimeout, Duration timeout, boolean interrupt, Duration lastGrace,
+            Runnable stopAdmitting) {
+        requireNotNegative(drainTimeout, "drainTimeout");
+        requireNotNegative(timeout, "timeout");
+        requireNotNegative(lastGrace, "lastGrace");
+        long startNanos = System.nanoTime();
+        Instant startedAt = Instant.now();
+        long bound = saturatedNanos(drainTimeout, timeout, lastGrace);
+        if (!started.compareAndSet(false, true)) {
+            awaitTermination(Math.max(bound, boundNanos));
+            return ShutdownReport.empty(startedAt);
+        }
+        boundNanos = bound;
+        stopAdmitting.run();
+        live.wakeOnRemoval(Thread.currentThread());
+        long succeededBefore = cleanups.succeeded();
+        long failedBefore = cleanups.failed();
+        long timedOutBefore = cleanups.timedOut();
+        try {
+            int runningAtStart = live.size();
+            long drainDeadline = startNanos + saturatedNanos(drainTimeout);
+            boolean drained = !drainTimeout.isZero() && awaitEmpty(drainDeadline);
+            List<TaskInfo> cancelled = new ArrayList<>();
+            long cancelDeadline = System.nanoTime() + saturatedNanos(timeout);
+            if (!drained) {
+                cancelled = cancelAllWithin(CancellationReason.shutdown("application shutdown"), cancelDeadline);
+            }
+            boolean done = drained || awaitEmpty(cancelDeadline);
+            List<ShutdownReport.Abandoned> abandoned = new ArrayList<>();
+            if (!done) {
+                long graceDeadline = System.nanoTime() + saturatedNanos(lastGrace);
+                if (interrupt) {
+                    for (TaskHandle handle : live.handles()) {
+                        handle.interruptNow();
+                    }
+                }
+                if (!awaitEmpty(graceDeadline)) {
+                    abandonRemaining(abandoned);
+                }
+            }
+            return new ShutdownReport(startedAt, Duration.ofNanos(System.nanoTime() - startNanos), runningAtStart,
+                    cancelled, (int) (cleanups.succeeded() - succeededBefore),
+                    (int) (cleanups.failed() - failedBefore), (int) (cleanups.timedOut() - timedOutBefore),
+                    abandoned, live.size());
+        } finally {
+            live.wakeOnRemoval(null);
+            if (interrupted) {
+                Thread.currentThread().interrupt(); // the caller's interrupt, kept for it once the bound is kept
+            }
+            cleanups.stop();
+            terminated.countDown();
+        }
+    }
+
+    private void abandonRemaining(List<ShutdownReport.Abandoned> abandoned) {
+        for (TaskHandle handle : live.handles()) {
+            Thread thread;
+            if (handle.state() == TaskState.CLEANING_UP) {
+                thread = cleanups.workerOf(handle);
+            } else {
+                thread = handle.attachedThread();
+                handle.abandon();
+            }
+            StackTraceElement[] stack = (thread == null || abandoned.size() >= MAX_STACKS)
+                    ? new StackTraceElement[0] : thread.getStackTrace();
+            abandoned.add(new ShutdownReport.Abandoned(handle.info(), stack));
+        }
+    }
+
+    /**
+     * Cancels every live task on a helper thread and waits for that sweep until {@code deadlineNanos}: a
+     * cancel runs the tokens' callbacks, which are user code and could block.
+     */
+    private List<TaskInfo> cancelAllWithin(CancellationReason reason, long deadlineNanos) {
+        List<TaskInfo> cancelled = new CopyOnWriteArrayList<>();
+        Thread sweeper = new Thread(() -> {
+            // A snapshot first: a child cancelled through its parent may exit and leave the table before the
+            // sweep reaches it, and it was cancelled by this shutdown all the same (it carries this reason).
+            List<TaskHandle> running = new ArrayList<>(live.handles());
+            for (TaskHandle handle : running) {
+                handle.cancel(reason);
+            }
+            for (TaskHandle handle : running) {
+                if (handle.token().reason().orElse(null) == reason) {
+                    cancelled.add(handle.info());
+                }
+            }
+        }, "cancellation-shutdown");
+        sweeper.setDaemon(true);
+        sweeper.start();
+        long remaining;
+        while (sweeper.isAlive() && (remaining = deadlineNanos - System.nanoTime()) > 0) {
+            try {
+                sweeper.join(Duration.ofNanos(remaining).toMillis() + 1);
+            } catch (InterruptedException ex) { // cleared; the shutdown keeps its bound and restores it at the end
+                interrupted = true;
+            }
+        }
+        return new ArrayList<>(cancelled);
+    }
+
+    /**
+     * Parks until no live task is waited for (abandoned ones no longer are) and no cleanup is pending, or the
+     * deadline passes. Woken by every removal; the 10 ms cap covers cleanups that end without a removal.
+     */
+    private boolean awaitEmpty(long deadlineNanos) {
+        while (true) {
+            if (live.noneWaitedFor() && cleanups.pending() == 0) {
+                return true;
+            }
+            long remaining = deadlineNanos - System.nanoTime();
+            if (remaining <= 0) {
+                return false;
+            }
+            if (Thread.interrupted()) { // else every park returns at once: a busy loop until the deadline
+                interrupted = true;
+            }
+            LockSupport.parkNanos(this, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(10)));
+        }
+    }
+
+    private void awaitTermination(long bound) {
+        try {
+            if (!terminated.await(bound, TimeUnit.NANOSECONDS)) {
+                LOGGER.log(System.Logger.Level.WARNING, "Task registry shutdown still running after its bound");
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void requireNotNegative(Duration value, String what) {
+        Objects.requireNonNull(value, what);
+        if (value.isNegative()) {
+            throw new IllegalArgumentException("Shutdown " + what + " must not be negative: " + value);
+        }
+    }
+
+    /** The sum in nanoseconds, capped at ~73 years so that {@code System.nanoTime() + sum} cannot overflow. */
+    private static long saturatedNanos(Duration... parts) {
+        long cap = Long.MAX_VALUE / 4;
+        long total = 0;
+        for (Duration part : parts) {
+            long nanos;
+            try {
+                nanos = part.toNanos();
+            } catch (ArithmeticException tooLong) {
+                return cap;
+            }
+            total += Math.min(nanos, cap);
+            if (total >= cap) {
+                return cap;
+            }
+        }
+        return total;
+    }
+}
