@@ -3,7 +3,6 @@ package dev.cancellation.jdbc;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
@@ -57,14 +56,7 @@ final class ResultSetHandler extends JdbcProxy<ResultSet> {
         try {
             return method.invoke(delegate, args);
         } catch (InvocationTargetException ex) {
-            Throwable failure = ex.getCause();
-            if (failure instanceof SQLException sql) {
-                RuntimeException cancelled = execution.translate(sql);
-                if (cancelled != null) {
-                    throw cancelled;
-                }
-            }
-            throw failure;
+            throw execution.failureOf(ex);
         } finally {
             execution.exit();
         }

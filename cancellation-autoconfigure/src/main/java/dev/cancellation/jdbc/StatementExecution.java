@@ -6,6 +6,7 @@ import dev.cancellation.Registration;
 import dev.cancellation.TaskCancelledException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.reflect.InvocationTargetException;
 import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
 import java.sql.Statement;
@@ -119,15 +120,21 @@ final class StatementExecution implements Consumer<CancellationReason> {
         }
     }
 
-    /** The exception to throw for {@code failure} of this execution's call. */
-    RuntimeException translate(SQLException failure) {
+    /**
+     * What to throw for a driver call of this execution that failed with {@code ex}: the task's cancellation, with
+     * the driver's {@code SQLException} as its cause, when the failure is the cancel or the budget's query timeout;
+     * else the driver's own failure.
+     */
+    Throwable failureOf(InvocationTargetException ex) {
+        Throwable failure = ex.getCause();
         CancellationReason reason = token.reason().orElse(null);
-        if (reason != null && (cancelSent || failure instanceof SQLTimeoutException)) {
+        if (failure instanceof SQLException sql && reason != null
+                && (cancelSent || sql instanceof SQLTimeoutException)) {
             TaskCancelledException cancelled = TaskCancelledException.of(reason, "SQL statement");
-            cancelled.initCause(failure);
+            cancelled.initCause(sql);
             return cancelled;
         }
-        return null;
+        return failure;
     }
 
     private void refuseIfCancelled() {

@@ -122,14 +122,7 @@ final class StatementHandler extends JdbcProxy<Statement> {
             }
             return result;
         } catch (InvocationTargetException ex) {
-            Throwable failure = ex.getCause();
-            if (failure instanceof SQLException sql) {
-                RuntimeException cancelled = execution.translate(sql);
-                if (cancelled != null) {
-                    throw cancelled;
-                }
-            }
-            throw failure;
+            throw execution.failureOf(ex);
         } finally {
             if (!keepOpen) {
                 execution.close();
