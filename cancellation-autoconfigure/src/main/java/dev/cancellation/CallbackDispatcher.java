@@ -5,6 +5,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Runs the callbacks of tokens cancelled by a deadline, so that no user code (callbacks, the listeners and future
@@ -24,8 +25,8 @@ final class CallbackDispatcher {
     /** At most this many callback threads: twice the processors, at least 4, at most 64. */
     static final int THREADS = Math.min(64, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
 
-    /** Jobs handed to the pool so far (for tests and diagnostics). */
-    private static final java.util.concurrent.atomic.LongAdder DISPATCHED = new java.util.concurrent.atomic.LongAdder();
+    /** Jobs handed to the pool so far: tells a timeout cancelled inline from one handed off. */
+    private static final LongAdder DISPATCHED = new LongAdder();
 
     private CallbackDispatcher() {
     }
