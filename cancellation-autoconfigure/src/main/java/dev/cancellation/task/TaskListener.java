@@ -22,7 +22,10 @@ public interface TaskListener {
     default void onStarted(TaskInfo task) {
     }
 
-    /** A live task's token was cancelled (directly, through a parent, a deadline or shutdown). */
+    /**
+     * A live task's token was cancelled (directly, through a parent, a deadline or shutdown). It runs on the
+     * cancelling thread, so when the task exits at the same moment it may arrive after {@link #onExited}.
+     */
     default void onCancelRequested(TaskInfo task, CancellationReason reason) {
     }
 
