@@ -24,7 +24,7 @@ public interface TaskListener {
 
     /**
      * A live task's token was cancelled (directly, through a parent, a deadline or shutdown). It runs on the
-     * cancelling thread, so when the task exits at the same moment it may arrive after {@link #onExited}.
+     * cancelling thread, so when the task exits at the same moment it may arrive after {@code onExited}.
      */
     default void onCancelRequested(TaskInfo task, CancellationReason reason) {
     }
