@@ -120,11 +120,7 @@ public final class Cancellation {
      * should use {@link #enter} or {@link #bind}.
      */
     public static void restore(CancellationToken token) {
-        if (token == null) {
-            CURRENT.remove();
-        } else {
-            CURRENT.set(token);
-        }
+        CURRENT.set(token); // not remove() for null: the next binding would allocate the thread's entry again
     }
 
     /** A binding made by {@link #enter}; closing it restores the previous token. */

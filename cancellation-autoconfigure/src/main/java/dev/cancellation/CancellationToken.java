@@ -99,10 +99,20 @@ public final class CancellationToken {
 
     private volatile CompletionStage<CancellationReason> whenCancelled;
 
+    /**
+     * The observer given by the creator of this token's source ({@link CancellationSource#childOf(CancellationToken,
+     * java.time.Duration, Consumer)}), {@code null} for none, or {@link #SOURCE_CLOSED} once the source is closed
+     * (which is where the source keeps its closed flag). A canceller may still see an observer being replaced,
+     * which is why observers check what they are told.
+     */
+    private volatile Consumer<? super CancellationReason> observer;
+
+    private static final Consumer<CancellationReason> SOURCE_CLOSED = reason -> { };
 
     private static final VarHandle LOCK;
     private static final VarHandle WHEN_CANCELLED;
     private static final VarHandle TIMER;
+    private static final VarHandle OBSERVER;
 
     static {
         try {
@@ -110,6 +120,7 @@ public final class CancellationToken {
             LOCK = lookup.findVarHandle(CancellationToken.class, "lock", int.class);
             WHEN_CANCELLED = lookup.findVarHandle(CancellationToken.class, "whenCancelled", CompletionStage.class);
             TIMER = lookup.findVarHandle(CancellationToken.class, "timer", Deadline.class);
+            OBSERVER = lookup.findVarHandle(CancellationToken.class, "observer", Consumer.class);
         } catch (ReflectiveOperationException ex) {
             throw new ExceptionInInitializerError(ex);
         }
@@ -117,6 +128,12 @@ public final class CancellationToken {
 
     CancellationToken(Node[] parentLinks) {
         this.parentLinks = (parentLinks == null) ? Node.EMPTY : parentLinks;
+    }
+
+    CancellationToken(Node[] parentLinks, Consumer<? super CancellationReason> observer) {
+        this(parentLinks);
+        OBSERVER.set(this, observer); // plain: the token is published later, by its parent's lock or a volatile
+
     }
 
     /**
@@ -236,7 +253,8 @@ public final class CancellationToken {
         Node node = new Node(this, callback, null);
         if (!link(node)) {
             node.state = Node.FIRED;
-            runCallbacks(List.of(node), reason);
+            node.callback = null;
+            runCallbacks(List.of(callback), reason);
         }
         return node;
     }
@@ -322,19 +340,30 @@ public final class CancellationToken {
         }
         cancelTimer();
         detachFromParents();
-        // Phase 1: mark the whole subtree cancelled, so callbacks see a consistent tree.
-        List<Node> callbacks = new ArrayList<>();
-        ArrayDeque<Node> pending = new ArrayDeque<>();
-        if (detached != null) {
-            pending.add(detached);
-        }
+        // Phase 1: mark the whole subtree cancelled, so callbacks see a consistent tree. The queue holds, per
+        // token, its observer (a Consumer, if any) and then its detached list (a Node): a token's callbacks are
+        // collected before those of its descendants.
+        List<Consumer<? super CancellationReason>> callbacks = new ArrayList<>();
+        ArrayDeque<Object> pending = new ArrayDeque<>();
+        enqueue(pending, observer, detached);
         while (!pending.isEmpty()) {
-            for (Node node = pending.poll(); node != null; node = node.next) {
+            Object next = pending.poll();
+            if (!(next instanceof Node first)) {
+                @SuppressWarnings("unchecked")
+                Consumer<? super CancellationReason> tokenObserver = (Consumer<? super CancellationReason>) next;
+                callbacks.add(tokenObserver);
+                continue;
+            }
+            for (Node node = first; node != null; node = node.next) {
                 if (!node.fire()) {
                     continue;
                 }
-                if (node.callback != null) {
-                    callbacks.add(node);
+                Consumer<?> callback = node.callback;
+                if (callback != null) {
+                    node.callback = null; // claimed by fire(): only this canceller runs it
+                    @SuppressWarnings("unchecked")
+                    Consumer<? super CancellationReason> claimed = (Consumer<? super CancellationReason>) callback;
+                    callbacks.add(claimed);
                 } else {
                     CancellationToken child = node.child();
                     node.strongChild = null;
@@ -343,9 +372,7 @@ public final class CancellationToken {
                         if (grandchildren != MARK_FAILED) {
                             child.cancelTimer();
                             child.detachFromParents(); // from its other parents, if it is a linked token
-                            if (grandchildren != null) {
-                                pending.add(grandchildren);
-                            }
+                            enqueue(pending, child.observer, grandchildren);
                         }
                     }
                 }
@@ -361,6 +388,16 @@ public final class CancellationToken {
             runCallbacks(callbacks, cancelReason);
         }
         return true;
+    }
+
+    private static void enqueue(ArrayDeque<Object> pending, Consumer<? super CancellationReason> tokenObserver,
+            Node list) {
+        if (tokenObserver != null && tokenObserver != SOURCE_CLOSED) {
+            pending.add(tokenObserver);
+        }
+        if (list != null) {
+            pending.add(list);
+        }
     }
 
     private static final Node MARK_FAILED = new Node(null, null, null);
@@ -411,12 +448,10 @@ public final class CancellationToken {
         }
     }
 
-    private static void runCallbacks(List<Node> callbacks, CancellationReason cancelReason) {
+    private static void runCallbacks(List<Consumer<? super CancellationReason>> callbacks,
+            CancellationReason cancelReason) {
         List<Throwable> failures = null;
-        for (Node node : callbacks) {
-            @SuppressWarnings("unchecked")
-            Consumer<CancellationReason> callback = (Consumer<CancellationReason>) node.callback;
-            node.callback = null;
+        for (Consumer<? super CancellationReason> callback : callbacks) {
             try {
                 callback.accept(cancelReason);
             } catch (Throwable ex) {
@@ -429,6 +464,15 @@ public final class CancellationToken {
         if (failures != null) {
             Cancellation.reportCallbackFailures(cancelReason, failures);
         }
+    }
+
+    /** Marks this token's source closed and forgets the observer; {@code false} if it already was closed. */
+    boolean closeSource() {
+        return OBSERVER.getAndSet(this, SOURCE_CLOSED) != SOURCE_CLOSED;
+    }
+
+    boolean isSourceClosed() {
+        return observer == SOURCE_CLOSED;
     }
 
     /** Appends a node; returns {@code false} (without linking) if this token is already cancelled. */
@@ -463,7 +507,7 @@ public final class CancellationToken {
     void unlink(Node node) {
         acquire();
         try {
-            boolean observer = node.callback != null || node.strongChild != null;
+            boolean observing = node.callback != null || node.strongChild != null;
             node.callback = null;
             node.strongChild = null;
             if (reason != null) {
@@ -483,7 +527,7 @@ public final class CancellationToken {
             }
             node.prev = null;
             node.next = null;
-            if (observer && --observers == 0) {
+            if (observing && --observers == 0) {
                 holdInParents(false);
             }
         } finally {

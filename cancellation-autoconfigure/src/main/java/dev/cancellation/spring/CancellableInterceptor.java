@@ -95,6 +95,42 @@ public class CancellableInterceptor implements MethodInterceptor {
     }
 
     private Object invokeSync(ProxyMethodInvocation invocation, CancellableMethod method) throws Throwable {
+        if (method.retryable()) {
+            return invokeSyncRetryable(invocation, method);
+        }
+        // The registry's begin/end: the body runs on this thread, so the task needs no per-call handle unless
+        // somebody observes it.
+        TaskRegistry tasks = registry.get();
+        CancellationToken parent = CancellationToken.current();
+        Object[] arguments = invocation.getArguments();
+        CancellationToken token;
+        if (method.onCancel() == null) {
+            token = tasks.begin(method.template(defaults), parent);
+        } else {
+            Object[] captured = arguments.clone();
+            token = tasks.begin(method.spec(parent, defaults, invocation.getThis(), invocation.getProxy(), captured),
+                    parent);
+            method.injectToken(captured, token);
+        }
+        method.injectToken(arguments, token);
+        Object result = null;
+        Throwable failure = null;
+        try {
+            result = invocation.proceed();
+        } catch (Throwable ex) {
+            failure = ex;
+        }
+        Throwable toThrow = tasks.end(token, failure);
+        if (toThrow instanceof TaskCancelledException && method.quietWhenCancelled()) {
+            return null;
+        }
+        if (toThrow != null) {
+            throw toThrow;
+        }
+        return result;
+    }
+
+    private Object invokeSyncRetryable(ProxyMethodInvocation invocation, CancellableMethod method) throws Throwable {
         TaskCall call = start(invocation, method, null);
         call.tryStart();
         Object result = null;

@@ -88,6 +88,17 @@ final class ListenerDispatch {
         }
     }
 
+    /** Whether some listener handles {@code onStarted}. */
+    boolean wantsStarted() {
+        return dispatch.started().length > 0;
+    }
+
+    /** Whether some listener handles {@code onExited} or {@code onRemoved}. */
+    boolean wantsEnd() {
+        Listeners current = dispatch;
+        return current.exited().length > 0 || current.removed().length > 0;
+    }
+
     /** Whether some listener handles {@code onRemoved}: if none does, a removal needs no snapshot. */
     boolean wantsRemoved() {
         return dispatch.removed().length > 0;

@@ -36,15 +36,23 @@ final class LiveTasks {
     private final ListenerDispatch listeners;
     /** A thread parked until the table shrinks (the shutdown), or {@code null}. */
     private volatile Thread removalWaiter;
+    /** The tasks held in per-thread frames, not (yet) in the table: materialized before every listing. */
+    private TaskFrames frames;
 
     LiveTasks(int historySize, ListenerDispatch listeners) {
         this.history = new TaskHistory(historySize);
         this.listeners = listeners;
     }
 
-    /** The live task whose token is {@code token}, or {@code null}. */
+    /** Sets the frames whose tasks count as live; once, before the registry is used. */
+    void track(TaskFrames taskFrames) {
+        this.frames = taskFrames;
+    }
+
+    /** The live task whose token is {@code token} (materialized if a frame holds it), or {@code null}. */
     TaskHandle get(CancellationToken token) {
-        return byToken.get(token);
+        TaskHandle handle = byToken.get(token);
+        return (handle != null) ? handle : frames.find(token);
     }
 
     void add(TaskHandle handle) {
@@ -95,6 +103,11 @@ final class LiveTasks {
         if (info != null) {
             listeners.removed(info);
         }
+        wakeRemovalWaiter();
+    }
+
+    /** Wakes the {@linkplain #wakeOnRemoval removal waiter}, if any: a task left (from the table or a frame). */
+    void wakeRemovalWaiter() {
         Thread waiter = removalWaiter;
         if (waiter != null) {
             LockSupport.unpark(waiter);
@@ -108,16 +121,18 @@ final class LiveTasks {
 
     /** Whether every live task is abandoned (so none is waited for). */
     boolean noneWaitedFor() {
-        return byToken.size() <= abandoned.get();
+        return size() <= abandoned.get();
     }
 
-    /** The live handles: a weakly consistent view. */
+    /** The live handles, those held in frames materialized first: a weakly consistent view. */
     Collection<TaskHandle> handles() {
+        frames.materializeAll();
         return byToken.values();
     }
 
+    /** The live tasks, counted without materializing any (a task being materialized may count twice). */
     int size() {
-        return byToken.size();
+        return byToken.size() + frames.running();
     }
 
     int abandonedCount() {
@@ -137,7 +152,7 @@ final class LiveTasks {
 
     List<TaskInfo> list(String name, TaskState state) {
         List<TaskHandle> matching = new ArrayList<>();
-        for (TaskHandle handle : byToken.values()) {
+        for (TaskHandle handle : handles()) {
             if (name == null || name.equals(handle.name())) {
                 matching.add(handle);
             }
@@ -153,7 +168,7 @@ final class LiveTasks {
     List<TaskInfo> children(String id) {
         TaskHandle parent = byId(id);
         List<TaskHandle> matching = new ArrayList<>();
-        for (TaskHandle handle : byToken.values()) {
+        for (TaskHandle handle : handles()) {
             TaskHandle itsParent = handle.parent();
             // a live parent is compared by identity, which reveals no other ids; a finished one by its id
             if (itsParent != null && (parent != null ? itsParent == parent : id.equals(itsParent.id()))) {

@@ -87,6 +87,21 @@ public final class TaskHandle {
     }
 
     /**
+     * The handle of a task that began in a frame ({@code TaskFrames}) and is observed now: it keeps the frame's
+     * token and start time, and its thread is attached as if it had called {@link #attach()} (the frame restores
+     * the current token itself).
+     */
+    TaskHandle(TaskRegistry registry, TaskSpec spec, TaskHandle parent, CancellationSource source, long startNanos,
+            Thread thread) {
+        this.registry = registry;
+        this.spec = spec;
+        this.parent = parent;
+        this.startNanos = startNanos;
+        this.source = source;
+        this.attachment = new Attachment(thread, null);
+    }
+
+    /**
      * Starts reacting to cancellation. Called by the registry once the task is listed and {@code onStarted} has
      * been fired, so that a task whose parent is already cancelled still reports its events in order.
      */
@@ -225,6 +240,14 @@ public final class TaskHandle {
         Attachment next = new Attachment(Thread.currentThread(), Cancellation.enter(token()));
         attachment = next;
         return next;
+    }
+
+    /** Closes the attachment the registry made for this thread (see {@link Attachment#close()}), if any. */
+    void detach() {
+        Attachment current = attachment;
+        if (current != null && current.thread() == Thread.currentThread()) {
+            current.close();
+        }
     }
 
     /**
@@ -423,7 +446,9 @@ public final class TaskHandle {
             if (attachment == this) {
                 attachment = null;
             }
-            scope.close();
+            if (scope != null) { // null when the registry bound the token itself
+                scope.close();
+            }
         }
     }
 }

@@ -75,6 +75,7 @@ public final class TaskRegistry implements AutoCloseable {
     private final CleanupRunner cleanups;
     private final Escalations escalations = new Escalations("cancellation-escalation");
     private final RegistryShutdown shutdown;
+    private final TaskFrames frames;
     private volatile boolean admitting = true;
 
     /** A registry with {@link Settings#defaults()}. */
@@ -86,6 +87,8 @@ public final class TaskRegistry implements AutoCloseable {
     public TaskRegistry(Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.live = new LiveTasks(settings.historySize(), listeners);
+        this.frames = new TaskFrames(this, live);
+        live.track(frames);
         this.cleanups = new CleanupRunner(settings, listeners, this::isAdmitting);
         this.shutdown = new RegistryShutdown(live, cleanups);
     }
@@ -181,19 +184,75 @@ public final class TaskRegistry implements AutoCloseable {
      * {@code TaskCancelledException} it was translated to.
      */
     public <T> T call(TaskSpec spec, TaskBody<T> body) throws Throwable {
-        TaskHandle handle = start(spec);
+        CancellationToken token = begin(spec, spec.parent());
         T result = null;
         Throwable failure = null;
-        try (TaskHandle.Attachment ignored = handle.attach()) {
-            result = body.run(handle.token());
+        try {
+            result = body.run(token);
         } catch (Throwable ex) {
             failure = ex;
         }
-        Throwable toThrow = handle.exit(failure);
+        Throwable toThrow = end(token, failure);
         if (toThrow != null) {
             throw toThrow;
         }
         return result;
+    }
+
+    /**
+     * Begins a task whose code runs on this thread, synchronously, until {@link #end} is called on this thread
+     * with the returned token (what {@link #call} does): registers it, creates its token (a child of
+     * {@code parent}, {@code null} for a root) and binds the token as current. It is a registered task like one
+     * from {@link #start}, listed, cancellable and escalated; but on a platform thread it costs less, because it
+     * is held in a per-thread frame and gets its {@link TaskHandle} only once somebody observes it (a listing or
+     * lookup, its cancellation, a shutdown, a listener of {@code onStarted}, or an end other than a normal
+     * completion). Tasks begun on one thread end innermost first.
+     *
+     * @throws TaskRejectedException if the registry is shutting down
+     */
+    public CancellationToken begin(TaskSpec spec, CancellationToken parent) {
+        Objects.requireNonNull(spec, "spec");
+        if (!admitting) {
+            throw new TaskRejectedException(spec.name());
+        }
+        CancellationToken parentToken = (parent == null) ? CancellationToken.none() : parent;
+        if (listeners.wantsStarted() || !TaskFrames.framesFit(Thread.currentThread())) {
+            TaskHandle handle = start(spec, parentToken);
+            handle.attach();
+            return handle.token();
+        }
+        CancellationToken token = frames.begin(spec, parentToken);
+        if (!admitting) { // lost a race with shutdown, which may have walked the frames before this one began
+            frames.materialize(frames.innermost(token)).cancel(CancellationReason.shutdown("registry"));
+        }
+        return token;
+    }
+
+    /**
+     * Ends the task that {@link #begin} began on this thread with {@code token}: restores the token that was
+     * current before, and returns what the caller should throw, like {@link TaskHandle#exit(Throwable)}
+     * ({@code null} to return normally, {@code failure}, or a {@code TaskCancelledException} when the code stopped
+     * because of the cancellation).
+     *
+     * @param failure what the task's code threw, {@code null} if it returned normally
+     * @throws IllegalStateException if no task begun on this thread with this token is running
+     */
+    public Throwable end(CancellationToken token, Throwable failure) {
+        TaskFrames.Frame frame = frames.innermost(token);
+        if (frame != null) {
+            if (failure == null && !token.isCancelled() && !listeners.wantsEnd() && frames.endCompleted(frame)) {
+                live.wakeRemovalWaiter();
+                return null;
+            }
+            return frames.endMaterialized(frame, failure);
+        }
+        TaskHandle handle = (token == null) ? null : live.get(token);
+        if (handle == null || handle.attachedThread() != Thread.currentThread()) {
+            throw new IllegalStateException("No task with " + token + " was begun on this thread ("
+                    + Thread.currentThread().getName() + ") and is still running; tasks end innermost first");
+        }
+        handle.detach();
+        return handle.exit(failure);
     }
 
     // ------------------------------------------------------------------------------------------ queries
