@@ -34,8 +34,9 @@ import java.util.concurrent.TimeUnit;
  *       only if its deadline is earlier than that (see {@link TimerLoop}).</li>
  * </ul>
  *
- * <p>Thread-safety: {@link #arm}, {@link Entry#cancel()} and {@link #pending()} may be called from any thread;
- * the wheel and the {@code prev}/{@code next} links of entries are confined to the timer thread. The hand-over
+ * <p>Thread-safety: {@link #arm}, {@link Entry#cancel()}, {@link #pending()} and the tests' {@link #settledSize()}
+ * and {@link #stop()} may be called from any thread; the wheel and the {@code prev}/{@code next} links of entries
+ * are confined to the timer thread. The hand-over
  * between a canceller and the timer filing the same entry is a Dekker-style handshake on two volatiles: the
  * canceller writes {@code state} then reads {@code slot}, the timer writes {@code slot} then reads
  * {@code state}, so at least one of them sees the other and the entry is removed from the wheel.
