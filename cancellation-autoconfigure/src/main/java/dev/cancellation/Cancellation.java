@@ -3,21 +3,13 @@ package dev.cancellation;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.Queue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -51,9 +43,6 @@ public final class Cancellation {
     static final System.Logger LOGGER = System.getLogger(Cancellation.class.getName());
 
     private static final ThreadLocal<CancellationToken> CURRENT = new ThreadLocal<>();
-
-    private static volatile Consumer<? super CancellationCallbackException> callbackFailureHandler =
-            Cancellation::logCallbackFailures;
 
     private Cancellation() {
     }
@@ -163,8 +152,16 @@ public final class Cancellation {
     public static <T> T withTimeout(Duration timeout, Function<? super CancellationToken, ? extends T> operation) {
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(operation, "operation");
-        try (CancellationSource source = CancellationSource.childOf(currentToken(), timeout);
-                Scope ignored = enter(source.token())) {
+        return callBound(CancellationSource.childOf(currentToken(), timeout), operation);
+    }
+
+    /**
+     * Calls {@code operation} with the token of {@code source} bound, then closes the source; a failure after the
+     * token was cancelled is {@linkplain #translate translated}.
+     */
+    private static <T> T callBound(CancellationSource source,
+            Function<? super CancellationToken, ? extends T> operation) {
+        try (source; Scope ignored = enter(source.token())) {
             try {
                 return operation.apply(source.token());
             } catch (RuntimeException ex) {
@@ -209,47 +206,7 @@ public final class Cancellation {
      */
     public static <T> CompletableFuture<T> raceAsync(Executor executor,
             List<? extends Function<? super CancellationToken, ? extends T>> operations) {
-        Objects.requireNonNull(executor, "executor");
-        if (operations == null || operations.isEmpty()) {
-            throw new IllegalArgumentException("race needs at least one operation");
-        }
-        CancellationToken parent = currentToken();
-        CompletableFuture<T> winner = new CompletableFuture<>();
-        CancellationSource race = CancellationSource.childOf(parent);
-        AtomicInteger remaining = new AtomicInteger(operations.size());
-        Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
-        Registration parentCancel = parent.onCancel(reason -> winner.completeExceptionally(
-                TaskCancelledException.of(reason)));
-        for (Function<? super CancellationToken, ? extends T> operation : operations) {
-            Objects.requireNonNull(operation, "operation");
-            CancellationSource lane = CancellationSource.childOf(race.token());
-            Runnable run = () -> {
-                try (lane; Scope ignored = enter(lane.token())) {
-                    lane.token().throwIfCancelled();
-                    winner.complete(operation.apply(lane.token()));
-                } catch (Throwable ex) {
-                    failures.add(ex);
-                    if (remaining.decrementAndGet() == 0) { // every add happens-before this point
-                        winner.completeExceptionally(firstWithSuppressed(failures));
-                    }
-                }
-            };
-            try {
-                executor.execute(run);
-            } catch (RuntimeException rejected) {
-                lane.close();
-                race.cancel(CancellationReason.requested("race could not start all operations", "race"));
-                race.close();
-                parentCancel.close();
-                throw rejected;
-            }
-        }
-        winner.whenComplete((result, failure) -> {
-            parentCancel.close();
-            race.cancel(CancellationReason.requested("lost the race", "race"));
-            race.close();
-        });
-        return winner;
+        return Race.start(executor, operations);
     }
 
     /**
@@ -263,16 +220,6 @@ public final class Cancellation {
     public static <T> T race(Executor executor,
             List<? extends Function<? super CancellationToken, ? extends T>> operations) throws InterruptedException {
         return await(raceAsync(executor, operations));
-    }
-
-    private static Throwable firstWithSuppressed(Queue<Throwable> failures) {
-        Throwable first = failures.poll();
-        for (Throwable other : failures) {
-            if (other != first) {
-                first.addSuppressed(other);
-            }
-        }
-        return first;
     }
 
     /**
@@ -290,10 +237,7 @@ public final class Cancellation {
 
     /** Like {@link #sleep(Duration)}, observing the given token. */
     public static void sleep(Duration duration, CancellationToken token) throws InterruptedException {
-        Objects.requireNonNull(duration, "duration");
-        Objects.requireNonNull(token, "token");
-        long deadline = System.nanoTime() + saturatedNanos(duration);
-        waitUntil(token, () -> System.nanoTime() - deadline >= 0, deadline);
+        CancellableWaits.sleep(duration, token);
     }
 
     /**
@@ -335,121 +279,17 @@ public final class Cancellation {
 
     /** Like {@link #await(Future)}, observing the given token. */
     public static <T> T await(Future<T> future, CancellationToken token) throws InterruptedException {
-        Objects.requireNonNull(future, "future");
-        Objects.requireNonNull(token, "token");
-        if (future instanceof CompletableFuture<T> completable) {
-            return await(completable, token);
-        }
-        while (true) {
-            token.throwIfCancelled();
-            try {
-                return future.get(10, TimeUnit.MILLISECONDS); // a plain Future offers no completion callback
-            } catch (TimeoutException notYet) {
-                // loop
-            } catch (ExecutionException failed) {
-                throw new CompletionException(failed.getCause());
-            }
-        }
+        return CancellableWaits.await(future, token);
     }
 
     /** Like {@link #await(CompletableFuture)}, observing the given token. */
     public static <T> T await(CompletableFuture<T> future, CancellationToken token) throws InterruptedException {
-        Objects.requireNonNull(future, "future");
-        Objects.requireNonNull(token, "token");
-        if (!future.isDone()) {
-            // The completion action refers to a holder, not the thread, so a future that outlives this wait
-            // neither keeps the thread reachable nor unparks it later.
-            Waiter waiter = new Waiter(Thread.currentThread());
-            future.whenComplete((result, failure) -> waiter.wake());
-            try {
-                waitUntil(token, future::isDone, Long.MIN_VALUE);
-            } finally {
-                waiter.thread = null;
-            }
-        } else {
-            token.throwIfCancelled();
-        }
-        return future.join();
+        return CancellableWaits.await(future, token);
     }
 
     /** Like {@link #await(CompletionStage)}, observing the given token. */
     public static <T> T await(CompletionStage<T> stage, CancellationToken token) throws InterruptedException {
-        Objects.requireNonNull(stage, "stage");
-        CompletableFuture<T> future;
-        try {
-            future = stage.toCompletableFuture(); // itself for a CompletableFuture; a live copy for a minimal stage
-        } catch (UnsupportedOperationException optional) {
-            future = null; // the method is optional for other implementations
-        }
-        if (future != null) {
-            return await(future, token);
-        }
-        CompletableFuture<T> copy = new CompletableFuture<>();
-        stage.whenComplete((result, failure) -> {
-            if (failure != null) {
-                copy.completeExceptionally(failure);
-            } else {
-                copy.complete(result);
-            }
-        });
-        return await(copy, token);
-    }
-
-    private static final class Waiter {
-        volatile Thread thread;
-
-        Waiter(Thread thread) {
-            this.thread = thread;
-        }
-
-        void wake() {
-            Thread waiting = thread;
-            if (waiting != null) {
-                LockSupport.unpark(waiting);
-            }
-        }
-    }
-
-    private interface Condition {
-        boolean done();
-    }
-
-    /** Parks until {@code done}, the deadline ({@code Long.MIN_VALUE} for none), cancellation or interrupt. */
-    private static void waitUntil(CancellationToken token, Condition done, long deadlineNanos)
-            throws InterruptedException {
-        token.throwIfCancelled();
-        Thread waiter = Thread.currentThread();
-        try (Registration ignored = token.onCancel(reason -> LockSupport.unpark(waiter))) {
-            while (true) {
-                token.throwIfCancelled();
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
-                if (done.done()) {
-                    return;
-                }
-                if (deadlineNanos == Long.MIN_VALUE) {
-                    LockSupport.park(token);
-                } else {
-                    long remaining = deadlineNanos - System.nanoTime();
-                    if (remaining <= 0) {
-                        return;
-                    }
-                    LockSupport.parkNanos(token, remaining);
-                }
-            }
-        }
-    }
-
-    private static long saturatedNanos(Duration duration) {
-        if (duration.isNegative()) {
-            return 0;
-        }
-        try {
-            return Math.min(duration.toNanos(), Long.MAX_VALUE / 4);
-        } catch (ArithmeticException tooLong) {
-            return Long.MAX_VALUE / 4;
-        }
+        return CancellableWaits.await(stage, token);
     }
 
     /**
@@ -465,14 +305,7 @@ public final class Cancellation {
     public static <T> T shielded(Duration bound, Function<? super CancellationToken, ? extends T> operation) {
         Objects.requireNonNull(bound, "bound");
         Objects.requireNonNull(operation, "operation");
-        try (CancellationSource shield = CancellationSource.withTimeout(bound);
-                Scope ignored = enter(shield.token())) {
-            try {
-                return operation.apply(shield.token());
-            } catch (RuntimeException ex) {
-                throw translate(shield.token(), ex);
-            }
-        }
+        return callBound(CancellationSource.withTimeout(bound), operation);
     }
 
     /** {@link #shielded(Duration, Function)} for cleanup that returns nothing. */
@@ -516,44 +349,18 @@ public final class Cancellation {
      * the report is logged instead and {@code cancel} still does not throw.
      */
     public static void setCallbackFailureHandler(Consumer<? super CancellationCallbackException> handler) {
-        callbackFailureHandler = (handler == null) ? Cancellation::logCallbackFailures : handler;
+        CallbackFailures.setHandler(handler);
     }
 
+    /** Reports the callbacks of one cancellation that threw; called by the cancelling thread. */
     static void reportCallbackFailures(CancellationReason reason, List<Throwable> failures) {
-        CancellationCallbackException report = new CancellationCallbackException(reason, failures);
-        try {
-            callbackFailureHandler.accept(report);
-        } catch (Throwable handlerFailure) {
-            report.addSuppressed(handlerFailure);
-            logCallbackFailures(report);
-        }
-    }
-
-    private static void logCallbackFailures(CancellationCallbackException report) {
-        LOGGER.log(System.Logger.Level.WARNING, report.getMessage(), report);
+        CallbackFailures.report(reason, failures);
     }
 
     // ------------------------------------------------------------------------------------------- memory
 
-    private static final AtomicBoolean EXPUNGING = new AtomicBoolean();
-
     /** Detaches child links whose child was garbage-collected without being closed. */
     static void expungeStaleChildren() {
-        java.lang.ref.Reference<? extends CancellationToken> stale = Node.STALE.poll();
-        if (stale == null) {
-            return; // the common case: a single volatile read
-        }
-        ((Node) stale).unregister();
-        if (!EXPUNGING.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            int budget = 1024; // bounded work per call keeps registration O(1) amortised
-            while (budget-- > 0 && (stale = Node.STALE.poll()) != null) {
-                ((Node) stale).unregister();
-            }
-        } finally {
-            EXPUNGING.set(false);
-        }
+        StaleChildren.expunge();
     }
 }

@@ -3,45 +3,40 @@ package dev.cancellation;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The one timer thread shared by every deadline ({@link #SHARED}): arming and disarming take no lock, and a
- * disarmed entry is released at once and forgotten by the timer within about a tick.
+ * disarmed entry is released at once and forgotten by the timer within about a tick. This class is the timer's
+ * face to the rest of the library: its time arithmetic, its entries, and the producers' side of the hand-off;
+ * {@link TimerLoop} is the thread's side.
  *
  * <h2>How it works</h2>
  * <ul>
- *   <li><b>Arming</b> ({@link #arm}) pushes the entry onto {@link #armed}, lock-free multi-producer stacks (one
- *       CAS; {@link #STRIPES} of them, picked by thread id, each on its own cache line, so that producers on
- *       different cores do not contend). The timer thread takes each whole stack at once and files the entries into its {@link TimingWheel}
- *       (1 ms ticks), or fires those already due.</li>
+ *   <li><b>Arming</b> ({@link #arm}) pushes the entry onto the {@code armed} {@link EntryStacks}, lock-free
+ *       multi-producer stacks (one CAS; {@link EntryStacks#STRIPES} of them, picked by thread id, each on its own
+ *       cache line, so that producers on different cores do not contend). The timer thread takes each whole
+ *       stack at once and files the entries into its {@link TimingWheel} (1 ms ticks), or fires those already
+ *       due.</li>
  *   <li><b>Disarming</b> ({@link Entry#cancel()}) is one CAS of the entry's state from {@code PENDING} to
  *       {@code CANCELLED}, after which the entry drops its action (so the token or thread it refers to is free
- *       at once). If the wheel already holds the entry, the canceller also pushes it onto {@link #cancelled},
- *       and the timer thread unlinks it from its bucket on its next pass, at the next tick at the latest; an
- *       entry disarmed before the timer filed it is simply skipped when it is. Either way what remains for that
- *       short while is the entry itself, a tombstone of about 50 bytes.</li>
+ *       at once). If the wheel already holds the entry, the canceller also pushes it onto the {@code cancelled}
+ *       stacks, and the timer thread unlinks it from its bucket on its next pass, at the next tick at the latest;
+ *       an entry disarmed before the timer filed it is simply skipped when it is. Either way what remains for
+ *       that short while is the entry itself, a tombstone of about 50 bytes.</li>
  *   <li><b>Firing</b>: the timer thread claims an entry with a CAS from {@code PENDING} to {@code FIRED}, so an
  *       action runs at most once, and never once {@link Entry#cancel()} has returned {@code true}. Actions run on
  *       the timer thread, due entries in deadline order; they are the library's own (mark a token cancelled,
  *       interrupt a thread) and never user code: a deadline whose token has callbacks hands them to
- *       {@link CallbackDispatcher}. An action that throws is logged and the timer goes on; an interrupt that
- *       reaches the timer thread is cleared, and if a cycle itself fails, the entries it had already taken off
- *       the wheel stay queued and fire on the next cycle. An entry fires no earlier than its deadline and
- *       normally within a tick or two after it.</li>
- *   <li><b>Sleeping</b>: the timer thread parks until the next tick that has work (indefinitely when it holds
- *       nothing) and publishes that time in {@link #wakeAt}. A producer reads it (one volatile read) and unparks
- *       the timer only if its deadline is earlier, or, to bound tombstones, when its stripe has grown by another
- *       {@value #WAKE_BATCH} entries since the timer last took it. While entries keep arriving, the timer also
- *       wakes every {@link #LINGER_NANOS} to take them, so a steady stream of far deadlines costs no unparks.</li>
+ *       {@link CallbackDispatcher}. An action that throws is logged and the timer goes on. An entry fires no
+ *       earlier than its deadline and normally within a tick or two after it.</li>
+ *   <li><b>Sleeping</b>: the timer thread parks until the next tick that has work, and a producer unparks it
+ *       only if its deadline is earlier than that (see {@link TimerLoop}).</li>
  * </ul>
  *
- * <p>Thread-safety: {@link #arm}, {@link Entry#cancel()} and {@link #pending()} may be called from any thread;
- * the wheel and the {@code prev}/{@code next} links of entries are confined to the timer thread. The hand-over
+ * <p>Thread-safety: {@link #arm}, {@link Entry#cancel()}, {@link #pending()} and the tests' {@link #settledSize()}
+ * and {@link #stop()} may be called from any thread; the wheel and the {@code prev}/{@code next} links of entries
+ * are confined to the timer thread. The hand-over
  * between a canceller and the timer filing the same entry is a Dekker-style handshake on two volatiles: the
  * canceller writes {@code state} then reads {@code slot}, the timer writes {@code slot} then reads
  * {@code state}, so at least one of them sees the other and the entry is removed from the wheel.
@@ -54,78 +49,22 @@ final class Timer {
     /** Deadlines are capped here (about 146 years): far enough to mean never, small enough to add to. */
     static final long MAX_DEADLINE = Long.MAX_VALUE / 2;
 
-    /** Producers unpark a sleeping timer when their stack has grown by this many entries since it was taken. */
-    static final int WAKE_BATCH = 1024;
-
-    /** While entries keep arriving, the timer takes them at least this often. */
-    static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(16);
-
     /** Time origin: deadlines are nanoseconds since then, so they are small, non-negative and comparable. */
     private static final long ORIGIN = System.nanoTime();
-
-    private static final long AWAKE = Long.MIN_VALUE;
-    private static final long IDLE = Long.MAX_VALUE;
-
-    private static final Comparator<Entry> BY_DEADLINE = Comparator.comparingLong(e -> e.deadline);
-
-    /**
-     * Producers push onto one of this many stacks (by thread id), so that threads on different cores do not
-     * contend for one cache line: a power of two, about twice the processors, at most 64.
-     */
-    static final int STRIPES = Math.min(64,
-            Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1) << 1);
-
-    /** Array slots between two stack heads: 128 bytes with compressed references, so no two share a cache line. */
-    private static final int SPACING = 32;
-
-    private static final VarHandle HEADS = MethodHandles.arrayElementVarHandle(Entry[].class);
-    private static final VarHandle WAKE_AT;
-    private static final VarHandle REQUESTED;
-
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            WAKE_AT = lookup.findVarHandle(Timer.class, "wakeAt", long.class);
-            REQUESTED = lookup.findVarHandle(Timer.class, "requested", long.class);
-        } catch (ReflectiveOperationException ex) {
-            throw new ExceptionInInitializerError(ex);
-        }
-    }
 
     /** The timer of every deadline and interrupt grace period. */
     static final Timer SHARED = new Timer("cancellation-timer");
 
-    // ------------------------------------------------------------- shared with producers
+    /** Newly armed entries, for the timer thread to file. */
+    private final EntryStacks armed = new EntryStacks();
 
-    /**
-     * Stack heads of newly armed entries, newest first, linked through {@link Entry#link}: stripe {@code i} at
-     * index {@code (i + 1) * SPACING} (padding before the first, after the last), accessed through {@link #HEADS}.
-     */
-    private final Entry[] armed = new Entry[(STRIPES + 1) * SPACING];
+    /** Disarmed entries that the wheel may hold, for the timer thread to unlink. */
+    private final EntryStacks cancelled = new EntryStacks();
 
-    /** Stack heads of disarmed entries that the wheel may hold, laid out like {@link #armed}. */
-    private final Entry[] cancelled = new Entry[(STRIPES + 1) * SPACING];
-
-    /** When the timer thread will wake by itself (nanos since {@link #ORIGIN}), {@link #IDLE}, or {@link #AWAKE}. */
-    private volatile long wakeAt = AWAKE;
-
-    /** {@link #pending()} hand-shake: tickets taken and the last ticket answered. */
-    private volatile long requested;
-    private volatile long served;
-    private volatile int held;
-
-    private volatile boolean stopped;
-
-    // ------------------------------------------------------------- timer thread only
-
-    private final TimingWheel wheel = new TimingWheel(elapsed() / TICK_NANOS);
-    private final ArrayList<Entry> due = new ArrayList<>();
-    private final Thread thread;
+    private final TimerLoop loop;
 
     Timer(String name) {
-        thread = new Thread(this::run, name);
-        thread.setDaemon(true);
-        thread.start();
+        loop = new TimerLoop(this, armed, cancelled, name);
     }
 
     /** Nanoseconds since {@link #ORIGIN}. */
@@ -170,257 +109,33 @@ final class Timer {
         if (entry.state != Entry.PENDING) {
             return; // disarmed before it was armed
         }
-        int depth = push(armed, entry);
-        wakeIfNeeded(entry.deadline, depth);
+        int depth = armed.push(entry);
+        loop.wakeIfNeeded(entry.deadline, depth);
     }
 
     /** Called by a canceller once it has disarmed an entry the wheel may hold. */
     private void forget(Entry entry) {
-        int depth = push(cancelled, entry);
-        wakeIfNeeded(IDLE, depth);
+        int depth = cancelled.push(entry);
+        loop.wakeIfNeeded(TimerLoop.IDLE, depth);
     }
 
-    /** Treiber push onto this thread's stripe; returns the stripe's depth since the timer last took it. */
-    private static int push(Entry[] stacks, Entry entry) {
-        @SuppressWarnings("deprecation") // Thread.threadId() is Java 19+
-        int index = (((int) Thread.currentThread().getId() & (STRIPES - 1)) + 1) * SPACING;
-        Entry head;
-        do {
-            head = (Entry) HEADS.getVolatile(stacks, index);
-            entry.link = head;
-            // head cannot be taken and relinked while still the head: entries are pushed onto a stack only once.
-            entry.depth = (head == null) ? 1 : head.depth + 1;
-        } while (!HEADS.compareAndSet(stacks, index, head, entry));
-        return entry.depth;
-    }
-
-    private static Entry take(Entry[] stacks, int stripe) {
-        return (Entry) HEADS.getAndSet(stacks, (stripe + 1) * SPACING, (Entry) null);
-    }
-
-    private static Entry peek(Entry[] stacks, int stripe) {
-        return (Entry) HEADS.getVolatile(stacks, (stripe + 1) * SPACING);
-    }
-
-    private static boolean anyIn(Entry[] stacks) {
-        for (int stripe = 0; stripe < STRIPES; stripe++) {
-            if (peek(stacks, stripe) != null) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void wakeIfNeeded(long deadline, int depth) {
-        boolean batchFull = (depth & (WAKE_BATCH - 1)) == 0;
-        while (true) {
-            long sleepsUntil = wakeAt;
-            if (sleepsUntil == AWAKE || (deadline >= sleepsUntil && !batchFull)) {
-                return;
-            }
-            if (WAKE_AT.compareAndSet(this, sleepsUntil, AWAKE)) {
-                LockSupport.unpark(thread);
-                return;
-            }
-        }
-    }
-
-    private void wakeNow() {
-        wakeIfNeeded(Long.MIN_VALUE + 1, 1);
-    }
-
+    /** The number of entries this timer holds, once it has taken every request made before this call. */
     int settledSize() {
-        if (Thread.currentThread() == thread) {
-            return wheel.size();
-        }
-        long ticket = (long) REQUESTED.getAndAdd(this, 1L) + 1;
-        wakeNow();
-        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (served < ticket) {
-            if (System.nanoTime() - giveUp > 0) {
-                throw new IllegalStateException("Timer thread '" + thread.getName() + "' did not answer within 30 s");
-            }
-            LockSupport.parkNanos(this, 20_000);
-        }
-        return held;
+        return loop.settledSize();
     }
 
     /** For tests: stops the timer thread; entries still held never fire. */
     void stop() throws InterruptedException {
-        stopped = true;
-        LockSupport.unpark(thread);
-        thread.join(TimeUnit.SECONDS.toMillis(30));
+        loop.stop();
     }
 
     Thread thread() {
-        return thread;
-    }
-
-    // ------------------------------------------------------------- timer thread
-
-    private void run() {
-        while (!stopped) {
-            try {
-                cycle();
-            } catch (Throwable ex) { // a bug or an OutOfMemoryError: log it and keep the timer alive
-                // Entries already taken off the wheel stay in `due` (fired ones were nulled out): the next
-                // cycle fires them, so a failure loses none.
-                due.removeIf(Objects::isNull);
-                wakeAt = AWAKE;
-                Thread.interrupted();
-                try {
-                    Cancellation.LOGGER.log(System.Logger.Level.ERROR, "Timer thread failed; continuing", ex);
-                } catch (Throwable logFailure) {
-                    // nothing left to report it to; the timer must go on
-                }
-                LockSupport.parkNanos(this, TICK_NANOS);
-            }
-        }
-    }
-
-    private void cycle() {
-        long ticket = requested;
-        boolean active = takeArmed();
-        takeCancelled();
-        long now = elapsed();
-        wheel.advance(now / TICK_NANOS, due);
-        fireDue();
-        held = wheel.size();
-        served = ticket;
-
-        long plan = plan(active, elapsed());
-        wakeAt = plan;
-        // Producers that pushed before the write above saw AWAKE and did not wake us: look at what they left.
-        if (mustRunAgain(plan, ticket)) {
-            wakeAt = AWAKE;
-            return;
-        }
-        // An interrupt (an action's, or anyone's) would make every park return at once: clear it, never spin.
-        Thread.interrupted();
-        if (plan == IDLE) {
-            LockSupport.park(this);
-        } else {
-            long wait = plan - elapsed();
-            if (wait > 0) {
-                LockSupport.parkNanos(this, wait);
-            }
-        }
-        wakeAt = AWAKE;
-    }
-
-    /** Files newly armed entries; the already due go to {@link #due}, in deadline order. Returns whether any came. */
-    private boolean takeArmed() {
-        boolean any = false;
-        for (int stripe = 0; stripe < STRIPES; stripe++) {
-            Entry stack = take(armed, stripe);
-            if (stack != null) {
-                any = true;
-                file(stack);
-            }
-        }
-        if (due.size() > 1) {
-            due.sort(BY_DEADLINE);
-        }
-        return any;
-    }
-
-    private void file(Entry stack) {
-        Entry oldest = null; // reverse into arrival order, so that equal deadlines fire first come, first served
-        while (stack != null) {
-            Entry following = stack.link;
-            stack.link = oldest;
-            oldest = stack;
-            stack = following;
-        }
-        for (Entry entry = oldest; entry != null; ) {
-            Entry following = entry.link; // read before filing: once filed, a canceller may reuse the link
-            entry.link = null;
-            if (entry.state == Entry.PENDING) {
-                if (!wheel.add(entry)) {
-                    due.add(entry);
-                } else if (entry.state != Entry.PENDING) {
-                    wheel.remove(entry); // disarmed while we filed it; its canceller may not have seen the slot
-                }
-            }
-            entry = following;
-        }
-    }
-
-    private void takeCancelled() {
-        for (int stripe = 0; stripe < STRIPES; stripe++) {
-            Entry entry = take(cancelled, stripe);
-            while (entry != null) {
-                Entry following = entry.link;
-                entry.link = null;
-                wheel.remove(entry);
-                entry = following;
-            }
-        }
-    }
-
-    private void fireDue() {
-        if (due.isEmpty()) {
-            return;
-        }
-        for (int i = 0; i < due.size(); i++) {
-            Entry entry = due.get(i);
-            due.set(i, null);
-            if (Entry.STATE.compareAndSet(entry, Entry.PENDING, Entry.FIRED)) {
-                try {
-                    entry.fire();
-                } catch (Throwable ex) {
-                    Cancellation.LOGGER.log(System.Logger.Level.ERROR, "Timer action failed", ex);
-                } finally {
-                    Thread.interrupted(); // an action must not leave the timer thread interrupted
-                    entry.release();
-                }
-            }
-        }
-        due.clear();
-    }
-
-    private long plan(boolean active, long now) {
-        long next = wheel.nextEventTick();
-        long plan = (next == TimingWheel.NONE) ? IDLE : next * TICK_NANOS;
-        if (active || anyIn(armed)) {
-            plan = Math.min(plan, now + LINGER_NANOS);
-        }
-        if (anyIn(cancelled)) {
-            plan = Math.min(plan, nextTickStart(now));
-        }
-        return plan;
-    }
-
-    private boolean mustRunAgain(long plan, long ticket) {
-        if (requested != ticket || stopped) {
-            return true;
-        }
-        long now = elapsed();
-        for (int stripe = 0; stripe < STRIPES; stripe++) {
-            Entry head = peek(armed, stripe);
-            if (head == null) {
-                continue;
-            }
-            if (plan > now + LINGER_NANOS) {
-                return true; // they came after the plan was made
-            }
-            int seen = 0;
-            for (Entry entry = head; entry != null; entry = entry.link) {
-                if (entry.deadline < plan || ++seen > WAKE_BATCH) {
-                    return true;
-                }
-            }
-        }
-        return plan > nextTickStart(now) && anyIn(cancelled);
-    }
-
-    private static long nextTickStart(long now) {
-        return (now / TICK_NANOS + 1) * TICK_NANOS;
+        return loop.thread();
     }
 
     @Override
     public String toString() {
-        return "Timer[" + thread.getName() + "]";
+        return "Timer[" + thread().getName() + "]";
     }
 
     // ------------------------------------------------------------- entries

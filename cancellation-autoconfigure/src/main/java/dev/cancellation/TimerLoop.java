@@ -1,0 +1,314 @@
+package dev.cancellation;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The thread of one {@link Timer}: takes what producers pushed onto the timer's {@link EntryStacks}, files it into
+ * its {@link TimingWheel}, fires what is due, and sleeps until the next tick that has work.
+ *
+ * <ul>
+ *   <li><b>Filing and firing</b>: each cycle takes every stripe of the {@code armed} stacks at once and files the
+ *       entries into the wheel (1 ms ticks), or among the due ones if they already are; it takes the
+ *       {@code cancelled} stacks and unlinks those entries from their buckets. Due entries fire in deadline order,
+ *       each claimed with a CAS from {@code PENDING} to {@code FIRED}. An action that throws is logged and the
+ *       loop goes on; if a cycle itself fails, the entries it had already taken off the wheel stay queued and
+ *       fire on the next cycle. An interrupt that reaches the thread is cleared.</li>
+ *   <li><b>Sleeping</b>: the thread parks until the next tick that has work (indefinitely when it holds nothing)
+ *       and publishes that time in {@link #wakeAt}. A producer reads it ({@link #wakeIfNeeded}, one volatile read)
+ *       and unparks the thread only if its deadline is earlier, or, to bound tombstones, when its stripe has grown
+ *       by another {@value #WAKE_BATCH} entries since the thread last took it. While entries keep arriving, the
+ *       thread also wakes every {@link #LINGER_NANOS} to take them, so a steady stream of far deadlines costs no
+ *       unparks.</li>
+ * </ul>
+ *
+ * <p>Thread-safety: {@link #wakeIfNeeded}, {@link #settledSize()}, {@link #stop()} and {@link #thread()} may be
+ * called from any thread; everything else, the wheel and the {@code prev}/{@code next} links of entries are
+ * confined to the timer thread.
+ */
+final class TimerLoop {
+
+    /** Producers unpark a sleeping timer when their stack has grown by this many entries since it was taken. */
+    static final int WAKE_BATCH = 1024;
+
+    /** While entries keep arriving, the timer takes them at least this often. */
+    static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(16);
+
+    /** {@link #wakeAt} while the thread is running, or is about to. */
+    private static final long AWAKE = Long.MIN_VALUE;
+
+    /** {@link #wakeAt} while the thread is parked with no timeout; also the deadline of a wake-up for no entry. */
+    static final long IDLE = Long.MAX_VALUE;
+
+    private static final Comparator<Timer.Entry> BY_DEADLINE = Comparator.comparingLong(e -> e.deadline);
+
+    private static final VarHandle WAKE_AT;
+    private static final VarHandle REQUESTED;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            WAKE_AT = lookup.findVarHandle(TimerLoop.class, "wakeAt", long.class);
+            REQUESTED = lookup.findVarHandle(TimerLoop.class, "requested", long.class);
+        } catch (ReflectiveOperationException ex) {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
+    // ------------------------------------------------------------- shared with producers
+
+    /** The timer this loop serves: the object its thread parks on, as thread dumps show. */
+    private final Timer timer;
+
+    /** Newly armed entries. */
+    private final EntryStacks armed;
+
+    /** Disarmed entries that the wheel may hold. */
+    private final EntryStacks cancelled;
+
+    /** When the thread will wake by itself (nanos since the timer's origin), {@link #IDLE}, or {@link #AWAKE}. */
+    private volatile long wakeAt = AWAKE;
+
+    /** {@link #settledSize()} hand-shake: tickets taken and the last ticket answered. */
+    private volatile long requested;
+    private volatile long served;
+    private volatile int held;
+
+    private volatile boolean stopped;
+
+    // ------------------------------------------------------------- timer thread only
+
+    private final TimingWheel wheel = new TimingWheel(Timer.elapsed() / Timer.TICK_NANOS);
+    private final ArrayList<Timer.Entry> due = new ArrayList<>();
+    private final Thread thread;
+
+    /** Starts the daemon thread {@code name}, which serves {@code timer} from {@code armed} and {@code cancelled}. */
+    TimerLoop(Timer timer, EntryStacks armed, EntryStacks cancelled, String name) {
+        this.timer = timer;
+        this.armed = armed;
+        this.cancelled = cancelled;
+        thread = new Thread(this::run, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Called by a producer after a push that left its stripe {@code depth} deep: unparks the thread if it sleeps
+     * past {@code deadline} ({@link #IDLE} for a push that has no deadline) or the stripe has filled another batch.
+     */
+    void wakeIfNeeded(long deadline, int depth) {
+        boolean batchFull = (depth & (WAKE_BATCH - 1)) == 0;
+        while (true) {
+            long sleepsUntil = wakeAt;
+            if (sleepsUntil == AWAKE || (deadline >= sleepsUntil && !batchFull)) {
+                return;
+            }
+            if (WAKE_AT.compareAndSet(this, sleepsUntil, AWAKE)) {
+                LockSupport.unpark(thread);
+                return;
+            }
+        }
+    }
+
+    private void wakeNow() {
+        wakeIfNeeded(Long.MIN_VALUE + 1, 1);
+    }
+
+    /**
+     * The number of entries the wheel holds once the thread has taken every request made before this call.
+     * Waits for the thread to answer (at most 30 s); on the thread itself, answers at once.
+     */
+    int settledSize() {
+        if (Thread.currentThread() == thread) {
+            return wheel.size();
+        }
+        long ticket = (long) REQUESTED.getAndAdd(this, 1L) + 1;
+        wakeNow();
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (served < ticket) {
+            if (System.nanoTime() - giveUp > 0) {
+                throw new IllegalStateException("Timer thread '" + thread.getName() + "' did not answer within 30 s");
+            }
+            LockSupport.parkNanos(timer, 20_000);
+        }
+        return held;
+    }
+
+    /** Stops the thread (waiting up to 30 s for it to end); entries still held never fire. */
+    void stop() throws InterruptedException {
+        stopped = true;
+        LockSupport.unpark(thread);
+        thread.join(TimeUnit.SECONDS.toMillis(30));
+    }
+
+    Thread thread() {
+        return thread;
+    }
+
+    // ------------------------------------------------------------- timer thread
+
+    private void run() {
+        while (!stopped) {
+            try {
+                cycle();
+            } catch (Throwable ex) { // a bug or an OutOfMemoryError: log it and keep the timer alive
+                // Entries already taken off the wheel stay in `due` (fired ones were nulled out): the next
+                // cycle fires them, so a failure loses none.
+                due.removeIf(Objects::isNull);
+                wakeAt = AWAKE;
+                Thread.interrupted();
+                try {
+                    Cancellation.LOGGER.log(System.Logger.Level.ERROR, "Timer thread failed; continuing", ex);
+                } catch (Throwable logFailure) {
+                    // nothing left to report it to; the timer must go on
+                }
+                LockSupport.parkNanos(timer, Timer.TICK_NANOS);
+            }
+        }
+    }
+
+    private void cycle() {
+        long ticket = requested;
+        boolean active = takeArmed();
+        takeCancelled();
+        long now = Timer.elapsed();
+        wheel.advance(now / Timer.TICK_NANOS, due);
+        fireDue();
+        held = wheel.size();
+        served = ticket;
+
+        long plan = plan(active, Timer.elapsed());
+        wakeAt = plan;
+        // Producers that pushed before the write above saw AWAKE and did not wake us: look at what they left.
+        if (mustRunAgain(plan, ticket)) {
+            wakeAt = AWAKE;
+            return;
+        }
+        // An interrupt (an action's, or anyone's) would make every park return at once: clear it, never spin.
+        Thread.interrupted();
+        if (plan == IDLE) {
+            LockSupport.park(timer);
+        } else {
+            long wait = plan - Timer.elapsed();
+            if (wait > 0) {
+                LockSupport.parkNanos(timer, wait);
+            }
+        }
+        wakeAt = AWAKE;
+    }
+
+    /** Files newly armed entries; the already due go to {@link #due}, in deadline order. Returns whether any came. */
+    private boolean takeArmed() {
+        boolean any = false;
+        for (int stripe = 0; stripe < EntryStacks.STRIPES; stripe++) {
+            Timer.Entry stack = armed.take(stripe);
+            if (stack != null) {
+                any = true;
+                file(stack);
+            }
+        }
+        if (due.size() > 1) {
+            due.sort(BY_DEADLINE);
+        }
+        return any;
+    }
+
+    private void file(Timer.Entry stack) {
+        Timer.Entry oldest = null; // reverse into arrival order, so that equal deadlines fire first come, first served
+        while (stack != null) {
+            Timer.Entry following = stack.link;
+            stack.link = oldest;
+            oldest = stack;
+            stack = following;
+        }
+        for (Timer.Entry entry = oldest; entry != null; ) {
+            Timer.Entry following = entry.link; // read before filing: once filed, a canceller may reuse the link
+            entry.link = null;
+            if (entry.state == Timer.Entry.PENDING) {
+                if (!wheel.add(entry)) {
+                    due.add(entry);
+                } else if (entry.state != Timer.Entry.PENDING) {
+                    wheel.remove(entry); // disarmed while we filed it; its canceller may not have seen the slot
+                }
+            }
+            entry = following;
+        }
+    }
+
+    private void takeCancelled() {
+        for (int stripe = 0; stripe < EntryStacks.STRIPES; stripe++) {
+            Timer.Entry entry = cancelled.take(stripe);
+            while (entry != null) {
+                Timer.Entry following = entry.link;
+                entry.link = null;
+                wheel.remove(entry);
+                entry = following;
+            }
+        }
+    }
+
+    private void fireDue() {
+        if (due.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < due.size(); i++) {
+            Timer.Entry entry = due.get(i);
+            due.set(i, null);
+            if (Timer.Entry.STATE.compareAndSet(entry, Timer.Entry.PENDING, Timer.Entry.FIRED)) {
+                try {
+                    entry.fire();
+                } catch (Throwable ex) {
+                    Cancellation.LOGGER.log(System.Logger.Level.ERROR, "Timer action failed", ex);
+                } finally {
+                    Thread.interrupted(); // an action must not leave the timer thread interrupted
+                    entry.release();
+                }
+            }
+        }
+        due.clear();
+    }
+
+    private long plan(boolean active, long now) {
+        long next = wheel.nextEventTick();
+        long plan = (next == TimingWheel.NONE) ? IDLE : next * Timer.TICK_NANOS;
+        if (active || !armed.isEmpty()) {
+            plan = Math.min(plan, now + LINGER_NANOS);
+        }
+        if (!cancelled.isEmpty()) {
+            plan = Math.min(plan, nextTickStart(now));
+        }
+        return plan;
+    }
+
+    private boolean mustRunAgain(long plan, long ticket) {
+        if (requested != ticket || stopped) {
+            return true;
+        }
+        long now = Timer.elapsed();
+        for (int stripe = 0; stripe < EntryStacks.STRIPES; stripe++) {
+            Timer.Entry head = armed.peek(stripe);
+            if (head == null) {
+                continue;
+            }
+            if (plan > now + LINGER_NANOS) {
+                return true; // they came after the plan was made
+            }
+            int seen = 0;
+            for (Timer.Entry entry = head; entry != null; entry = entry.link) {
+                if (entry.deadline < plan || ++seen > WAKE_BATCH) {
+                    return true;
+                }
+            }
+        }
+        return plan > nextTickStart(now) && !cancelled.isEmpty();
+    }
+
+    private static long nextTickStart(long now) {
+        return (now / Timer.TICK_NANOS + 1) * Timer.TICK_NANOS;
+    }
+}
