@@ -117,6 +117,21 @@ final class TaskFrames {
         return (top != null && top.source.token() == token) ? top : null;
     }
 
+    /** Whether one of this thread's frames holds the task of {@code token}. */
+    boolean holds(CancellationToken token) {
+        ThreadFrames mine = perThread.get();
+        if (mine == null) {
+            return false;
+        }
+        Frame[] frames = mine.frames;
+        for (int i = 0; i < mine.depth; i++) {
+            if (frames[i].source.token() == token) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Ends the task of {@code frame} (this thread's innermost) that completed normally, if it is still only a
      * frame; {@code false} if it was materialized meanwhile (then {@link #endMaterialized} must end it).

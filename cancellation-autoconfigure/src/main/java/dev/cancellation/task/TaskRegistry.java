@@ -246,7 +246,7 @@ public final class TaskRegistry implements AutoCloseable {
             }
             return frames.endMaterialized(frame, failure);
         }
-        TaskHandle handle = (token == null) ? null : live.get(token);
+        TaskHandle handle = (token == null || frames.holds(token)) ? null : live.get(token);
         if (handle == null || handle.attachedThread() != Thread.currentThread()) {
             throw new IllegalStateException("No task with " + token + " was begun on this thread ("
                     + Thread.currentThread().getName() + ") and is still running; tasks end innermost first");
