@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -66,7 +67,7 @@ public final class CancellationToken {
 
     private static final CancellationToken NONE = new CancellationToken(null);
 
-    /** Non-null once cancelled. Written under {@link #lock}, read without it. */
+    /** Non-null once cancelled. Written under the lock (see {@link #lockWord}), read without it. */
     private volatile CancellationReason reason;
 
     /**
@@ -82,20 +83,21 @@ public final class CancellationToken {
      */
     private final Node[] parentLinks;
 
-    /** Registered callbacks and child links, a doubly-linked list guarded by {@link #lock}. */
+    /**
+     * Registered callbacks and child links, newest first: a doubly-linked list guarded by the lock (the canceller
+     * restores registration order).
+     */
     private Node head;
-    private Node tail;
 
     /**
-     * Active callbacks in the list plus child links that hold their child strongly; guarded by {@link #lock}.
-     * While positive, this token is held strongly by its parents (so its callbacks are not lost if nobody else
-     * refers to it); at zero, only weakly (so an abandoned token can be collected).
+     * The per-token spin lock (bit 0: held) and, above it, the number of <em>observers</em>: active callbacks in
+     * the list plus child links that hold their child strongly, changed only under the lock. While there are
+     * observers, this token is held strongly by its parents (so its callbacks are not lost if nobody else refers
+     * to it); with none, only weakly (so an abandoned token can be collected). One word for both keeps a token
+     * small.
      */
-    private int observers;
-
-    /** 0 free, 1 held. */
     @SuppressWarnings("unused")
-    private volatile int lock;
+    private volatile int lockWord;
 
     private volatile CompletionStage<CancellationReason> whenCancelled;
 
@@ -117,7 +119,7 @@ public final class CancellationToken {
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            LOCK = lookup.findVarHandle(CancellationToken.class, "lock", int.class);
+            LOCK = lookup.findVarHandle(CancellationToken.class, "lockWord", int.class);
             WHEN_CANCELLED = lookup.findVarHandle(CancellationToken.class, "whenCancelled", CompletionStage.class);
             TIMER = lookup.findVarHandle(CancellationToken.class, "timer", Deadline.class);
             OBSERVER = lookup.findVarHandle(CancellationToken.class, "observer", Consumer.class);
@@ -354,6 +356,7 @@ public final class CancellationToken {
                 callbacks.add(tokenObserver);
                 continue;
             }
+            int firstOfList = callbacks.size();
             for (Node node = first; node != null; node = node.next) {
                 if (!node.fire()) {
                     continue;
@@ -377,6 +380,7 @@ public final class CancellationToken {
                     }
                 }
             }
+            Collections.reverse(callbacks.subList(firstOfList, callbacks.size())); // the list is newest first
         }
         // Phase 2: run the callbacks outside any lock.
         if (callbacks.isEmpty()) {
@@ -412,7 +416,6 @@ public final class CancellationToken {
             reason = cancelReason;
             Node detached = head;
             head = null;
-            tail = null;
             return detached;
         } finally {
             release();
@@ -483,15 +486,13 @@ public final class CancellationToken {
             if (reason != null) {
                 return false;
             }
-            Node last = tail;
-            node.prev = last;
-            if (last == null) {
-                head = node;
-            } else {
-                last.next = node;
+            Node first = head;
+            node.next = first;
+            if (first != null) {
+                first.prev = node;
             }
-            tail = node;
-            if (node.callback != null && observers++ == 0) {
+            head = node;
+            if (node.callback != null && addObserver() == 1) {
                 holdInParents(true);
             }
             return true;
@@ -520,14 +521,12 @@ public final class CancellationToken {
             } else {
                 before.next = after;
             }
-            if (after == null) {
-                tail = before;
-            } else {
+            if (after != null) {
                 after.prev = before;
             }
             node.prev = null;
             node.next = null;
-            if (observing && --observers == 0) {
+            if (observing && removeObserver() == 0) {
                 holdInParents(false);
             }
         } finally {
@@ -557,13 +556,13 @@ public final class CancellationToken {
             if (strong) {
                 if (link.strongChild == null) {
                     link.strongChild = child;
-                    if (observers++ == 0) {
+                    if (addObserver() == 1) {
                         holdInParents(true);
                     }
                 }
             } else if (link.strongChild != null) {
                 link.strongChild = null;
-                if (--observers == 0) {
+                if (removeObserver() == 0) {
                     holdInParents(false);
                 }
             }
@@ -590,14 +589,29 @@ public final class CancellationToken {
     boolean isObserved() {
         acquire();
         try {
-            return observers > 0;
+            return (lockWord >>> 1) > 0;
         } finally {
             release();
         }
     }
 
+    /** Under the lock: one observer more; returns the new count. */
+    private int addObserver() {
+        int word = lockWord + 2;
+        LOCK.set(this, word); // plain: only the holder writes it; release() publishes it
+        return word >>> 1;
+    }
+
+    /** Under the lock: one observer less; returns the new count. */
+    private int removeObserver() {
+        int word = lockWord - 2;
+        LOCK.set(this, word);
+        return word >>> 1;
+    }
+
     private void acquire() {
-        if (!LOCK.weakCompareAndSetAcquire(this, 0, 1)) {
+        int word = lockWord;
+        if ((word & 1) != 0 || !LOCK.weakCompareAndSetAcquire(this, word, word | 1)) {
             acquireContended();
         }
     }
@@ -617,7 +631,8 @@ public final class CancellationToken {
         int attempts = 0;
         long parkNanos = MIN_PARK_NANOS;
         while (true) {
-            if (lock == 0 && LOCK.weakCompareAndSetAcquire(this, 0, 1)) {
+            int word = lockWord;
+            if ((word & 1) == 0 && LOCK.weakCompareAndSetAcquire(this, word, word | 1)) {
                 return;
             }
             if (attempts < SPINS) {
@@ -634,6 +649,6 @@ public final class CancellationToken {
     }
 
     private void release() {
-        LOCK.setRelease(this, 0);
+        LOCK.setRelease(this, lockWord & ~1);
     }
 }

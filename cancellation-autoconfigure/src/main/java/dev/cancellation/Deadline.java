@@ -22,34 +22,33 @@ final class Deadline extends Timer.Entry {
 
     private CancellationToken token;
 
-    /**
-     * The timeout in nanoseconds, for the message, or {@code -1} for an absolute deadline ({@link #at} is then
-     * given). A {@code long}, not the caller's {@code Duration}, so that a per-call {@code Duration} is not kept.
-     */
-    private final long delayNanos;
+    /** The timeout, for the message, or {@code null} for an absolute deadline ({@link #at} is then given). */
+    private final Duration delay;
 
     private volatile Instant at;
 
     /** A deadline {@code delay} from now. */
     Deadline(CancellationToken token, Duration delay) {
-        this(token, Timer.saturatedNanos(delay));
-        if (delayNanos >= Timer.MAX_DEADLINE) {
+        super(Timer.deadlineAfter(Timer.saturatedNanos(delay)));
+        this.token = token;
+        this.delay = delay;
+        if (Timer.saturatedNanos(delay) >= Timer.MAX_DEADLINE) {
             at = CancellationSource.plusSaturated(Instant.now(), delay); // ~146 years or more: keep the exact value
         }
     }
 
-    private Deadline(CancellationToken token, long delayNanos) {
-        super(Timer.SHARED, Timer.deadlineAfter(delayNanos));
-        this.token = token;
-        this.delayNanos = delayNanos;
-    }
-
     /** The deadline {@code at}, which is {@code delay} from now (zero if it has passed). */
     Deadline(CancellationToken token, Instant at, Duration delay) {
-        super(Timer.SHARED, Timer.deadlineAfter(Timer.saturatedNanos(delay)));
+        super(Timer.deadlineAfter(Timer.saturatedNanos(delay)));
         this.token = token;
-        this.delayNanos = -1;
+        this.delay = null;
         this.at = at;
+    }
+
+    /** Deadlines all run on the shared timer: no field for it. */
+    @Override
+    Timer timer() {
+        return Timer.SHARED;
     }
 
     @Override
@@ -66,8 +65,8 @@ final class Deadline extends Timer.Entry {
     }
 
     CancellationReason reason() {
-        String message = (delayNanos >= 0)
-                ? "timed out after " + CancellationReason.format(Duration.ofNanos(delayNanos))
+        String message = (delay != null)
+                ? "timed out after " + CancellationReason.format(delay)
                 : "deadline " + at + " exceeded";
         return new CancellationReason(CancellationReason.Kind.TIMEOUT, message, Instant.now(), "deadline");
     }

@@ -103,8 +103,8 @@ final class Timer {
 
     /** Hands a new entry to the timer. Lock-free: one CAS, plus an unpark only if the timer must wake earlier. */
     void arm(Entry entry) {
-        if (entry.timer != this) {
-            throw new IllegalArgumentException("Entry belongs to another timer: " + entry.timer);
+        if (entry.timer() != this) {
+            throw new IllegalArgumentException("Entry belongs to another timer: " + entry.timer());
         }
         if (entry.state != Entry.PENDING) {
             return; // disarmed before it was armed
@@ -164,7 +164,6 @@ final class Timer {
             }
         }
 
-        final Timer timer;
 
         /** Nanoseconds since the timer's origin, at most {@link #MAX_DEADLINE}. */
         final long deadline;
@@ -182,10 +181,12 @@ final class Timer {
         Entry prev;
         Entry next;
 
-        Entry(Timer timer, long deadline) {
-            this.timer = timer;
+        Entry(long deadline) {
             this.deadline = Math.min(Math.max(0, deadline), MAX_DEADLINE);
         }
+
+        /** The timer this entry is armed on. */
+        abstract Timer timer();
 
         /** The wheel tick at or after the deadline: an entry never fires early. */
         final long tick() {
@@ -208,6 +209,7 @@ final class Timer {
                 return false;
             }
             release();
+            Timer timer = timer();
             if (slot >= 0 && timer != null) {
                 timer.forget(this); // the wheel holds it: have it unlinked at the next tick
             }
@@ -222,11 +224,18 @@ final class Timer {
     /** An entry that runs a {@link Runnable}. */
     static final class Task extends Entry {
 
+        private final Timer timer;
         private Runnable action;
 
         Task(Timer timer, long deadline, Runnable action) {
-            super(timer, deadline);
+            super(deadline);
+            this.timer = timer;
             this.action = action;
+        }
+
+        @Override
+        Timer timer() {
+            return timer;
         }
 
         @Override

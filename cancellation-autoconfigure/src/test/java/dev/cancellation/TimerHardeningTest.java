@@ -90,7 +90,12 @@ class TimerHardeningTest {
         Queue<String> fired = new ConcurrentLinkedQueue<>();
         AtomicBoolean failOnce = new AtomicBoolean(true);
         // Its release() throws out of the timer's firing loop (an Error, as an OutOfMemoryError would).
-        Timer.Entry failing = new Timer.Entry(timer, deadline) {
+        Timer.Entry failing = new Timer.Entry(deadline) {
+            @Override
+            Timer timer() {
+                return timer;
+            }
+
             @Override
             void fire() {
                 fired.add("failing");

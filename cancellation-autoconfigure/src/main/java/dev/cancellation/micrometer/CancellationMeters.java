@@ -104,6 +104,12 @@ public final class CancellationMeters implements TaskListener, AutoCloseable {
                 .record(duration);
     }
 
+    /** Only cancelled tasks have a stop latency: normal completions need nothing from the registry. */
+    @Override
+    public boolean observesCompletions() {
+        return false;
+    }
+
     /** Stops recording and removes the gauges. */
     @Override
     public void close() {

@@ -65,7 +65,9 @@ final class ListenerDispatch {
      * @param stopLatencyNanos from the cancel request to exit, or negative if the task was not cancelled
      */
     void exited(TaskHandle handle, TaskOutcome outcome, long runNanos, long stopLatencyNanos, Throwable failure) {
-        TaskListener[] interested = dispatch.exited();
+        Listeners current = dispatch;
+        TaskListener[] interested = (outcome == TaskOutcome.COMPLETED && stopLatencyNanos < 0)
+                ? current.exitedOfCompleted() : current.exited();
         if (interested.length > 0) {
             TaskInfo info = handle.info();
             Duration runTime = Duration.ofNanos(runNanos);
@@ -93,19 +95,23 @@ final class ListenerDispatch {
         return dispatch.started().length > 0;
     }
 
-    /** Whether some listener handles {@code onExited} or {@code onRemoved}. */
-    boolean wantsEnd() {
+    /** Whether some listener handles {@code onExited} or {@code onRemoved} of a task that completed normally. */
+    boolean wantsCompletions() {
         Listeners current = dispatch;
-        return current.exited().length > 0 || current.removed().length > 0;
+        return current.exitedOfCompleted().length > 0 || current.removedOfCompleted().length > 0;
     }
 
     /** Whether some listener handles {@code onRemoved}: if none does, a removal needs no snapshot. */
-    boolean wantsRemoved() {
-        return dispatch.removed().length > 0;
+    boolean wantsRemoved(TaskState state, boolean cancelled) {
+        Listeners current = dispatch;
+        return ((state == TaskState.COMPLETED && !cancelled) ? current.removedOfCompleted() : current.removed())
+                .length > 0;
     }
 
     void removed(TaskInfo info) {
-        TaskListener[] interested = dispatch.removed();
+        Listeners current = dispatch;
+        TaskListener[] interested = (info.state() == TaskState.COMPLETED && info.reason() == null)
+                ? current.removedOfCompleted() : current.removed();
         if (interested.length > 0) {
             deliver(interested, listener -> listener.onRemoved(info));
         }
@@ -125,10 +131,24 @@ final class ListenerDispatch {
 
     /** The listeners of each event: only those that override its method. Immutable. */
     private record Listeners(TaskListener[] started, TaskListener[] cancelRequested, TaskListener[] exited,
-            TaskListener[] abandoned, TaskListener[] cleanupFinished, TaskListener[] removed) {
+            TaskListener[] abandoned, TaskListener[] cleanupFinished, TaskListener[] removed,
+            TaskListener[] exitedOfCompleted, TaskListener[] removedOfCompleted) {
 
         static final TaskListener[] EMPTY = new TaskListener[0];
         static final Listeners NONE = new Listeners(EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, EMPTY);
+
+        /** The last two: the listeners of those events that also want them for normal completions. */
+        Listeners(TaskListener[] started, TaskListener[] cancelRequested, TaskListener[] exited,
+                TaskListener[] abandoned, TaskListener[] cleanupFinished, TaskListener[] removed) {
+            this(started, cancelRequested, exited, abandoned, cleanupFinished, removed, observingCompletions(exited),
+                    observingCompletions(removed));
+        }
+
+        private static TaskListener[] observingCompletions(TaskListener[] listeners) {
+            List<TaskListener> observing = new ArrayList<>(List.of(listeners));
+            observing.removeIf(listener -> !listener.observesCompletions());
+            return (observing.size() == listeners.length) ? listeners : observing.toArray(EMPTY);
+        }
 
         static Listeners of(List<TaskListener> all) {
             return new Listeners(

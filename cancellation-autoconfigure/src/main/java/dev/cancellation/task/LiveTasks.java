@@ -92,7 +92,8 @@ final class LiveTasks {
             abandoned.decrementAndGet();
         }
         TaskInfo info = null;
-        if (state != TaskState.COMPLETED || listeners.wantsRemoved()) { // the common case allocates no snapshot
+        // the common case allocates no snapshot
+        if (state != TaskState.COMPLETED || listeners.wantsRemoved(state, handle.token().isCancelled())) {
             info = handle.info();
             if (state != TaskState.COMPLETED) {
                 history.add(info);

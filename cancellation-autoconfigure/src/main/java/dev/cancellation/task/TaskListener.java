@@ -63,4 +63,15 @@ public interface TaskListener {
     /** A task left the live table (its terminal state is in {@code task}). */
     default void onRemoved(TaskInfo task) {
     }
+
+    /**
+     * Whether {@code onExited} and {@code onRemoved} should also be called for tasks that complete normally
+     * ({@link TaskOutcome#COMPLETED}, never cancelled). A listener that cares only about cancellations and
+     * failures returns {@code false}: the registry then ends such tasks without a snapshot for it, and a
+     * synchronous task that nobody observed ends without ever getting a handle (see
+     * {@link TaskRegistry#begin}). Asked when the listener is added. Default {@code true}.
+     */
+    default boolean observesCompletions() {
+        return true;
+    }
 }

@@ -240,7 +240,7 @@ public final class TaskRegistry implements AutoCloseable {
     public Throwable end(CancellationToken token, Throwable failure) {
         TaskFrames.Frame frame = frames.innermost(token);
         if (frame != null) {
-            if (failure == null && !token.isCancelled() && !listeners.wantsEnd() && frames.endCompleted(frame)) {
+            if (failure == null && !token.isCancelled() && !listeners.wantsCompletions() && frames.endCompleted(frame)) {
                 live.wakeRemovalWaiter();
                 return null;
             }
