@@ -1,10 +1,5 @@
 package dev.cancellation.bench;
 
-import io.github.resilience4j.core.ContextAwareScheduledThreadPoolExecutor;
-import io.github.resilience4j.spring6.fallback.configure.FallbackConfiguration;
-import io.github.resilience4j.spring6.spelresolver.configure.SpelResolverConfiguration;
-import io.github.resilience4j.spring6.timelimiter.configure.TimeLimiterConfiguration;
-import io.github.resilience4j.spring6.timelimiter.configure.TimeLimiterConfigurationProperties;
 import io.github.resilience4j.timelimiter.TimeLimiter;
 import io.github.resilience4j.timelimiter.TimeLimiterConfig;
 import java.time.Duration;
@@ -27,11 +22,7 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
-import org.springframework.context.annotation.EnableAspectJAutoProxy;
-import org.springframework.context.annotation.Import;
 
 /**
  * Row 4: the cost of {@code @Cancellable} on a Spring bean method, against the same method unadvised, behind a
@@ -63,44 +54,7 @@ public class SpringAdviceBenchmark {
         }
     }
 
-    /**
-     * Resilience4j's annotation support as an application gets it: its time limiter configuration, fallback and
-     * SpEL support, and AspectJ auto-proxying; one time limiter {@code bench} of 10 s. Its scheduler removes a
-     * cancelled timeout from its queue at once, like every other variant's timer.
-     */
-    @Configuration(proxyBeanMethods = false)
-    @EnableAspectJAutoProxy(proxyTargetClass = true)
-    @Import({ TimeLimiterConfiguration.class, FallbackConfiguration.class, SpelResolverConfiguration.class })
-    public static class TimeLimiterAspectApplication {
-
-        @Bean
-        public TimeLimiterConfigurationProperties timeLimiterConfigurationProperties() {
-            TimeLimiterConfigurationProperties properties = new TimeLimiterConfigurationProperties();
-            TimeLimiterConfigurationProperties.InstanceProperties bench =
-                    new TimeLimiterConfigurationProperties.InstanceProperties();
-            bench.setTimeoutDuration(Duration.ofSeconds(10));
-            bench.setCancelRunningFuture(true);
-            properties.getInstances().put("bench", bench);
-            return properties;
-        }
-
-        @Bean(destroyMethod = "shutdownNow")
-        public ContextAwareScheduledThreadPoolExecutor timeLimiterScheduler() {
-            ContextAwareScheduledThreadPoolExecutor scheduler =
-                    ContextAwareScheduledThreadPoolExecutor.newScheduledThreadPool().corePoolSize(1).build();
-            scheduler.setRemoveOnCancelPolicy(true);
-            return scheduler;
-        }
-
-        @Bean
-        public TimeLimitedService timeLimitedService() {
-            return new TimeLimitedService();
-        }
-    }
-
     private ConfigurableApplicationContext context;
-    private AnnotationConfigApplicationContext timeLimiterContext;
-    private TimeLimitedService timeLimited;
     private BenchService advised;
     private BenchService unadvised;
     private BenchService noopProxy;
@@ -128,12 +82,6 @@ public class SpringAdviceBenchmark {
         System.err.println("[SpringAdviceBenchmark] interceptor package present: " + interceptorPresent
                 + ", bean is an AOP proxy: " + proxied + " (" + advised.getClass().getName() + ")");
 
-        timeLimiterContext = new AnnotationConfigApplicationContext(TimeLimiterAspectApplication.class);
-        timeLimited = timeLimiterContext.getBean(TimeLimitedService.class);
-        if (!AopUtils.isAopProxy(timeLimited)) {
-            throw new IllegalStateException("The @TimeLimiter bean is not advised: " + timeLimited.getClass());
-        }
-
         unadvised = new BenchService();
         ProxyFactory factory = new ProxyFactory(new BenchService());
         factory.setProxyTargetClass(true); // class-based, like Boot's auto-proxying
@@ -158,7 +106,6 @@ public class SpringAdviceBenchmark {
     @TearDown
     public void tearDown() {
         context.close();
-        timeLimiterContext.close();
         r4jScheduler.shutdownNow();
     }
 
@@ -198,12 +145,6 @@ public class SpringAdviceBenchmark {
         int arg = x++;
         return timeLimiter.executeCompletionStage(r4jScheduler, () -> unadvised.future(arg))
                 .toCompletableFuture().join();
-    }
-
-    /** Resilience4j's {@code @TimeLimiter} on a bean method, through its Spring aspect. */
-    @Benchmark
-    public Integer baseline_resilience4jTimeLimiterAnnotation_future() {
-        return timeLimited.future(x++).join();
     }
 
     /** A future completed by the call, bounded by {@code orTimeout}: arms and disarms the JDK's delayer. */
