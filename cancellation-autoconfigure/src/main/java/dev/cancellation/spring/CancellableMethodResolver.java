@@ -47,6 +47,7 @@ final class CancellableMethodResolver {
     private volatile StringValueResolver valueResolver;
     private final Map<Class<?>, Optional<BeanMethods>> byClass = new ConcurrentHashMap<>();
     private final Map<MethodClassKey, Optional<CancellableMethod>> byMethod = new ConcurrentHashMap<>();
+    private final Map<Method, LastResolved> lastByMethod = new ConcurrentHashMap<>();
 
     /** @param valueResolver resolves {@code ${...}} placeholders, or {@code null} to take values as they are */
     CancellableMethodResolver(StringValueResolver valueResolver) {
@@ -84,8 +85,27 @@ final class CancellableMethodResolver {
         return result;
     }
 
-    /** The resolved {@code @Cancellable} for a call of {@code method} on an instance of {@code targetClass}. */
+    /**
+     * The resolved {@code @Cancellable} for a call of {@code method} on an instance of {@code targetClass}. The
+     * last resolution of each method is kept by the method's identity (a proxy passes the same {@code Method}
+     * on every call, and usually for one target class), which spares the per-call key and its
+     * {@code Method.equals}.
+     */
     CancellableMethod find(Method method, Class<?> targetClass) {
+        LastResolved last = lastByMethod.get(method);
+        if (last != null && last.targetClass == targetClass) {
+            return last.cancellable;
+        }
+        CancellableMethod found = resolveCall(method, targetClass);
+        lastByMethod.put(method, new LastResolved(targetClass, found));
+        return found;
+    }
+
+    /** A method's last resolution, for one target class. */
+    private record LastResolved(Class<?> targetClass, CancellableMethod cancellable) {
+    }
+
+    private CancellableMethod resolveCall(Method method, Class<?> targetClass) {
         Class<?> userClass = ClassUtils.getUserClass(targetClass);
         MethodClassKey key = new MethodClassKey(method, userClass);
         Optional<CancellableMethod> found = byMethod.get(key);
