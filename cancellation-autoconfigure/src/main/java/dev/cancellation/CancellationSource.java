@@ -68,11 +68,10 @@ public final class CancellationSource implements AutoCloseable {
 
     /** A child of one parent (or a root, for {@code none()}): no array of parents to walk. */
     private CancellationSource(CancellationToken parent, Consumer<? super CancellationReason> observer) {
-        Node[] parentLinks = parent.isNone() ? Node.EMPTY : new Node[1];
-        this.token = new CancellationToken(parentLinks, observer);
+        this.token = new CancellationToken(observer);
         if (!parent.isNone()) {
             Node link = parent.linkChild(token);
-            parentLinks[0] = link;
+            token.linkedInParent(link);
             inherit((link.state != Node.ACTIVE) ? parent.reasonOrNull() : null);
         }
     }

@@ -65,7 +65,7 @@ import java.util.function.Consumer;
  */
 public final class CancellationToken {
 
-    private static final CancellationToken NONE = new CancellationToken(null);
+    private static final CancellationToken NONE = new CancellationToken((Consumer<CancellationReason>) null);
 
     /** Non-null once cancelled. Written under the lock (see {@link #lockWord}), read without it. */
     private volatile CancellationReason reason;
@@ -78,10 +78,12 @@ public final class CancellationToken {
     private volatile Deadline timer;
 
     /**
-     * Links of this token in its parents' lists (empty for a root). Filled by the source's constructor after
-     * this token may already be visible to a cancelling parent, so readers tolerate {@code null} entries.
+     * Links of this token in its parents' lists: {@code null} for a root, the {@link Node} for one parent (no
+     * array), a {@code Node[]} for a {@linkplain CancellationSource#linkedTo linked} token. Filled by the source's
+     * constructor after this token may already be visible to a cancelling parent, so readers tolerate a missing
+     * link (see {@link #link(int)}).
      */
-    private final Node[] parentLinks;
+    private Object parentLinks;
 
     /**
      * Registered callbacks and child links, newest first: a doubly-linked list guarded by the lock (the canceller
@@ -128,14 +130,16 @@ public final class CancellationToken {
         }
     }
 
+    /** A token with several parents, whose links the source fills in. */
     CancellationToken(Node[] parentLinks) {
-        this.parentLinks = (parentLinks == null) ? Node.EMPTY : parentLinks;
+        this.parentLinks = (parentLinks.length == 0) ? null : parentLinks;
     }
 
-    CancellationToken(Node[] parentLinks, Consumer<? super CancellationReason> observer) {
-        this(parentLinks);
-        OBSERVER.set(this, observer); // plain: the token is published later, by its parent's lock or a volatile
-
+    /** A root or a child of one parent (its source records the link), with an observer or {@code null}. */
+    CancellationToken(Consumer<? super CancellationReason> observer) {
+        if (observer != null) {
+            OBSERVER.set(this, observer); // plain: the token is published later, by its parent's lock or a volatile
+        }
     }
 
     /**
@@ -172,7 +176,8 @@ public final class CancellationToken {
      */
     public boolean isDescendantOf(CancellationToken ancestor) {
         Objects.requireNonNull(ancestor, "ancestor");
-        for (Node link : parentLinks) {
+        for (int i = 0, count = linkCount(); i < count; i++) {
+            Node link = link(i);
             if (link != null && (link.owner == ancestor || link.owner.isDescendantOf(ancestor))) {
                 return true;
             }
@@ -222,7 +227,8 @@ public final class CancellationToken {
     Instant earliestDeadline() {
         Deadline own = timer;
         Instant earliest = (own == null) ? null : own.instant();
-        for (Node link : parentLinks) {
+        for (int i = 0, count = linkCount(); i < count; i++) {
+            Node link = link(i);
             if (link == null) {
                 continue;
             }
@@ -428,7 +434,8 @@ public final class CancellationToken {
      * to that parent.
      */
     void detachFromParents() {
-        for (Node link : parentLinks) {
+        for (int i = 0, count = linkCount(); i < count; i++) {
+            Node link = link(i);
             if (link != null) {
                 link.unregister();
             }
@@ -471,7 +478,12 @@ public final class CancellationToken {
 
     /** Marks this token's source closed and forgets the observer; {@code false} if it already was closed. */
     boolean closeSource() {
-        return OBSERVER.getAndSet(this, SOURCE_CLOSED) != SOURCE_CLOSED;
+        if (observer == SOURCE_CLOSED) {
+            return false;
+        }
+        // No atomic exchange: two racing closes may both go on, and what they do next is idempotent anyway.
+        OBSERVER.setRelease(this, SOURCE_CLOSED);
+        return true;
     }
 
     boolean isSourceClosed() {
@@ -540,11 +552,28 @@ public final class CancellationToken {
      * parents' locks, always child before parent, so it cannot deadlock.
      */
     private void holdInParents(boolean strong) {
-        for (Node link : parentLinks) {
+        for (int i = 0, count = linkCount(); i < count; i++) {
+            Node link = link(i);
             if (link != null) {
                 link.owner.holdChild(link, this, strong);
             }
         }
+    }
+
+    /** Records the link of a token with one parent (see {@link CancellationSource}). */
+    void linkedInParent(Node link) {
+        parentLinks = link;
+    }
+
+    private int linkCount() {
+        Object links = parentLinks;
+        return (links == null) ? 0 : (links instanceof Node) ? 1 : ((Node[]) links).length;
+    }
+
+    /** The {@code index}th link, or {@code null} if it is not filled in yet. */
+    private Node link(int index) {
+        Object links = parentLinks;
+        return (links instanceof Node single) ? single : (links == null) ? null : ((Node[]) links)[index];
     }
 
     private void holdChild(Node link, CancellationToken child, boolean strong) {
