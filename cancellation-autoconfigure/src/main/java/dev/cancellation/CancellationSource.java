@@ -150,7 +150,7 @@ public final class CancellationSource implements AutoCloseable {
             Consumer<? super CancellationReason> observer) {
         CancellationSource source = new CancellationSource(Objects.requireNonNull(parent, "parent"), observer);
         if (timeout != null) {
-            source.cancelAfter(timeout);
+            source.cancelAfter(timeout, true);
         }
         return source;
     }
@@ -187,6 +187,11 @@ public final class CancellationSource implements AutoCloseable {
      * @throws IllegalArgumentException if {@code delay} is negative
      */
     public void cancelAfter(Duration delay) {
+        cancelAfter(delay, false);
+    }
+
+    /** With {@code fresh}, this source has not been handed out yet: nobody can race to set its first timer. */
+    private void cancelAfter(Duration delay, boolean fresh) {
         Objects.requireNonNull(delay, "delay");
         if (delay.isNegative()) {
             throw new IllegalArgumentException("Cancellation delay must not be negative: " + delay);
@@ -195,7 +200,7 @@ public final class CancellationSource implements AutoCloseable {
             return;
         }
         // The reason and the wall-clock deadline are built only if needed (when it fires / deadline() is called).
-        schedule(new Deadline(token, delay), delay.isZero());
+        schedule(new Deadline(token, delay), delay.isZero(), fresh);
     }
 
     static Instant plusSaturated(Instant start, Duration delay) {
@@ -218,11 +223,16 @@ public final class CancellationSource implements AutoCloseable {
         }
         Duration delay = Duration.between(Instant.now(), deadline);
         boolean passed = delay.isNegative() || delay.isZero();
-        schedule(new Deadline(token, deadline, passed ? Duration.ZERO : delay), passed);
+        schedule(new Deadline(token, deadline, passed ? Duration.ZERO : delay), passed, false);
     }
 
-    private void schedule(Deadline next, boolean due) {
-        token.replaceTimer(next); // the token holds the timer entry; the entry holds the token, never this source
+    private void schedule(Deadline next, boolean due, boolean fresh) {
+        // the token holds the timer entry; the entry holds the token, never this source
+        if (fresh) {
+            token.setFirstTimer(next);
+        } else {
+            token.replaceTimer(next);
+        }
         if (due) {
             cancel(next.reason());
             return;

@@ -442,6 +442,11 @@ public final class CancellationToken {
         }
     }
 
+    /** Installs the first deadline of a source nobody else holds yet: no other timer to replace, no race. */
+    void setFirstTimer(Deadline first) {
+        TIMER.setRelease(this, first);
+    }
+
     /** Installs the deadline of this token's own source, disarming the one it replaces. */
     void replaceTimer(Deadline next) {
         Deadline previous = (Deadline) TIMER.getAndSet(this, next);

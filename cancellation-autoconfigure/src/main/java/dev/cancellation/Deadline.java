@@ -29,10 +29,14 @@ final class Deadline extends Timer.Entry {
 
     /** A deadline {@code delay} from now. */
     Deadline(CancellationToken token, Duration delay) {
-        super(Timer.deadlineAfter(Timer.saturatedNanos(delay)));
+        this(token, delay, Timer.saturatedNanos(delay));
+    }
+
+    private Deadline(CancellationToken token, Duration delay, long delayNanos) {
+        super(Timer.deadlineAfter(delayNanos));
         this.token = token;
         this.delay = delay;
-        if (Timer.saturatedNanos(delay) >= Timer.MAX_DEADLINE) {
+        if (delayNanos >= Timer.MAX_DEADLINE) {
             at = CancellationSource.plusSaturated(Instant.now(), delay); // ~146 years or more: keep the exact value
         }
     }

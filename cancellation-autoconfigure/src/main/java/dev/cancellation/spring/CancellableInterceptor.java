@@ -101,12 +101,12 @@ public class CancellableInterceptor implements MethodInterceptor {
         // The registry's begin/end: the body runs on this thread, so the task needs no per-call handle unless
         // somebody observes it.
         TaskRegistry tasks = registry.get();
-        CancellationToken parent = CancellationToken.current();
         Object[] arguments = invocation.getArguments();
         CancellationToken token;
         if (method.onCancel() == null) {
-            token = tasks.begin(method.template(defaults), parent);
+            token = tasks.begin(method.template(defaults)); // a child of the current token
         } else {
+            CancellationToken parent = CancellationToken.current();
             Object[] captured = arguments.clone();
             token = tasks.begin(method.spec(parent, defaults, invocation.getThis(), invocation.getProxy(), captured),
                     parent);

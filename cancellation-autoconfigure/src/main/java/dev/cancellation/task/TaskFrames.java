@@ -91,14 +91,18 @@ final class TaskFrames {
 
     // ------------------------------------------------------------------------------------------ owner thread
 
-    /** Begins a task on this thread in its next frame; binds the token as current. */
-    CancellationToken begin(TaskSpec spec, CancellationToken parent) {
+    /**
+     * Begins a task on this thread in its next frame; binds the token as current.
+     *
+     * @param previous the token bound on this thread now, as {@link Cancellation#boundTokenOrNull()} returns it
+     */
+    CancellationToken begin(TaskSpec spec, CancellationToken parent, CancellationToken previous) {
         Frame frame = mine().push();
         long free = frame.state;
         frame.spec = spec;
         frame.parent = parent;
         frame.startNanos = System.nanoTime();
-        frame.previous = Cancellation.boundTokenOrNull();
+        frame.previous = previous;
         CancellationSource source = CancellationSource.childOf(parent, spec.timeout(), frame);
         frame.source = source;
         frame.state = free + RUNNING; // publishes the fields

@@ -1,5 +1,6 @@
 package dev.cancellation.task;
 
+import dev.cancellation.Cancellation;
 import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
 import java.time.Duration;
@@ -211,6 +212,16 @@ public final class TaskRegistry implements AutoCloseable {
      * @throws TaskRejectedException if the registry is shutting down
      */
     public CancellationToken begin(TaskSpec spec, CancellationToken parent) {
+        return begin(spec, parent, Cancellation.boundTokenOrNull());
+    }
+
+    /** Like {@link #begin(TaskSpec, CancellationToken)} with the current token as the parent. */
+    public CancellationToken begin(TaskSpec spec) {
+        CancellationToken bound = Cancellation.boundTokenOrNull();
+        return begin(spec, bound, bound);
+    }
+
+    private CancellationToken begin(TaskSpec spec, CancellationToken parent, CancellationToken bound) {
         Objects.requireNonNull(spec, "spec");
         if (!admitting) {
             throw new TaskRejectedException(spec.name());
@@ -221,7 +232,7 @@ public final class TaskRegistry implements AutoCloseable {
             handle.attach();
             return handle.token();
         }
-        CancellationToken token = frames.begin(spec, parentToken);
+        CancellationToken token = frames.begin(spec, parentToken, bound);
         if (!admitting) { // lost a race with shutdown, which may have walked the frames before this one began
             frames.materialize(frames.innermost(token)).cancel(CancellationReason.shutdown("registry"));
         }
