@@ -3,15 +3,11 @@ package dev.cancellation;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -63,12 +59,9 @@ import java.util.function.Consumer;
  * parks with a growing backoff, so a preempted holder does not cost the others their time slices); when a token gains its first or loses its
  * last callback, they also take the locks of its ancestors, always child before parent.
  */
-public final class CancellationToken {
+public final class CancellationToken extends TokenList {
 
     private static final CancellationToken NONE = new CancellationToken((Consumer<CancellationReason>) null);
-
-    /** Non-null once cancelled. Written under the lock (see {@link #lockWord}), read without it. */
-    private volatile CancellationReason reason;
 
     /**
      * The deadline set by this token's own source, {@code null} for none. Kept after it is disarmed (by
@@ -76,30 +69,6 @@ public final class CancellationToken {
      * this token.
      */
     private volatile Deadline timer;
-
-    /**
-     * Links of this token in its parents' lists: {@code null} for a root, the {@link Node} for one parent (no
-     * array), a {@code Node[]} for a {@linkplain CancellationSource#linkedTo linked} token. Filled by the source's
-     * constructor after this token may already be visible to a cancelling parent, so readers tolerate a missing
-     * link (see {@link #link(int)}).
-     */
-    private Object parentLinks;
-
-    /**
-     * Registered callbacks and child links, newest first: a doubly-linked list guarded by the lock (the canceller
-     * restores registration order).
-     */
-    private Node head;
-
-    /**
-     * The per-token spin lock (bit 0: held) and, above it, the number of <em>observers</em>: active callbacks in
-     * the list plus child links that hold their child strongly, changed only under the lock. While there are
-     * observers, this token is held strongly by its parents (so its callbacks are not lost if nobody else refers
-     * to it); with none, only weakly (so an abandoned token can be collected). One word for both keeps a token
-     * small.
-     */
-    @SuppressWarnings("unused")
-    private volatile int lockWord;
 
     private volatile CompletionStage<CancellationReason> whenCancelled;
 
@@ -111,9 +80,8 @@ public final class CancellationToken {
      */
     private volatile Consumer<? super CancellationReason> observer;
 
-    private static final Consumer<CancellationReason> SOURCE_CLOSED = reason -> { };
+    static final Consumer<CancellationReason> SOURCE_CLOSED = reason -> { };
 
-    private static final VarHandle LOCK;
     private static final VarHandle WHEN_CANCELLED;
     private static final VarHandle TIMER;
     private static final VarHandle OBSERVER;
@@ -121,7 +89,6 @@ public final class CancellationToken {
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            LOCK = lookup.findVarHandle(CancellationToken.class, "lockWord", int.class);
             WHEN_CANCELLED = lookup.findVarHandle(CancellationToken.class, "whenCancelled", CompletionStage.class);
             TIMER = lookup.findVarHandle(CancellationToken.class, "timer", Deadline.class);
             OBSERVER = lookup.findVarHandle(CancellationToken.class, "observer", Consumer.class);
@@ -132,11 +99,12 @@ public final class CancellationToken {
 
     /** A token with several parents, whose links the source fills in. */
     CancellationToken(Node[] parentLinks) {
-        this.parentLinks = (parentLinks.length == 0) ? null : parentLinks;
+        super((parentLinks.length == 0) ? null : parentLinks);
     }
 
     /** A root or a child of one parent (its source records the link), with an observer or {@code null}. */
     CancellationToken(Consumer<? super CancellationReason> observer) {
+        super(null);
         if (observer != null) {
             OBSERVER.set(this, observer); // plain: the token is published later, by its parent's lock or a volatile
         }
@@ -262,7 +230,7 @@ public final class CancellationToken {
         if (!link(node)) {
             node.state = Node.FIRED;
             node.callback = null;
-            runCallbacks(List.of(callback), reason);
+            SubtreeCancellation.runCallbacks(List.of(callback), reason);
         }
         return node;
     }
@@ -342,91 +310,15 @@ public final class CancellationToken {
      * either way, so the whole subtree reads as cancelled before this method returns.
      */
     boolean cancel(CancellationReason cancelReason, boolean dispatchCallbacks) {
-        Node detached = markCancelled(cancelReason);
-        if (detached == MARK_FAILED) {
-            return false;
-        }
-        cancelTimer();
-        detachFromParents();
-        // Phase 1: mark the whole subtree cancelled, so callbacks see a consistent tree. The queue holds, per
-        // token, its observer (a Consumer, if any) and then its detached list (a Node): a token's callbacks are
-        // collected before those of its descendants.
-        List<Consumer<? super CancellationReason>> callbacks = new ArrayList<>();
-        ArrayDeque<Object> pending = new ArrayDeque<>();
-        enqueue(pending, observer, detached);
-        while (!pending.isEmpty()) {
-            Object next = pending.poll();
-            if (!(next instanceof Node first)) {
-                @SuppressWarnings("unchecked")
-                Consumer<? super CancellationReason> tokenObserver = (Consumer<? super CancellationReason>) next;
-                callbacks.add(tokenObserver);
-                continue;
-            }
-            int firstOfList = callbacks.size();
-            for (Node node = first; node != null; node = node.next) {
-                if (!node.fire()) {
-                    continue;
-                }
-                Consumer<?> callback = node.callback;
-                if (callback != null) {
-                    node.callback = null; // claimed by fire(): only this canceller runs it
-                    @SuppressWarnings("unchecked")
-                    Consumer<? super CancellationReason> claimed = (Consumer<? super CancellationReason>) callback;
-                    callbacks.add(claimed);
-                } else {
-                    CancellationToken child = node.child();
-                    node.strongChild = null;
-                    if (child != null) {
-                        Node grandchildren = child.markCancelled(cancelReason);
-                        if (grandchildren != MARK_FAILED) {
-                            child.cancelTimer();
-                            child.detachFromParents(); // from its other parents, if it is a linked token
-                            enqueue(pending, child.observer, grandchildren);
-                        }
-                    }
-                }
-            }
-            Collections.reverse(callbacks.subList(firstOfList, callbacks.size())); // the list is newest first
-        }
-        // Phase 2: run the callbacks outside any lock.
-        if (callbacks.isEmpty()) {
-            return true;
-        }
-        if (dispatchCallbacks) {
-            CallbackDispatcher.execute(() -> runCallbacks(callbacks, cancelReason));
-        } else {
-            runCallbacks(callbacks, cancelReason);
-        }
-        return true;
+        return SubtreeCancellation.cancel(this, cancelReason, dispatchCallbacks);
     }
 
-    private static void enqueue(ArrayDeque<Object> pending, Consumer<? super CancellationReason> tokenObserver,
-            Node list) {
-        if (tokenObserver != null && tokenObserver != SOURCE_CLOSED) {
-            pending.add(tokenObserver);
-        }
-        if (list != null) {
-            pending.add(list);
-        }
+    /** The observer to tell of a cancellation, or {@code null}. */
+    Consumer<? super CancellationReason> observerOrNull() {
+        return observer;
     }
 
-    private static final Node MARK_FAILED = new Node(null, null, null);
-
-    /** Sets the reason and detaches the list; returns {@link #MARK_FAILED} if already cancelled. */
-    private Node markCancelled(CancellationReason cancelReason) {
-        acquire();
-        try {
-            if (reason != null) {
-                return MARK_FAILED;
-            }
-            reason = cancelReason;
-            Node detached = head;
-            head = null;
-            return detached;
-        } finally {
-            release();
-        }
-    }
+    static final Node MARK_FAILED = new Node(null, null, null);
 
     /**
      * Removes this (cancelled or closed) token from its parents' lists: a cancelled token can never be cancelled
@@ -463,24 +355,6 @@ public final class CancellationToken {
         }
     }
 
-    private static void runCallbacks(List<Consumer<? super CancellationReason>> callbacks,
-            CancellationReason cancelReason) {
-        List<Throwable> failures = null;
-        for (Consumer<? super CancellationReason> callback : callbacks) {
-            try {
-                callback.accept(cancelReason);
-            } catch (Throwable ex) {
-                if (failures == null) {
-                    failures = new ArrayList<>(2);
-                }
-                failures.add(ex);
-            }
-        }
-        if (failures != null) {
-            Cancellation.reportCallbackFailures(cancelReason, failures);
-        }
-    }
-
     /** Marks this token's source closed and forgets the observer; {@code false} if it already was closed. */
     boolean closeSource() {
         if (observer == SOURCE_CLOSED) {
@@ -495,194 +369,4 @@ public final class CancellationToken {
         return observer == SOURCE_CLOSED;
     }
 
-    /** Appends a node; returns {@code false} (without linking) if this token is already cancelled. */
-    private boolean link(Node node) {
-        Cancellation.expungeStaleChildren(); // outside the lock: it takes other tokens' locks
-        acquire();
-        try {
-            if (reason != null) {
-                return false;
-            }
-            Node first = head;
-            node.next = first;
-            if (first != null) {
-                first.prev = node;
-            }
-            head = node;
-            if (node.callback != null && addObserver() == 1) {
-                holdInParents(true);
-            }
-            return true;
-        } finally {
-            release();
-        }
-    }
-
-    /**
-     * Removes a node that was deregistered (its state is already {@code CLOSED}, so this runs once per node).
-     * Once this token is cancelled the list belongs to the canceller, which skips closed nodes.
-     */
-    void unlink(Node node) {
-        acquire();
-        try {
-            boolean observing = node.callback != null || node.strongChild != null;
-            node.callback = null;
-            node.strongChild = null;
-            if (reason != null) {
-                return;
-            }
-            Node before = node.prev;
-            Node after = node.next;
-            if (before == null) {
-                head = after;
-            } else {
-                before.next = after;
-            }
-            if (after != null) {
-                after.prev = before;
-            }
-            node.prev = null;
-            node.next = null;
-            if (observing && removeObserver() == 0) {
-                holdInParents(false);
-            }
-        } finally {
-            release();
-        }
-    }
-
-    /**
-     * Makes this token's links in its parents strong (it just gained its first observer) or weak again (it lost
-     * its last). Called under this token's lock, so the calls for one token are applied in order; takes the
-     * parents' locks, always child before parent, so it cannot deadlock.
-     */
-    private void holdInParents(boolean strong) {
-        for (int i = 0, count = linkCount(); i < count; i++) {
-            Node link = link(i);
-            if (link != null) {
-                link.owner.holdChild(link, this, strong);
-            }
-        }
-    }
-
-    /** Records the link of a token with one parent (see {@link CancellationSource}). */
-    void linkedInParent(Node link) {
-        parentLinks = link;
-    }
-
-    private int linkCount() {
-        Object links = parentLinks;
-        return (links == null) ? 0 : (links instanceof Node) ? 1 : ((Node[]) links).length;
-    }
-
-    /** The {@code index}th link, or {@code null} if it is not filled in yet. */
-    private Node link(int index) {
-        Object links = parentLinks;
-        return (links instanceof Node single) ? single : (links == null) ? null : ((Node[]) links)[index];
-    }
-
-    private void holdChild(Node link, CancellationToken child, boolean strong) {
-        acquire();
-        try {
-            if (reason != null || link.state != Node.ACTIVE) {
-                return; // fired or closed: the canceller or unlink has taken over the link
-            }
-            if (strong) {
-                if (link.strongChild == null) {
-                    link.strongChild = child;
-                    if (addObserver() == 1) {
-                        holdInParents(true);
-                    }
-                }
-            } else if (link.strongChild != null) {
-                link.strongChild = null;
-                if (removeObserver() == 0) {
-                    holdInParents(false);
-                }
-            }
-        } finally {
-            release();
-        }
-    }
-
-    /** For tests: the number of nodes (callbacks and child links) in this token's list. */
-    int listSize() {
-        acquire();
-        try {
-            int size = 0;
-            for (Node node = head; node != null; node = node.next) {
-                size++;
-            }
-            return size;
-        } finally {
-            release();
-        }
-    }
-
-    /** For tests: whether this token is currently held strongly by its parents. */
-    boolean isObserved() {
-        acquire();
-        try {
-            return (lockWord >>> 1) > 0;
-        } finally {
-            release();
-        }
-    }
-
-    /** Under the lock: one observer more; returns the new count. */
-    private int addObserver() {
-        int word = lockWord + 2;
-        LOCK.set(this, word); // plain: only the holder writes it; release() publishes it
-        return word >>> 1;
-    }
-
-    /** Under the lock: one observer less; returns the new count. */
-    private int removeObserver() {
-        int word = lockWord - 2;
-        LOCK.set(this, word);
-        return word >>> 1;
-    }
-
-    private void acquire() {
-        int word = lockWord;
-        if ((word & 1) != 0 || !LOCK.weakCompareAndSetAcquire(this, word, word | 1)) {
-            acquireContended();
-        }
-    }
-
-    /** Busy-spins this many times before yielding: critical sections are a few dozen instructions. */
-    private static final int SPINS = 64;
-    private static final int YIELDS = 4;
-    private static final long MIN_PARK_NANOS = 1_000;
-    private static final long MAX_PARK_NANOS = 256_000;
-
-    /**
-     * The holder is slow only when it has been preempted (an oversubscribed machine): spinning then burns the
-     * time slice it needs, so after a short spin yield, then park with an exponential backoff. No monitor, so a
-     * virtual thread waiting here unmounts instead of pinning its carrier.
-     */
-    private void acquireContended() {
-        int attempts = 0;
-        long parkNanos = MIN_PARK_NANOS;
-        while (true) {
-            int word = lockWord;
-            if ((word & 1) == 0 && LOCK.weakCompareAndSetAcquire(this, word, word | 1)) {
-                return;
-            }
-            if (attempts < SPINS) {
-                attempts++;
-                Thread.onSpinWait();
-            } else if (attempts < SPINS + YIELDS) {
-                attempts++;
-                Thread.yield();
-            } else {
-                LockSupport.parkNanos(this, parkNanos);
-                parkNanos = Math.min(parkNanos << 1, MAX_PARK_NANOS);
-            }
-        }
-    }
-
-    private void release() {
-        LOCK.setRelease(this, lockWord & ~1);
-    }
 }
