@@ -233,6 +233,48 @@ class TaskFramesTest {
     }
 
     @Test
+    void aListenerOfCancellationsOnlyIsToldOfCancelledTasksAndNotOfNormalCompletions() {
+        List<String> cancellationsOnly = new CopyOnWriteArrayList<>();
+        List<String> everything = new CopyOnWriteArrayList<>();
+        registry.addListener(new TaskListener() {
+            @Override
+            public void onExited(TaskInfo task, TaskOutcome outcome, Duration runTime, Duration stopLatency) {
+                cancellationsOnly.add(task.name() + " " + outcome);
+            }
+
+            @Override
+            public void onRemoved(TaskInfo task) {
+                cancellationsOnly.add("removed " + task.name());
+            }
+
+            @Override
+            public boolean observesCompletions() {
+                return false;
+            }
+        });
+        CancellationToken completed = registry.begin(spec("completes", null, null), null);
+        assertThat(registry.end(completed, null)).isNull();
+        assertThat(cancellationsOnly).isEmpty();
+
+        CancellationSource parent = CancellationSource.create();
+        CancellationToken cancelled = registry.begin(spec("cancelled", null, null), parent.token());
+        parent.cancel();
+        assertThat(registry.end(cancelled, null)).isNull(); // returned normally after the cancel
+        assertThat(cancellationsOnly).containsExactly("cancelled COMPLETED", "removed cancelled");
+
+        registry.addListener(new TaskListener() {
+            @Override
+            public void onExited(TaskInfo task, TaskOutcome outcome, Duration runTime, Duration stopLatency) {
+                everything.add(task.name() + " " + outcome);
+            }
+        });
+        CancellationToken observed = registry.begin(spec("observed", null, null), null);
+        assertThat(registry.end(observed, null)).isNull();
+        assertThat(everything).containsExactly("observed COMPLETED");
+        assertThat(cancellationsOnly).hasSize(2);
+    }
+
+    @Test
     void endWithATokenThatBeganNothingHereNamesTheThread() {
         CancellationToken stranger = CancellationSource.create().token();
         assertThatThrownBy(() -> registry.end(stranger, null)).isInstanceOf(IllegalStateException.class)
