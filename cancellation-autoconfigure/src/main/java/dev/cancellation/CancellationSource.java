@@ -128,13 +128,14 @@ public final class CancellationSource implements AutoCloseable {
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public static CancellationSource childOf(CancellationToken parent, Duration timeout) {
-        return childOf(parent, timeout, null);
+        return childOf(parent, timeout, System.nanoTime(), null);
     }
 
     /**
-     * Like {@link #childOf(CancellationToken, Duration)}, with an observer told of the token's cancellation: for
-     * code that creates tokens on a hot path and must react to their cancellation itself (a task registry, a
-     * request filter), at no cost per token beyond a field.
+     * Like {@link #childOf(CancellationToken, Duration)}, with an observer told of the token's cancellation and
+     * the timeout counted from a clock reading the caller already took: for code that creates tokens on a hot
+     * path and must react to their cancellation itself (a task registry, a request filter), at no cost per token
+     * beyond a field.
      *
      * <p>The observer is called once when the token is cancelled, like a callback registered first with
      * {@link CancellationToken#onCancel}: on the cancelling thread, or a callback thread for a deadline, and at
@@ -143,14 +144,16 @@ public final class CancellationSource implements AutoCloseable {
      * source drops it, though a cancellation racing with {@code close()} may still call it, so the observer must
      * check the state it is told about rather than assume it.
      *
+     * @param timeout the timeout, or {@code null} for none
+     * @param startNanos a {@link System#nanoTime()} reading, taken just before, from which the timeout runs
      * @param observer called with the reason; {@code null} for none
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
-    public static CancellationSource childOf(CancellationToken parent, Duration timeout,
+    public static CancellationSource childOf(CancellationToken parent, Duration timeout, long startNanos,
             Consumer<? super CancellationReason> observer) {
         CancellationSource source = new CancellationSource(Objects.requireNonNull(parent, "parent"), observer);
         if (timeout != null) {
-            source.cancelAfter(timeout, true);
+            source.cancelAfter(timeout, true, startNanos);
         }
         return source;
     }
@@ -187,11 +190,14 @@ public final class CancellationSource implements AutoCloseable {
      * @throws IllegalArgumentException if {@code delay} is negative
      */
     public void cancelAfter(Duration delay) {
-        cancelAfter(delay, false);
+        cancelAfter(delay, false, 0);
     }
 
-    /** With {@code fresh}, this source has not been handed out yet: nobody can race to set its first timer. */
-    private void cancelAfter(Duration delay, boolean fresh) {
+    /**
+     * With {@code fresh}, this source has not been handed out yet: nobody can race to set its first timer, and
+     * the delay runs from {@code startNanos} (a {@link System#nanoTime()} reading).
+     */
+    private void cancelAfter(Duration delay, boolean fresh, long startNanos) {
         Objects.requireNonNull(delay, "delay");
         if (delay.isNegative()) {
             throw new IllegalArgumentException("Cancellation delay must not be negative: " + delay);
@@ -200,7 +206,7 @@ public final class CancellationSource implements AutoCloseable {
             return;
         }
         // The reason and the wall-clock deadline are built only if needed (when it fires / deadline() is called).
-        schedule(new Deadline(token, delay), delay.isZero(), fresh);
+        schedule(fresh ? new Deadline(token, delay, startNanos) : new Deadline(token, delay), delay.isZero(), fresh);
     }
 
     static Instant plusSaturated(Instant start, Duration delay) {

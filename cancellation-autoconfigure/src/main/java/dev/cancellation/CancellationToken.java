@@ -74,7 +74,7 @@ public final class CancellationToken extends TokenList {
 
     /**
      * The observer given by the creator of this token's source ({@link CancellationSource#childOf(CancellationToken,
-     * java.time.Duration, Consumer)}), {@code null} for none, or {@link #SOURCE_CLOSED} once the source is closed
+     * java.time.Duration, long, Consumer)}), {@code null} for none, or {@link #SOURCE_CLOSED} once the source is closed
      * (which is where the source keeps its closed flag). A canceller may still see an observer being replaced,
      * which is why observers check what they are told.
      */

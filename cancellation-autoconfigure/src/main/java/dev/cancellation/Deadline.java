@@ -29,11 +29,16 @@ final class Deadline extends Timer.Entry {
 
     /** A deadline {@code delay} from now. */
     Deadline(CancellationToken token, Duration delay) {
-        this(token, delay, Timer.saturatedNanos(delay));
+        this(token, delay, System.nanoTime());
     }
 
-    private Deadline(CancellationToken token, Duration delay, long delayNanos) {
-        super(Timer.deadlineAfter(delayNanos));
+    /** A deadline {@code delay} after {@code startNanos}, a {@link System#nanoTime()} reading. */
+    Deadline(CancellationToken token, Duration delay, long startNanos) {
+        this(token, delay, Timer.saturatedNanos(delay), startNanos);
+    }
+
+    private Deadline(CancellationToken token, Duration delay, long delayNanos, long startNanos) {
+        super(Timer.deadlineAfter(delayNanos, startNanos));
         this.token = token;
         this.delay = delay;
         if (delayNanos >= Timer.MAX_DEADLINE) {

@@ -74,7 +74,12 @@ final class Timer {
 
     /** The deadline, in {@link #elapsed()} terms, {@code delayNanos} from now (saturated). */
     static long deadlineAfter(long delayNanos) {
-        long now = elapsed();
+        return deadlineAfter(delayNanos, System.nanoTime());
+    }
+
+    /** Like {@link #deadlineAfter(long)}, from a {@link System#nanoTime()} reading the caller took already. */
+    static long deadlineAfter(long delayNanos, long nanoTimeNow) {
+        long now = nanoTimeNow - ORIGIN;
         return (delayNanos >= MAX_DEADLINE - now) ? MAX_DEADLINE : now + Math.max(0, delayNanos);
     }
 

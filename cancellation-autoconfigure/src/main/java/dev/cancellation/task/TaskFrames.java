@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  * from the frame, at the frame's start time, and entered into the live table, and from then on it is a task like
  * any other (listed, found by id, cancelled, escalated, cleaned up, kept in the history). What observes it:
  * listings and lookups of the registry (which walk every thread's frames first), its token's cancellation (the
- * frame is the token's {@linkplain CancellationSource#childOf(CancellationToken, java.time.Duration, Consumer)
+ * frame is the token's {@linkplain CancellationSource#childOf(CancellationToken, java.time.Duration, long, Consumer)
  * observer}), a shutdown, and an end that is not a normal completion (a failure or a cancellation, which the
  * history and the listeners must see).
  *
@@ -101,9 +101,10 @@ final class TaskFrames {
         long free = frame.state;
         frame.spec = spec;
         frame.parent = parent;
-        frame.startNanos = System.nanoTime();
+        long startNanos = System.nanoTime();
+        frame.startNanos = startNanos;
         frame.previous = previous;
-        CancellationSource source = CancellationSource.childOf(parent, spec.timeout(), frame);
+        CancellationSource source = CancellationSource.childOf(parent, spec.timeout(), startNanos, frame);
         frame.source = source;
         frame.state = free + RUNNING; // publishes the fields
         CancellationToken token = source.token();
