@@ -125,7 +125,7 @@ final class RegistryShutdown {
      * cancel runs the tokens' callbacks, which are user code and could block.
      */
     private List<TaskInfo> cancelAllWithin(CancellationReason reason, long deadlineNanos) {
-        Queue<TaskInfo> cancelled = new ConcurrentLinkedQueue<>();
+        Queue<TaskInfo> cancelled = new ConcurrentLinkedQueue<>(); // O(1) adds; read by this thread at the bound
         Thread sweeper = new Thread(() -> {
             // A snapshot first: a child cancelled through its parent may exit and leave the table before the
             // sweep reaches it, and it was cancelled by this shutdown all the same (it carries this reason).
