@@ -35,6 +35,20 @@ final class CleanupRunner {
 
     private static final System.Logger LOGGER = System.getLogger(TaskRegistry.class.getName());
 
+    /**
+     * What the executor throws when it cannot take a cleanup. Shared and without a stack trace: the JDK's default
+     * policy builds a message from the executor's state under its main lock, and during a mass shutdown thousands
+     * of exiting threads would take that lock in turn only to learn that the queue is full. {@link #run} wraps it
+     * in an exception of its own that names the task (without it as the cause: it is shared).
+     */
+    private static final RejectedExecutionException FULL = new RejectedExecutionException(
+            "cleanup executor saturated or shut down") {
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    };
+
     private final TaskRegistry.Settings settings;
     private final ListenerDispatch listeners;
     private final BooleanSupplier admitting;
@@ -56,6 +70,8 @@ final class CleanupRunner {
                     Thread thread = new Thread(runnable, "cancellation-cleanup-" + threadNumber.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
+                }, (runnable, executor) -> {
+                    throw FULL;
                 });
         this.cleanupExecutor.allowCoreThreadTimeOut(true);
     }
@@ -121,17 +137,17 @@ final class CleanupRunner {
         try {
             cleanupExecutor.execute(run);
             return;
-        } catch (RejectedExecutionException rejected) {
+        } catch (RejectedExecutionException full) { // FULL: shared and empty, so not kept as the cause
             if (cleanupExecutor.isShutdown()) {
                 run.finish(CleanupOutcome.FAILED, new RejectedExecutionException("Cleanup of task " + run.info.id()
-                        + " (" + run.info.name() + ") rejected: the registry has shut down", rejected));
+                        + " (" + run.info.name() + ") rejected: the registry has shut down"));
                 return;
             }
             if (admitting.getAsBoolean()) {
                 RejectedExecutionException failure = new RejectedExecutionException("Cleanup of task "
                         + run.info.id() + " (" + run.info.name() + ") rejected: the cleanup executor is saturated ("
                         + settings.cleanupThreads() + " threads busy, " + settings.cleanupQueueCapacity()
-                        + " queued; see cancellation.cleanup.*)", rejected);
+                        + " queued; see cancellation.cleanup.*)");
                 // one line naming the task, without a stack trace: a burst must not flood the log
                 LOGGER.log(System.Logger.Level.WARNING, failure.getMessage());
                 run.finish(CleanupOutcome.FAILED, failure, false);

@@ -6,7 +6,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -124,7 +125,7 @@ final class RegistryShutdown {
      * cancel runs the tokens' callbacks, which are user code and could block.
      */
     private List<TaskInfo> cancelAllWithin(CancellationReason reason, long deadlineNanos) {
-        List<TaskInfo> cancelled = new CopyOnWriteArrayList<>();
+        Queue<TaskInfo> cancelled = new ConcurrentLinkedQueue<>(); // O(1) adds; read by this thread at the bound
         Thread sweeper = new Thread(() -> {
             // A snapshot first: a child cancelled through its parent may exit and leave the table before the
             // sweep reaches it, and it was cancelled by this shutdown all the same (it carries this reason).

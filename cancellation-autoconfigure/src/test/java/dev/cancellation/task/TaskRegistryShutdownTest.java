@@ -8,9 +8,15 @@ import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.TaskCancelledException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -67,6 +73,47 @@ class TaskRegistryShutdownTest extends RecordedRegistryTest {
         assertThat(cleaned.getCount()).isZero();
         assertThat(((TaskCancelledException) a.failure()).reason().kind()).isEqualTo(CancellationReason.Kind.SHUTDOWN);
         assertThat(report.describe()).contains("2 task(s) running, 2 cancelled, 2 cleaned up", "0 abandoned");
+    }
+
+    @Test
+    void massShutdownReportsEveryTaskOnceAndRunsEveryCleanupExactlyOnce() throws Exception {
+        int tasks = 1000; // ten times the cleanup queue: cleanups run on the pool and on the exiting threads
+        Map<String, AtomicInteger> cleanupsPerTask = new ConcurrentHashMap<>();
+        TaskSpec spec = spec("mass").withCleanup((info, reason, token) -> {
+            assertThat(reason.kind()).isEqualTo(CancellationReason.Kind.SHUTDOWN);
+            cleanupsPerTask.computeIfAbsent(info.id(), id -> new AtomicInteger()).incrementAndGet();
+            return null;
+        });
+        List<RunningTask> running = new ArrayList<>();
+        for (int i = 0; i < tasks; i++) {
+            running.add(RunningTask.start(registry, spec, token -> {
+                token.whenCancelled().toCompletableFuture().join();
+                token.throwIfCancelled();
+                return null;
+            }));
+        }
+        Set<String> ids = new HashSet<>();
+        for (RunningTask task : running) {
+            ids.add(task.id());
+        }
+
+        ShutdownReport report = shutdownWithin(Duration.ZERO, Duration.ofSeconds(20), true, Duration.ofSeconds(1));
+
+        assertThat(report.runningAtStart()).isEqualTo(tasks);
+        assertThat(report.cancelled()).extracting(TaskInfo::id).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(report.cancelled()).allSatisfy(info -> assertThat(info.reason().kind())
+                .isEqualTo(CancellationReason.Kind.SHUTDOWN));
+        assertThat(report.cleanupsSucceeded()).isEqualTo(tasks);
+        assertThat(report.cleanupsFailed()).isZero();
+        assertThat(report.cleanupsTimedOut()).isZero();
+        assertThat(report.abandoned()).isEmpty();
+        assertThat(report.remaining()).isZero();
+        assertThat(cleanupsPerTask.keySet()).isEqualTo(ids);
+        assertThat(cleanupsPerTask.values()).allSatisfy(count -> assertThat(count).hasValue(1));
+        for (RunningTask task : running) {
+            assertThat(task.failure()).isInstanceOf(TaskCancelledException.class);
+        }
     }
 
     @Test
