@@ -9,7 +9,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
@@ -216,37 +218,21 @@ final class TaskFrames {
 
     /** Materializes every task held in a frame, so that the live table lists them all. */
     void materializeAll() {
-        for (Iterator<WeakReference<ThreadFrames>> it = threads.iterator(); it.hasNext(); ) {
-            ThreadFrames frames = it.next().get();
-            if (frames == null) {
-                it.remove();
-                continue;
-            }
-            for (Frame frame : frames.frames) {
-                if (frame != null && (frame.state & PHASE) == RUNNING) {
-                    materialize(frame);
-                }
+        for (Frame frame : allFrames()) {
+            if ((frame.state & PHASE) == RUNNING) {
+                materialize(frame);
             }
         }
     }
 
     /** The handle of the task whose token is {@code token}, if a frame holds it (materialized now). */
     TaskHandle find(CancellationToken token) {
-        for (Iterator<WeakReference<ThreadFrames>> it = threads.iterator(); it.hasNext(); ) {
-            ThreadFrames frames = it.next().get();
-            if (frames == null) {
-                it.remove();
-                continue;
-            }
-            for (Frame frame : frames.frames) {
-                if (frame != null && (frame.state & PHASE) != FREE) {
-                    CancellationSource source = frame.source;
-                    if (source != null && source.token() == token) {
-                        TaskHandle handle = materialize(frame);
-                        if (handle != null && handle.token() == token) {
-                            return handle;
-                        }
-                    }
+        for (Frame frame : allFrames()) {
+            CancellationSource source = frame.source;
+            if ((frame.state & PHASE) != FREE && source != null && source.token() == token) {
+                TaskHandle handle = materialize(frame);
+                if (handle != null && handle.token() == token) {
+                    return handle;
                 }
             }
         }
@@ -256,21 +242,31 @@ final class TaskFrames {
     /** How many tasks are held in frames and not (yet) in the live table; may count one being entered twice. */
     int running() {
         int count = 0;
-        for (WeakReference<ThreadFrames> reference : threads) {
-            ThreadFrames frames = reference.get();
+        for (Frame frame : allFrames()) {
+            long phase = frame.state & PHASE;
+            if (phase == RUNNING || phase == MATERIALIZING) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** Every frame of every live thread that has begun a task here; forgets the threads that died. */
+    private List<Frame> allFrames() {
+        List<Frame> all = new ArrayList<>();
+        for (Iterator<WeakReference<ThreadFrames>> it = threads.iterator(); it.hasNext(); ) {
+            ThreadFrames frames = it.next().get();
             if (frames == null) {
+                it.remove();
                 continue;
             }
             for (Frame frame : frames.frames) {
                 if (frame != null) {
-                    long phase = frame.state & PHASE;
-                    if (phase == RUNNING || phase == MATERIALIZING) {
-                        count++;
-                    }
+                    all.add(frame);
                 }
             }
         }
-        return count;
+        return all;
     }
 
     private static MethodHandle isVirtualHandle() {
