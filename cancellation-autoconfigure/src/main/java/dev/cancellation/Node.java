@@ -55,7 +55,9 @@ final class Node extends WeakReference<CancellationToken> implements Registratio
     Node(CancellationToken owner, Consumer<?> callback, CancellationToken child) {
         super(child, (child == null) ? null : STALE);
         this.owner = owner;
-        this.callback = callback;
+        if (callback != null) { // a child link leaves it null: no volatile write (and its fence) for nothing
+            this.callback = callback;
+        }
     }
 
     CancellationToken child() {

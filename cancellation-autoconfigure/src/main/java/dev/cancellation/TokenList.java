@@ -92,8 +92,10 @@ abstract class TokenList {
         acquire();
         try {
             boolean observing = node.callback != null || node.strongChild != null;
-            node.callback = null;
-            node.strongChild = null;
+            if (observing) { // volatile writes cost a fence each: only when there is something to drop
+                node.callback = null;
+                node.strongChild = null;
+            }
             if (reason != null) {
                 return;
             }

@@ -108,6 +108,8 @@ final class TaskFrames {
         frame.previous = previous;
         CancellationSource source = CancellationSource.childOf(parent, spec.timeout(), startNanos, frame);
         frame.source = source;
+        // A volatile write, not a release: with the token's cancellation (reason written, then this state read by
+        // the observer) it forms a Dekker pair, so at least one side sees the other and the task is never missed.
         frame.state = free + RUNNING; // publishes the fields
         CancellationToken token = source.token();
         Cancellation.restore(token);
@@ -169,7 +171,9 @@ final class TaskFrames {
         frame.parent = null;
         frame.source = null;
         frame.previous = null;
-        frame.handle = null;
+        if (frame.handle != null) { // a volatile write costs a fence: only when there is a handle to drop
+            frame.handle = null;
+        }
         frame.threadFrames.pop();
     }
 
