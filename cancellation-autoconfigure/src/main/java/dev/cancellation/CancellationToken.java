@@ -360,8 +360,9 @@ public final class CancellationToken extends TokenList {
         if (observer == SOURCE_CLOSED) {
             return false;
         }
-        // No atomic exchange: two racing closes may both go on, and what they do next is idempotent anyway.
-        OBSERVER.setRelease(this, SOURCE_CLOSED);
+        // No atomic exchange: two racing closes may both go on, and what they do next is idempotent anyway. A
+        // volatile write, though: with cancelAfter (timer written, then this flag read) it forms a Dekker pair.
+        observer = SOURCE_CLOSED;
         return true;
     }
 
