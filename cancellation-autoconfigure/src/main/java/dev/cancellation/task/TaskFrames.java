@@ -58,14 +58,14 @@ final class TaskFrames {
         }
     }
 
-    private final TaskRegistry registry;
+    private final TaskEvents events;
     private final LiveTasks live;
     private final ConcurrentLinkedQueue<WeakReference<ThreadFrames>> threads = new ConcurrentLinkedQueue<>();
     /** Set on a thread's first {@link #begin}: a thread that never begins a task here gets no frames. */
     private final ThreadLocal<ThreadFrames> perThread = new ThreadLocal<>();
 
-    TaskFrames(TaskRegistry registry, LiveTasks live) {
-        this.registry = registry;
+    TaskFrames(TaskEvents events, LiveTasks live) {
+        this.events = events;
         this.live = live;
     }
 
@@ -210,7 +210,7 @@ final class TaskFrames {
                 continue; // ended, or moved on to another task, while we read it
             }
             TaskHandle parentTask = parent.isNone() ? null : live.get(parent);
-            TaskHandle handle = new TaskHandle(registry, spec, parentTask, source, startNanos,
+            TaskHandle handle = new TaskHandle(events, spec, parentTask, source, startNanos,
                     frame.threadFrames.owner);
             live.add(handle);
             frame.handle = handle;

@@ -54,7 +54,7 @@ public final class TaskHandle {
     /** Marks {@link #finishedNanos} as not finished yet. */
     private static final long NOT_FINISHED = Long.MIN_VALUE;
 
-    private final TaskRegistry registry;
+    private final TaskEvents events;
     private final TaskSpec spec;
     private final TaskHandle parent;
     private final CancellationSource source;
@@ -78,8 +78,8 @@ public final class TaskHandle {
     private long abandonAtNanos = Escalations.DONE;
     private volatile boolean escalating;
 
-    TaskHandle(TaskRegistry registry, TaskSpec spec, CancellationToken parentToken, TaskHandle parent) {
-        this.registry = registry;
+    TaskHandle(TaskEvents events, TaskSpec spec, CancellationToken parentToken, TaskHandle parent) {
+        this.events = events;
         this.spec = spec;
         this.parent = parent;
         this.startNanos = System.nanoTime();
@@ -91,9 +91,9 @@ public final class TaskHandle {
      * token and start time, and its thread is attached as if it had called {@link #attach()} (the frame restores
      * the current token itself).
      */
-    TaskHandle(TaskRegistry registry, TaskSpec spec, TaskHandle parent, CancellationSource source, long startNanos,
+    TaskHandle(TaskEvents events, TaskSpec spec, TaskHandle parent, CancellationSource source, long startNanos,
             Thread thread) {
-        this.registry = registry;
+        this.events = events;
         this.spec = spec;
         this.parent = parent;
         this.startNanos = startNanos;
@@ -125,19 +125,19 @@ public final class TaskHandle {
      */
     private String reveal() {
         while (true) {
-            String candidate = registry.newId();
-            boolean indexed = !unlisted && registry.index(candidate, this);
+            String candidate = events.newId();
+            boolean indexed = !unlisted && events.index(candidate, this);
             if (!indexed && !unlisted) {
                 continue; // clashes with another live task's id: practically never; take another
             }
             if (!ID.compareAndSet(this, null, candidate)) {
                 if (indexed) {
-                    registry.unindex(candidate, this);
+                    events.unindex(candidate, this);
                 }
                 return id;
             }
             if (indexed && unlisted) {
-                registry.unindex(candidate, this);
+                events.unindex(candidate, this);
             }
             return candidate;
         }
@@ -148,7 +148,7 @@ public final class TaskHandle {
         unlisted = true;
         String known = id;
         if (known != null) {
-            registry.unindex(known, this);
+            events.unindex(known, this);
         }
     }
 
@@ -269,9 +269,9 @@ public final class TaskHandle {
         long requested = cancelRequestedNanos;
         source.close();
         if (escalating) {
-            registry.escalationExited();
+            events.escalationExited();
         }
-        registry.exited(this, outcome, now - startNanos,
+        events.exited(this, outcome, now - startNanos,
                 (reason == null || requested == 0) ? -1 : Math.max(0, now - requested), failure);
         TaskState next = TaskLifecycle.stateAfterExit(outcome, spec.cleanup() != null);
         boolean cleanUp = next == TaskState.CLEANING_UP;
@@ -279,7 +279,7 @@ public final class TaskHandle {
         while (true) {
             TaskState current = state;
             if (current == TaskState.ABANDONED) {
-                registry.remove(this); // abandon() already started its cleanup (if any)
+                events.remove(this); // abandon() already started its cleanup (if any)
                 return toThrow;
             }
             if (STATE.compareAndSet(this, current, next)) {
@@ -287,10 +287,10 @@ public final class TaskHandle {
             }
         }
         if (cleanUp && claimCleanup()) {
-            registry.runCleanup(this, spec.cleanup(), reason, true);
+            events.runCleanup(this, spec.cleanup(), reason, true);
         } else if (!cleanUp) {
             finishedNanos = System.nanoTime();
-            registry.remove(this);
+            events.remove(this);
         }
         return toThrow;
     }
@@ -302,7 +302,7 @@ public final class TaskHandle {
         if (!STATE.compareAndSet(this, TaskState.RUNNING, TaskState.CANCELLING)) {
             return;
         }
-        registry.cancelRequested(this, reason);
+        events.cancelRequested(this, reason);
         Duration interruptAfter = spec.interruptAfter();
         Duration abandonAfter = spec.abandonAfter();
         if (interruptAfter == null && abandonAfter == null) {
@@ -314,7 +314,7 @@ public final class TaskHandle {
         abandonAtNanos = (abandonAfter != null) ? now + interruptStep + TaskLifecycle.cappedNanos(abandonAfter) : Escalations.DONE;
         escalating = true;
         // published to the sweeper through its queue; from then on only the sweeper touches the two fields
-        registry.escalate(this, (interruptAfter != null) ? interruptAtNanos : abandonAtNanos);
+        events.escalate(this, (interruptAfter != null) ? interruptAtNanos : abandonAtNanos);
     }
 
     /**
@@ -358,10 +358,10 @@ public final class TaskHandle {
             }
         }
         finishedNanos = System.nanoTime();
-        registry.abandoned(this);
+        events.abandoned(this);
         CancellationReason reason = token().reason().orElse(null);
         if (reason != null && spec.cleanup() != null && claimCleanup()) {
-            registry.runCleanup(this, spec.cleanup(), reason, false);
+            events.runCleanup(this, spec.cleanup(), reason, false);
         }
         return true;
     }
@@ -381,7 +381,7 @@ public final class TaskHandle {
     private void finish(TaskState terminal) {
         transition(terminal);
         finishedNanos = System.nanoTime();
-        registry.remove(this);
+        events.remove(this);
     }
 
     private void transition(TaskState next) {

@@ -77,6 +77,8 @@ public final class TaskRegistry implements AutoCloseable {
     private final Escalations escalations = new Escalations("cancellation-escalation");
     private final RegistryShutdown shutdown;
     private final TaskFrames frames;
+    /** What a task's handle reports to, and asks of, the parts above. */
+    private final TaskEvents events;
     private volatile boolean admitting = true;
 
     /** A registry with {@link Settings#defaults()}. */
@@ -88,9 +90,10 @@ public final class TaskRegistry implements AutoCloseable {
     public TaskRegistry(Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.live = new LiveTasks(settings.historySize(), listeners);
-        this.frames = new TaskFrames(this, live);
-        live.track(frames);
         this.cleanups = new CleanupRunner(settings, listeners, this::isAdmitting);
+        this.events = new TaskEvents(live, listeners, escalations, cleanups);
+        this.frames = new TaskFrames(events, live);
+        live.track(frames);
         this.shutdown = new RegistryShutdown(live, cleanups);
     }
 
@@ -138,7 +141,7 @@ public final class TaskRegistry implements AutoCloseable {
         }
         CancellationToken parentToken = (parent == null) ? CancellationToken.none() : parent;
         TaskHandle parentTask = parentToken.isNone() ? null : live.get(parentToken);
-        TaskHandle handle = new TaskHandle(this, spec, parentToken, parentTask);
+        TaskHandle handle = new TaskHandle(events, spec, parentToken, parentTask);
         live.add(handle);
         listeners.started(handle);
         // Only now react to cancellation, so that listeners see onStarted before onCancelRequested even when the
@@ -422,56 +425,6 @@ public final class TaskRegistry implements AutoCloseable {
      */
     public ShutdownReport shutdown(Duration drainTimeout, Duration timeout, boolean interrupt, Duration lastGrace) {
         return shutdown.run(drainTimeout, timeout, interrupt, lastGrace, () -> admitting = false);
-    }
-
-    // ------------------------------------------------------------------------------------------ for TaskHandle
-
-    String newId() {
-        return live.newId();
-    }
-
-    boolean index(String id, TaskHandle handle) {
-        return live.index(id, handle);
-    }
-
-    void unindex(String id, TaskHandle handle) {
-        live.unindex(id, handle);
-    }
-
-    /** Hands a cancelled task to the escalation sweeper, its first step due at {@code dueNanos}. */
-    void escalate(TaskHandle handle, long dueNanos) {
-        escalations.add(handle, dueNanos);
-    }
-
-    /** A task handed to the sweeper has exited. */
-    void escalationExited() {
-        escalations.exited();
-    }
-
-    void cancelRequested(TaskHandle handle, CancellationReason reason) {
-        listeners.cancelRequested(handle, reason);
-    }
-
-    /** See {@link ListenerDispatch#exited}. */
-    void exited(TaskHandle handle, TaskOutcome outcome, long runNanos, long stopLatencyNanos, Throwable failure) {
-        listeners.exited(handle, outcome, runNanos, stopLatencyNanos, failure);
-    }
-
-    void abandoned(TaskHandle handle) {
-        live.countAbandoned();
-        TaskInfo info = handle.info();
-        LOGGER.log(System.Logger.Level.WARNING, () -> "Task " + info.id() + " (" + info.name()
-                + ") abandoned: still running on " + info.thread() + " after its grace periods");
-        listeners.abandoned(info);
-    }
-
-    void remove(TaskHandle handle) {
-        live.remove(handle);
-    }
-
-    /** See {@link CleanupRunner#run}. */
-    void runCleanup(TaskHandle handle, CleanupAction action, CancellationReason reason, boolean onExitingThread) {
-        cleanups.run(handle, action, reason, onExitingThread);
     }
 
     /** Shuts down with no drain, a 10s bound, interrupts and a 1s last grace. */
