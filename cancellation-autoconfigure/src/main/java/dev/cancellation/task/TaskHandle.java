@@ -263,6 +263,12 @@ public final class TaskHandle {
         }
         exited = true;
         CancellationReason reason = token().reason().orElse(null);
+        if (reason != null && STATE.compareAndSet(this, TaskState.RUNNING, TaskState.CANCELLING)) {
+            // Cancelled, but the cancel hook has not run yet (a deadline's runs on the callback pool, and the code
+            // saw the token first): report the request here, so that it is never lost and comes before onExited.
+            cancelRequestedNanos = System.nanoTime();
+            events.cancelRequested(this, reason);
+        }
         TaskOutcome outcome = TaskLifecycle.outcome(failure, reason, interruptDelivered);
         Throwable toThrow = TaskLifecycle.toThrow(failure, outcome, reason, name());
         long now = System.nanoTime();

@@ -24,7 +24,9 @@ public interface TaskListener {
 
     /**
      * A live task's token was cancelled (directly, through a parent, a deadline or shutdown). It runs on the
-     * cancelling thread, so when the task exits at the same moment it may arrive after {@code onExited}.
+     * cancelling thread (for a deadline, the callback pool); if the task's code exits before that thread reports
+     * it, the exit reports it first, just before {@code onExited}. Never lost for a task cancelled while it runs;
+     * when the cancel and the exit race, it may still arrive while {@code onExited} is being delivered.
      */
     default void onCancelRequested(TaskInfo task, CancellationReason reason) {
     }

@@ -284,7 +284,9 @@ class TaskFramesTest {
     @Test
     void framesSurviveObserversRacingWithTasksThatComeAndGo() throws Exception {
         int workers = 3;
-        int tasksEach = 20_000;
+        int maxTasksEach = 2_000_000; // bounded: they stop early once the observer has caught enough of them
+        int enoughCaught = 100;
+        CountDownLatch observing = new CountDownLatch(1);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger cancelledByObserver = new AtomicInteger();
         AtomicInteger reportedCancelled = new AtomicInteger();
@@ -293,7 +295,8 @@ class TaskFramesTest {
         for (int w = 0; w < workers; w++) {
             Thread worker = new Thread(() -> {
                 try {
-                    for (int i = 0; i < tasksEach; i++) {
+                    observing.await();
+                    for (int i = 0; i < maxTasksEach && cancelledByObserver.get() < enoughCaught; i++) {
                         CancellationToken token = registry.begin(spec("racer", null, null), null);
                         Throwable failure = null;
                         try {
@@ -325,6 +328,7 @@ class TaskFramesTest {
         }
         Thread observer = new Thread(() -> {
             while (!stop.get()) {
+                observing.countDown();
                 for (TaskInfo info : registry.list()) {
                     if (registry.cancel(info.id(), CancellationReason.requested("observer", "test")).isPresent()) {
                         cancelledByObserver.incrementAndGet();
