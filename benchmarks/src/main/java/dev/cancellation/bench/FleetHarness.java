@@ -5,6 +5,7 @@ import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.cluster.FleetSettings;
 import dev.cancellation.cluster.RedisFleet;
+import dev.cancellation.task.TaskAttachment;
 import dev.cancellation.task.TaskHandle;
 import dev.cancellation.task.TaskRegistry;
 import dev.cancellation.task.TaskSpec;
@@ -143,7 +144,7 @@ public final class FleetHarness {
                         TaskHandle task = registry.start(new TaskSpec("bench-task", CancellationToken.none(), null,
                                 null, null, null));
                         long at;
-                        try (TaskHandle.Attachment attachment = task.attach()) {
+                        try (TaskAttachment attachment = task.attach()) {
                             try {
                                 ids.put(task.id());
                             } catch (InterruptedException stop) {

@@ -1,6 +1,6 @@
 package dev.cancellation.spring;
 
-import dev.cancellation.task.TaskHandle;
+import dev.cancellation.task.TaskAttachment;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -52,7 +52,7 @@ final class CancellableAttachInterceptor implements MethodInterceptor {
         Object returned = null;
         Object value = null;
         Throwable failure = null;
-        try (TaskHandle.Attachment ignored = call.handle().attach()) {
+        try (TaskAttachment ignored = call.handle().attach()) {
             returned = invocation.proceed();
             if (returned instanceof Future<?> future) {
                 value = future.get(); // normally already complete; waits (interruptibly) while still attached

@@ -5,6 +5,7 @@ import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.Registration;
 import dev.cancellation.TaskCancelledException;
+import dev.cancellation.task.TaskAttachment;
 import dev.cancellation.task.TaskHandle;
 import dev.cancellation.task.TaskRegistry;
 import java.util.concurrent.CancellationException;
@@ -135,7 +136,7 @@ public class CancellableInterceptor implements MethodInterceptor {
         call.tryStart();
         Object result = null;
         Throwable failure = null;
-        try (TaskHandle.Attachment ignored = call.handle().attach()) {
+        try (TaskAttachment ignored = call.handle().attach()) {
             result = invocation.proceed();
         } catch (Throwable ex) {
             failure = ex;
@@ -172,7 +173,7 @@ public class CancellableInterceptor implements MethodInterceptor {
         call.tryStart();
         Object returned = null;
         Throwable failure = null;
-        try (TaskHandle.Attachment ignored = call.handle().attach()) {
+        try (TaskAttachment ignored = call.handle().attach()) {
             returned = invocation.proceed();
         } catch (Throwable ex) {
             failure = ex;

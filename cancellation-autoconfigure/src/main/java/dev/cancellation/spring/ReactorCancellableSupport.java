@@ -4,6 +4,7 @@ import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.Registration;
 import dev.cancellation.TaskCancelledException;
+import dev.cancellation.task.TaskAttachment;
 import dev.cancellation.task.TaskHandle;
 import dev.cancellation.task.TaskRegistry;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,7 +55,7 @@ final class ReactorCancellableSupport {
             call.tryStart();
             ((ProxyMethodInvocation) clone).setUserAttribute(TaskCall.ATTRIBUTE, call);
             Publisher<?> source;
-            try (TaskHandle.Attachment ignored = handle.attach()) {
+            try (TaskAttachment ignored = handle.attach()) {
                 Object returned = clone.proceed();
                 source = (returned == null) ? Flux.empty() : adapter.toPublisher(returned);
             } catch (Throwable ex) {

@@ -64,7 +64,7 @@ public final class TaskHandle {
     private volatile boolean unlisted;
 
     private volatile TaskState state = TaskState.RUNNING;
-    private volatile Attachment attachment;
+    private volatile TaskAttachment attachment;
     private volatile long cancelRequestedNanos;
     private volatile boolean exited;
     private volatile boolean cleanupClaimed;
@@ -98,7 +98,7 @@ public final class TaskHandle {
         this.parent = parent;
         this.startNanos = startNanos;
         this.source = source;
-        this.attachment = new Attachment(thread, null);
+        this.attachment = new TaskAttachment(this, thread, null);
     }
 
     /**
@@ -205,7 +205,7 @@ public final class TaskHandle {
      * listing, so that the instants of its tasks are consistent with each other).
      */
     TaskInfo info(Instant wallNow, long nanoNow) {
-        Attachment current = attachment;
+        TaskAttachment current = attachment;
         TaskState currentState = state;
         long finished = finishedNanos;
         Instant startedAt = startedAtWall;
@@ -225,7 +225,7 @@ public final class TaskHandle {
     }
 
     Thread attachedThread() {
-        Attachment current = attachment;
+        TaskAttachment current = attachment;
         return (current == null) ? null : current.thread();
     }
 
@@ -236,15 +236,27 @@ public final class TaskHandle {
      * interrupt this thread. Close on the same thread; closing restores the previous token and consumes an
      * interrupt that escalation delivered, so a pooled thread is never left interrupted.
      */
-    public Attachment attach() {
-        Attachment next = new Attachment(Thread.currentThread(), Cancellation.enter(token()));
+    public TaskAttachment attach() {
+        TaskAttachment next = new TaskAttachment(this, Thread.currentThread(), Cancellation.enter(token()));
         attachment = next;
         return next;
     }
 
-    /** Closes the attachment the registry made for this thread (see {@link Attachment#close()}), if any. */
+    /** Escalation is about to interrupt the attached thread: {@link #exit} on the woken thread reads this. */
+    void markInterruptDelivered() {
+        interruptDelivered = true;
+    }
+
+    /** The attachment was closed: it is no longer this task's. */
+    void detached(TaskAttachment closed) {
+        if (attachment == closed) {
+            attachment = null;
+        }
+    }
+
+    /** Closes the attachment the registry made for this thread (see {@link TaskAttachment#close()}), if any. */
     void detach() {
-        Attachment current = attachment;
+        TaskAttachment current = attachment;
         if (current != null && current.thread() == Thread.currentThread()) {
             current.close();
         }
@@ -348,7 +360,7 @@ public final class TaskHandle {
 
     /** Interrupts the attached thread (if any, and not already interrupted). Returns whether one was delivered. */
     boolean interruptNow() {
-        Attachment current = attachment;
+        TaskAttachment current = attachment;
         return current != null && current.interrupt();
     }
 
@@ -405,56 +417,5 @@ public final class TaskHandle {
     @Override
     public String toString() {
         return "Task[" + id() + " " + name() + " " + state + "]";
-    }
-
-    /**
-     * A thread running a task's code; see {@link TaskHandle#attach()}. An {@link InterruptibleSection}: an
-     * interrupt is never delivered after {@link #close()} returns, and closing consumes only an interrupt that
-     * escalation delivered.
-     */
-    public final class Attachment extends InterruptibleSection implements AutoCloseable {
-
-        private final Cancellation.Scope scope;
-
-        private Attachment(Thread thread, Cancellation.Scope scope) {
-            super(thread, false);
-            this.scope = scope;
-        }
-
-        Thread thread() {
-            return owner();
-        }
-
-        boolean interrupt() {
-            return interruptOwner();
-        }
-
-        @Override
-        protected void beforeInterrupt() {
-            interruptDelivered = true; // read by exit() on the woken thread
-        }
-
-        /** Whether escalation interrupted this thread while attached. */
-        @Override
-        public boolean interruptDelivered() {
-            return super.interruptDelivered();
-        }
-
-        /**
-         * Detaches: restores the previous token and consumes an interrupt that escalation delivered. Call on the
-         * attached thread.
-         */
-        @Override
-        public void close() {
-            if (!leave()) {
-                return;
-            }
-            if (attachment == this) {
-                attachment = null;
-            }
-            if (scope != null) { // null when the registry bound the token itself
-                scope.close();
-            }
-        }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.TaskCancelledException;
 import dev.cancellation.task.CleanupAction;
+import dev.cancellation.task.TaskAttachment;
 import dev.cancellation.task.TaskHandle;
 import dev.cancellation.task.TaskRegistry;
 import dev.cancellation.task.TaskSpec;
@@ -115,7 +116,7 @@ public final class RunningTasks implements AutoCloseable {
             }
             registered.complete(handle);
             Throwable failure = null;
-            try (TaskHandle.Attachment ignored = handle.attach()) {
+            try (TaskAttachment ignored = handle.attach()) {
                 attached.complete(null);
                 CompletableFuture<?> cancelled = ignoreCancel ? new CompletableFuture<>()
                         : handle.token().whenCancelled().toCompletableFuture();

@@ -115,7 +115,7 @@ class TaskEscalationTest extends RecordedRegistryTest {
         AtomicBoolean interruptedLater = new AtomicBoolean();
         Thread thread = new Thread(() -> {
             TaskHandle handle = registry.start(spec("quick", Duration.ofMillis(30), Duration.ofMillis(30)));
-            try (TaskHandle.Attachment ignored = handle.attach()) {
+            try (TaskAttachment ignored = handle.attach()) {
                 handle.cancel(CancellationReason.requested("test"));
             }
             handle.exit(null);

@@ -47,7 +47,7 @@ class TaskRegistryStressTest {
                                 (i + seed) % 4 == 0 ? (info, reason, token) -> null : null);
                         TaskHandle handle = registry.start(spec);
                         published.set(handle.id());
-                        try (TaskHandle.Attachment ignored = handle.attach()) {
+                        try (TaskAttachment ignored = handle.attach()) {
                             Thread.onSpinWait();
                         }
                         CancellationReason reason = handle.token().reason().orElse(null);

@@ -1,5 +1,6 @@
 package dev.cancellation.web.servlet;
 
+import dev.cancellation.task.TaskAttachment;
 import dev.cancellation.task.TaskHandle;
 import dev.cancellation.task.TaskRejectedException;
 import dev.cancellation.web.InFlightRequest;
@@ -57,7 +58,7 @@ public class RequestTaskInterceptor implements AsyncHandlerInterceptor {
     }
 
     private static void detach(HttpServletRequest request) {
-        if (request.getAttribute(ATTACHMENT) instanceof TaskHandle.Attachment attachment) {
+        if (request.getAttribute(ATTACHMENT) instanceof TaskAttachment attachment) {
             request.removeAttribute(ATTACHMENT);
             attachment.close();
         }
