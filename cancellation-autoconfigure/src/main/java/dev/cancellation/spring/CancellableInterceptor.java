@@ -8,6 +8,7 @@ import dev.cancellation.TaskCancelledException;
 import dev.cancellation.task.TaskAttachment;
 import dev.cancellation.task.TaskHandle;
 import dev.cancellation.task.TaskRegistry;
+import dev.cancellation.task.TaskSpec;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -75,19 +76,34 @@ public class CancellableInterceptor implements MethodInterceptor {
         };
     }
 
+    /**
+     * A copy of the call's arguments for its {@code @OnCancel} cleanup, or {@code null} when it has none: then
+     * there is nothing to hand the arguments to, so no copy and no per-call spec.
+     */
+    private static Object[] captureArguments(CancellableMethod method, Object[] arguments) {
+        return (method.onCancel() == null) ? null : arguments.clone();
+    }
+
+    /** The call's task spec (a child of the current token): the method's template unless it has a cleanup. */
+    private TaskSpec spec(ProxyMethodInvocation invocation, CancellableMethod method, Object[] captured) {
+        return (captured == null) ? method.template(defaults) : method.spec(CancellationToken.current(), defaults,
+                invocation.getThis(), invocation.getProxy(), captured);
+    }
+
+    /** Puts the task's token into the call's {@code CancellationToken} parameters, and into the cleanup's copy. */
+    private static void injectToken(CancellableMethod method, Object[] arguments, Object[] captured,
+            CancellationToken token) {
+        method.injectToken(arguments, token);
+        if (captured != null) {
+            method.injectToken(captured, token);
+        }
+    }
+
     private TaskCall start(ProxyMethodInvocation invocation, CancellableMethod method, CompletableFuture<Object> result) {
         Object[] arguments = invocation.getArguments();
-        TaskHandle handle;
-        if (method.onCancel() == null) {
-            // no cleanup to hand the arguments to: no copy of them and no per-call spec
-            handle = registry.get().start(method.template(defaults), CancellationToken.current());
-        } else {
-            Object[] captured = arguments.clone();
-            handle = registry.get().start(method.spec(CancellationToken.current(), defaults, invocation.getThis(),
-                    invocation.getProxy(), captured));
-            method.injectToken(captured, handle.token());
-        }
-        method.injectToken(arguments, handle.token());
+        Object[] captured = captureArguments(method, arguments);
+        TaskHandle handle = registry.get().start(spec(invocation, method, captured), CancellationToken.current());
+        injectToken(method, arguments, captured, handle.token());
         TaskCall call = new TaskCall(handle, method, result);
         if (method.mode().isAsync() || method.retryable()) { // only then does the inner interceptor look for it
             invocation.setUserAttribute(TaskCall.ATTRIBUTE, call);
@@ -103,17 +119,9 @@ public class CancellableInterceptor implements MethodInterceptor {
         // somebody observes it.
         TaskRegistry tasks = registry.get();
         Object[] arguments = invocation.getArguments();
-        CancellationToken token;
-        if (method.onCancel() == null) {
-            token = tasks.begin(method.template(defaults)); // a child of the current token
-        } else {
-            CancellationToken parent = CancellationToken.current();
-            Object[] captured = arguments.clone();
-            token = tasks.begin(method.spec(parent, defaults, invocation.getThis(), invocation.getProxy(), captured),
-                    parent);
-            method.injectToken(captured, token);
-        }
-        method.injectToken(arguments, token);
+        Object[] captured = captureArguments(method, arguments);
+        CancellationToken token = tasks.begin(spec(invocation, method, captured)); // a child of the current token
+        injectToken(method, arguments, captured, token);
         Object result = null;
         Throwable failure = null;
         try {
