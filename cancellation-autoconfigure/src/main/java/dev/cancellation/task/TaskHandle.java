@@ -275,11 +275,10 @@ public final class TaskHandle {
         }
         exited = true;
         CancellationReason reason = token().reason().orElse(null);
-        if (reason != null && STATE.compareAndSet(this, TaskState.RUNNING, TaskState.CANCELLING)) {
+        if (reason != null && state == TaskState.RUNNING) {
             // Cancelled, but the cancel hook has not run yet (a deadline's runs on the callback pool, and the code
             // saw the token first): report the request here, so that it is never lost and comes before onExited.
-            cancelRequestedNanos = System.nanoTime();
-            events.cancelRequested(this, reason);
+            requestCancellation(reason);
         }
         TaskOutcome outcome = TaskLifecycle.outcome(failure, reason, interruptDelivered);
         Throwable toThrow = TaskLifecycle.toThrow(failure, outcome, reason, name());
@@ -315,12 +314,23 @@ public final class TaskHandle {
 
     // ------------------------------------------------------------------------------------ lifecycle internals
 
-    private void cancelled(CancellationReason reason) {
-        cancelRequestedNanos = System.nanoTime();
+    /**
+     * Moves a running task to {@code CANCELLING} and tells the listeners; {@code false} if it was not running (the
+     * cancel hook and the exit race for this, and only one reports the request).
+     */
+    private boolean requestCancellation(CancellationReason reason) {
+        cancelRequestedNanos = System.nanoTime(); // before the state: whoever sees CANCELLING also sees when
         if (!STATE.compareAndSet(this, TaskState.RUNNING, TaskState.CANCELLING)) {
-            return;
+            return false;
         }
         events.cancelRequested(this, reason);
+        return true;
+    }
+
+    private void cancelled(CancellationReason reason) {
+        if (!requestCancellation(reason)) {
+            return;
+        }
         Duration interruptAfter = spec.interruptAfter();
         Duration abandonAfter = spec.abandonAfter();
         if (interruptAfter == null && abandonAfter == null) {
