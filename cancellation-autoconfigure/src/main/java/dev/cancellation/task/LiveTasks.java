@@ -49,6 +49,11 @@ final class LiveTasks {
         this.frames = taskFrames;
     }
 
+    /** The task in the table whose token is {@code token}, or {@code null}: tasks held in frames are not seen. */
+    TaskHandle listed(CancellationToken token) {
+        return byToken.get(token);
+    }
+
     /** The live task whose token is {@code token} (materialized if a frame holds it), or {@code null}. */
     TaskHandle get(CancellationToken token) {
         TaskHandle handle = byToken.get(token);

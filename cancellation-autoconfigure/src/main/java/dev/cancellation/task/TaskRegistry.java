@@ -254,13 +254,15 @@ public final class TaskRegistry implements AutoCloseable {
     public Throwable end(CancellationToken token, Throwable failure) {
         TaskFrames.Frame frame = frames.innermost(token);
         if (frame != null) {
-            if (failure == null && !token.isCancelled() && !listeners.wantsCompletions() && frames.endCompleted(frame)) {
+            if (failure == null && !token.isCancelled() && !listeners.wantsCompletions()
+                    && frames.endCompleted(frame)) {
                 live.wakeRemovalWaiter();
                 return null;
             }
             return frames.endMaterialized(frame, failure);
         }
-        TaskHandle handle = (token == null || frames.holds(token)) ? null : live.get(token);
+        // begun with a handle (a virtual thread, a listener of onStarted): it is in the table, no frame to walk
+        TaskHandle handle = (token == null || frames.holds(token)) ? null : live.listed(token);
         if (handle == null || handle.attachedThread() != Thread.currentThread()) {
             throw new IllegalStateException("No task with " + token + " was begun on this thread ("
                     + Thread.currentThread().getName() + ") and is still running; tasks end innermost first");
