@@ -2,6 +2,7 @@ package dev.cancellation.spring;
 
 import dev.cancellation.annotation.Cancellable;
 import dev.cancellation.task.TaskRegistry;
+import java.lang.reflect.Method;
 import java.util.Objects;
 import org.springframework.aop.Pointcut;
 import org.springframework.aop.framework.AbstractAdvisingBeanPostProcessor;
@@ -10,6 +11,7 @@ import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.framework.autoproxy.AbstractBeanFactoryAwareAdvisingPostProcessor;
 import org.springframework.aop.support.ComposablePointcut;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
+import org.springframework.aop.support.StaticMethodMatcher;
 import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -40,7 +42,8 @@ import org.springframework.core.Ordered;
  * {@code @EnableAsync} has the same default order; Spring then applies the two in registration order, and the
  * auto-configuration registers this one after the application's configuration, so it runs outside
  * {@code @Async}: the task is registered at submission. A second, innermost advice attaches the thread that
- * runs the body (the executor's, for {@code @Async}) and, for {@code @Retryable} methods, sees every attempt.
+ * runs the body (the executor's, for {@code @Async}) and, for {@code @Retryable} methods, sees every attempt;
+ * other methods do without it.
  *
  * <p>Thread-safety: configured once at startup; per-bean work happens during (single-threaded or
  * bean-factory-locked) bean creation; caches are concurrent.
@@ -67,7 +70,16 @@ public class CancellableAnnotationBeanPostProcessor extends AbstractBeanFactoryA
                 .union(new AnnotationMatchingPointcut(null, Cancellable.class, true));
         this.outerAdvisor = new DefaultPointcutAdvisor(pointcut,
                 new CancellableInterceptor(resolver, this::registry, defaults));
-        this.innerAdvisor = new DefaultPointcutAdvisor(pointcut, new CancellableAttachInterceptor());
+        // Only the methods that need the innermost advice get it: a proxy leaves it out of the others' chains.
+        Pointcut attachPointcut = new ComposablePointcut(pointcut).intersection(new StaticMethodMatcher() {
+            @Override
+            public boolean matches(Method method, Class<?> targetClass) {
+                CancellableMethod cancellable = resolver.resolveCall(method,
+                        (targetClass != null) ? targetClass : method.getDeclaringClass());
+                return cancellable != null && cancellable.needsAttachAdvice();
+            }
+        });
+        this.innerAdvisor = new DefaultPointcutAdvisor(attachPointcut, new CancellableAttachInterceptor());
         this.innerAdvisor.setOrder(Ordered.LOWEST_PRECEDENCE);
         this.advisor = outerAdvisor;
         setBeforeExistingAdvisors(true);

@@ -105,7 +105,7 @@ public class CancellableInterceptor implements MethodInterceptor {
         TaskHandle handle = registry.get().start(spec(invocation, method, captured), CancellationToken.current());
         injectToken(method, arguments, captured, handle.token());
         TaskCall call = new TaskCall(handle, method, result);
-        if (method.mode().isAsync() || method.retryable()) { // only then does the inner interceptor look for it
+        if (method.needsAttachAdvice()) { // only then is the inner interceptor in the chain
             invocation.setUserAttribute(TaskCall.ATTRIBUTE, call);
         }
         return call;

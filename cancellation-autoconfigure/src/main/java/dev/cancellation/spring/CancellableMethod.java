@@ -111,6 +111,15 @@ final class CancellableMethod {
         return retryable;
     }
 
+    /**
+     * Whether calls need the innermost advice ({@link CancellableAttachInterceptor}): {@code @Async} methods, whose
+     * body runs on another thread, and {@code @Retryable} ones, whose attempts it sees. Other methods leave it out
+     * of their proxy's chain.
+     */
+    boolean needsAttachAdvice() {
+        return mode.isAsync() || retryable;
+    }
+
     OnCancelMethod onCancel() {
         return onCancel;
     }

@@ -105,7 +105,11 @@ final class CancellableMethodResolver {
     private record LastResolved(Class<?> targetClass, CancellableMethod cancellable) {
     }
 
-    private CancellableMethod resolveCall(Method method, Class<?> targetClass) {
+    /**
+     * Like {@link #find}, without keeping the result as the method's last resolution: for callers (the pointcut)
+     * whose {@code Method} may be a copy of the one the proxy passes, which must not take the identity slot.
+     */
+    CancellableMethod resolveCall(Method method, Class<?> targetClass) {
         Class<?> userClass = ClassUtils.getUserClass(targetClass);
         MethodClassKey key = new MethodClassKey(method, userClass);
         Optional<CancellableMethod> found = byMethod.get(key);

@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.assertj.core.api.ThrowingConsumer;
 import org.junit.jupiter.api.Test;
 import org.springframework.aop.Advisor;
+import org.springframework.aop.MethodMatcher;
+import org.springframework.aop.PointcutAdvisor;
 import org.springframework.aop.framework.Advised;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -189,6 +191,18 @@ class CancellableFutureAndAsyncTests {
                     ? AsyncAnnotationAdvisor.class : a.getAdvice().getClass()).toList();
             assertThat(kinds).containsExactly(CancellableInterceptor.class, AsyncAnnotationAdvisor.class,
                     CancellableAttachInterceptor.class);
+        });
+    }
+
+    @Test
+    void onlyAsyncMethodsHaveTheAttachingAdviceInTheirChain() {
+        runner.run(context -> {
+            Advisor attach = Arrays.stream(((Advised) context.getBean(Futures.class)).getAdvisors())
+                    .filter(a -> a.getAdvice() instanceof CancellableAttachInterceptor).findFirst().orElseThrow();
+            MethodMatcher matcher = ((PointcutAdvisor) attach).getPointcut().getMethodMatcher();
+            assertThat(matcher.matches(Futures.class.getMethod("asyncVoid"), Futures.class)).isTrue();
+            assertThat(matcher.matches(Futures.class.getMethod("completedByTest"), Futures.class))
+                    .as("a @Cancellable method that neither runs @Async nor retries").isFalse();
         });
     }
 
