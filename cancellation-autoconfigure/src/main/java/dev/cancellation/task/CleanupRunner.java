@@ -76,6 +76,11 @@ final class CleanupRunner {
         this.cleanupExecutor.allowCoreThreadTimeOut(true);
     }
 
+    /** Starts the cleanup threads now, so that a burst of cleanups does not wait for their start. */
+    void prestart() {
+        cleanupExecutor.prestartAllCoreThreads();
+    }
+
     long succeeded() {
         return cleanupsSucceeded.get();
     }

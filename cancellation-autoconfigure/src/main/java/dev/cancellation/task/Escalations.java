@@ -2,6 +2,7 @@ package dev.cancellation.task;
 
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -16,10 +17,14 @@ import java.util.concurrent.locks.LockSupport;
  * <p>An interrupt that reaches the sweeper thread (from a listener it runs, or from anyone) is cleared before it
  * parks, so it never turns the wait into a busy loop.
  *
- * <p>Thread-safety: {@link #add} may be called from any thread. The sweeper thread is started on demand and ends
- * when nothing is left to escalate. A task added while the sweeper is scanning, parking or stopping is never
- * missed: an adder publishes the task before reading the sweeper's state, and the sweeper publishes its state
- * (scanning, or parked until a time) before it scans or parks, so one of the two always sees the other.
+ * <p>The sweeper thread is started on demand (or by {@link #prestart()}) and ends once nothing has been left to
+ * escalate for {@link #IDLE_LINGER_NANOS}: a burst of cancels after a quiet spell finds it parked, because
+ * starting a thread while thousands of woken ones compete for the CPU (a mass cancel) can take a second.
+ *
+ * <p>Thread-safety: {@link #add}, {@link #exited()} and {@link #prestart()} may be called from any thread. A task
+ * added while the sweeper is scanning, parking, idling or stopping is never missed: an adder publishes the task
+ * before reading the sweeper's state, and the sweeper publishes its state (scanning, parked until a time, idle)
+ * before it looks at the queue for the last time and parks, so one of the two always sees the other.
  */
 final class Escalations {
 
@@ -29,6 +34,10 @@ final class Escalations {
     private static final int STOPPED = 0;
     private static final int SCANNING = 1;
     private static final int PARKED = 2;
+    private static final int IDLE = 3;
+
+    /** How long the sweeper stays parked with nothing to escalate before its thread ends. */
+    static final long IDLE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     /** How many exited tasks may wait in the queue before the sweeper is woken early to drop them. */
     private static final int PURGE_THRESHOLD = 1024;
@@ -55,11 +64,21 @@ final class Escalations {
                     return;
                 }
             } else {
-                if (current == SCANNING || dueNanos - wakeAt < 0) {
+                if (current != PARKED || dueNanos - wakeAt < 0) {
                     LockSupport.unpark(sweeper);
                 }
                 return;
             }
+        }
+    }
+
+    /**
+     * Starts the sweeper now if it is not running, so that it is there, idle, when a mass cancel comes (the
+     * registry's shutdown calls this before it cancels anything).
+     */
+    void prestart() {
+        if (state.get() == STOPPED && state.compareAndSet(STOPPED, SCANNING)) {
+            startSweeper();
         }
     }
 
@@ -82,9 +101,13 @@ final class Escalations {
     }
 
     private void sweep() {
+        long lastWork = System.nanoTime();
         while (true) {
             state.set(SCANNING);
             long now = System.nanoTime();
+            if (!queue.isEmpty()) {
+                lastWork = now;
+            }
             boolean pending = false;
             long next = 0;
             for (Iterator<TaskHandle> it = queue.iterator(); it.hasNext(); ) {
@@ -104,6 +127,15 @@ final class Escalations {
                 }
             }
             if (!pending) {
+                long idle = now - lastWork;
+                if (idle < IDLE_LINGER_NANOS) {
+                    state.set(IDLE);
+                    if (queue.isEmpty()) { // else an adder may have seen SCANNING: scan again
+                        Thread.interrupted();
+                        LockSupport.parkNanos(this, IDLE_LINGER_NANOS - idle);
+                    }
+                    continue;
+                }
                 state.set(STOPPED);
                 // an adder that saw SCANNING only unparked us: make sure its task is not left behind
                 if (queue.isEmpty() || !state.compareAndSet(STOPPED, SCANNING)) {

@@ -112,22 +112,29 @@ final class LiveTasks {
         wakeRemovalWaiter();
     }
 
-    /** Wakes the {@linkplain #wakeOnRemoval removal waiter}, if any: a task left (from the table or a frame). */
+    /**
+     * Wakes the {@linkplain #wakeOnRemoval removal waiter}, if any, once a task left (from the table or a frame)
+     * and the table holds no task it waits for: only then can {@link #noneWaitedFor()} have become true. (A
+     * shutdown of thousands of tasks would otherwise be woken once per task, with every waking thread paying for
+     * the unpark.)
+     */
     void wakeRemovalWaiter() {
         Thread waiter = removalWaiter;
-        if (waiter != null) {
+        if (waiter != null && byToken.size() <= abandoned.get()) {
             LockSupport.unpark(waiter);
         }
     }
 
-    /** Sets the thread to unpark on every removal ({@code null} for none). */
+    /** Sets the thread to unpark when the last waited-for task leaves the table ({@code null} for none). */
     void wakeOnRemoval(Thread waiter) {
         removalWaiter = waiter;
     }
 
     /** Whether every live task is abandoned (so none is waited for). */
     boolean noneWaitedFor() {
-        return size() <= abandoned.get();
+        int notWaitedFor = abandoned.get();
+        // the table first: while it holds a task waited for, there is no need to walk every thread's frames
+        return byToken.size() <= notWaitedFor && size() <= notWaitedFor;
     }
 
     /** The live handles, those held in frames materialized first: a weakly consistent view. */

@@ -32,17 +32,23 @@ final class RegistryShutdown {
     /** How many abandoned tasks get their thread's stack in the report: stacks cost a safepoint each. */
     private static final int MAX_STACKS = 50;
 
+    /** At most this many threads cancel the tasks of a shutdown in parallel; each takes at least the next many. */
+    private static final int MAX_SWEEPERS = 4;
+    private static final int MIN_TASKS_PER_SWEEPER = 256;
+
     private final LiveTasks live;
     private final CleanupRunner cleanups;
+    private final Escalations escalations;
     private final AtomicBoolean started = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile long boundNanos;
     /** An interrupt of the shutdown thread while it waited: cleared then, restored when the shutdown returns. */
     private boolean interrupted;
 
-    RegistryShutdown(LiveTasks live, CleanupRunner cleanups) {
+    RegistryShutdown(LiveTasks live, CleanupRunner cleanups, Escalations escalations) {
         this.live = live;
         this.cleanups = cleanups;
+        this.escalations = escalations;
     }
 
     /**
@@ -74,6 +80,12 @@ final class RegistryShutdown {
             long drainDeadline = startNanos + saturatedNanos(drainTimeout);
             boolean drained = !drainTimeout.isZero() && awaitEmpty(drainDeadline);
             List<TaskInfo> cancelled = new ArrayList<>();
+            if (!drained) {
+                // Threads needed once the tasks wake, started while they are still parked: a thread started in a
+                // crowd of thousands of runnable ones can take a second to start.
+                escalations.prestart();
+                cleanups.prestart();
+            }
             long cancelDeadline = System.nanoTime() + saturatedNanos(timeout);
             if (!drained) {
                 cancelled = cancelAllWithin(CancellationReason.shutdown("application shutdown"), cancelDeadline);
@@ -130,9 +142,7 @@ final class RegistryShutdown {
             // A snapshot first: a child cancelled through its parent may exit and leave the table before the
             // sweep reaches it, and it was cancelled by this shutdown all the same (it carries this reason).
             List<TaskHandle> running = new ArrayList<>(live.handles());
-            for (TaskHandle handle : running) {
-                handle.cancel(reason);
-            }
+            cancelInParallel(running, reason);
             for (TaskHandle handle : running) {
                 if (handle.token().reason().orElse(null) == reason) {
                     cancelled.add(handle.info());
@@ -153,8 +163,43 @@ final class RegistryShutdown {
     }
 
     /**
+     * Cancels {@code tasks} with one sweeping thread per processor (this one and helpers, up to
+     * {@value #MAX_SWEEPERS}), each taking every n-th task: waking a parked thread is a system call that takes tens
+     * of microseconds once thousands of woken threads compete for the processors, so one thread alone would make
+     * the sweep, not the tasks, the slowest part of a mass shutdown. Returns when all are cancelled.
+     */
+    private static void cancelInParallel(List<TaskHandle> tasks, CancellationReason reason) {
+        int sweepers = Math.max(1, Math.min(MAX_SWEEPERS,
+                Math.min(Runtime.getRuntime().availableProcessors(), tasks.size() / MIN_TASKS_PER_SWEEPER)));
+        List<Thread> helpers = new ArrayList<>(sweepers - 1);
+        for (int first = 1; first < sweepers; first++) {
+            int start = first;
+            Thread helper = new Thread(() -> cancelEvery(tasks, start, sweepers, reason), "cancellation-shutdown-"
+                    + first);
+            helper.setDaemon(true);
+            helpers.add(helper);
+            helper.start();
+        }
+        cancelEvery(tasks, 0, sweepers, reason);
+        for (Thread helper : helpers) {
+            try {
+                helper.join(); // the caller waits for this sweep within its bound, not past it
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static void cancelEvery(List<TaskHandle> tasks, int first, int step, CancellationReason reason) {
+        for (int i = first; i < tasks.size(); i += step) {
+            tasks.get(i).cancel(reason);
+        }
+    }
+
+    /**
      * Parks until no live task is waited for (abandoned ones no longer are) and no cleanup is pending, or the
-     * deadline passes. Woken by every removal; the 10 ms cap covers cleanups that end without a removal.
+     * deadline passes. Woken when the last waited-for task leaves; the 10 ms cap covers cleanups that end without a removal.
      */
     private boolean awaitEmpty(long deadlineNanos) {
         while (true) {

@@ -94,7 +94,7 @@ public final class TaskRegistry implements AutoCloseable {
         this.events = new TaskEvents(live, listeners, escalations, cleanups);
         this.frames = new TaskFrames(events, live);
         live.track(frames);
-        this.shutdown = new RegistryShutdown(live, cleanups);
+        this.shutdown = new RegistryShutdown(live, cleanups, escalations);
     }
 
     /** The settings this registry was created with. */

@@ -7,6 +7,8 @@ import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.TaskCancelledException;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -33,6 +35,50 @@ class TaskEscalationTest extends RecordedRegistryTest {
                 .hasCauseInstanceOf(InterruptedException.class);
         assertThat(task.interruptedAfter).as("pooled thread left interrupted").isFalse();
         assertThat(registry.history()).singleElement().extracting(TaskInfo::state).isEqualTo(TaskState.CANCELLED);
+    }
+
+    /**
+     * Once nothing is left to escalate, the sweeper stays parked instead of ending, and the next cancel is served
+     * by the same thread: a mass cancel must not wait for a thread to start in a crowd of woken ones.
+     */
+    @Test
+    void theIdleSweeperServesTheNextCancelWithoutANewThread() {
+        Set<Thread> before = sweeperThreads();
+        escalateOneBlockedTask("first");
+        Set<Thread> afterFirst = sweeperThreads();
+        afterFirst.removeAll(before);
+        assertThat(afterFirst).as("this registry's sweeper").hasSize(1);
+        Thread sweeper = afterFirst.iterator().next();
+        await().atMost(Duration.ofSeconds(10)).until(() -> sweeper.getState() == Thread.State.TIMED_WAITING
+                && registry.size() == 0);
+
+        escalateOneBlockedTask("second"); // interrupted after its grace by the idle sweeper, woken by the cancel
+
+        Set<Thread> afterSecond = sweeperThreads();
+        afterSecond.removeAll(before);
+        assertThat(afterSecond).containsExactly(sweeper);
+        assertThat(sweeper.isAlive()).isTrue();
+    }
+
+    private void escalateOneBlockedTask(String name) {
+        RunningTask task = RunningTask.start(registry, spec(name, Duration.ofMillis(20), null), token -> {
+            new CountDownLatch(1).await(); // ignores the token, blocks interruptibly
+            return null;
+        });
+        registry.cancel(task.id(), CancellationReason.requested("test"));
+        assertThat(task.failure()).isExactlyInstanceOf(TaskCancelledException.class)
+                .hasCauseInstanceOf(InterruptedException.class);
+    }
+
+    /** The live escalation sweeper threads of every registry in this JVM. */
+    private static Set<Thread> sweeperThreads() {
+        Set<Thread> sweepers = new HashSet<>();
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (thread.getName().equals("cancellation-escalation") && thread.isAlive()) {
+                sweepers.add(thread);
+            }
+        }
+        return sweepers;
     }
 
     @Test
