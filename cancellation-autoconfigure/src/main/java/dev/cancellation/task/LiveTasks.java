@@ -1,5 +1,6 @@
 package dev.cancellation.task;
 
+import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -128,6 +129,32 @@ final class LiveTasks {
     /** Sets the thread to unpark when the last waited-for task leaves the table ({@code null} for none). */
     void wakeOnRemoval(Thread waiter) {
         removalWaiter = waiter;
+    }
+
+    /** Cancels the live tasks named {@code name} (interrupting their threads at once if asked); their snapshots. */
+    List<TaskInfo> cancelNamed(String name, CancellationReason reason, boolean interrupt) {
+        List<TaskInfo> result = new ArrayList<>();
+        for (TaskHandle handle : handles()) {
+            if (name.equals(handle.name())) {
+                handle.cancel(reason);
+                if (interrupt) {
+                    handle.interruptNow();
+                }
+                result.add(handle.info());
+            }
+        }
+        return result;
+    }
+
+    /** Cancels every live task; returns how many this call cancelled. */
+    int cancelEvery(CancellationReason reason) {
+        int count = 0;
+        for (TaskHandle handle : handles()) {
+            if (handle.cancel(reason)) {
+                count++;
+            }
+        }
+        return count;
     }
 
     /** Whether every live task is abandoned (so none is waited for). */

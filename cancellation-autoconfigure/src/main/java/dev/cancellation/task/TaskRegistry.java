@@ -20,15 +20,17 @@ import java.util.function.Function;
  * executor owned by the registry, each shielded with its own token and bound by the cleanup timeout.
  *
  * <p>The registry is a facade over parts with one job each: the live table with its id index and history
- * ({@code LiveTasks}), the fan-out of events to {@link TaskListener}s ({@code ListenerDispatch}), the cleanup
+ * ({@code LiveTasks}), the tasks run on the calling thread ({@code SynchronousTasks}, over the per-thread
+ * {@code TaskFrames}), the fan-out of events to {@link TaskListener}s ({@code ListenerDispatch}), the cleanup
  * executor ({@code CleanupRunner}), the escalation sweeper ({@code Escalations}) and the shutdown
  * ({@code RegistryShutdown}).
  *
  * <p>Thread-safety: every method may be called from any thread; no lock is held while user code or listeners
  * run. Shutdown runs at most once; a concurrent second call waits (bounded) for the first to finish.
  *
- * <p>Cost of a task: what every task pays is one live-table insert and removal, its token, and its cancel hook.
- * Ids are generated (and indexed for {@link #find}) the first time a task is observed (its id or a snapshot is
+ * <p>Cost of a task: a task {@linkplain #start started} with a handle pays one live-table insert and removal,
+ * its token and its cancel hook; a task {@linkplain #begin begun} on a platform thread pays its token and a
+ * per-thread frame until somebody observes it. Ids are generated (and indexed for {@link #find}) the first time a task is observed (its id or a snapshot is
  * asked for, by a listener, a listing or the caller), never for tasks nobody looks at; snapshots for listeners are
  * built once per event and only for events some listener actually overrides; wall-clock instants are derived from
  * {@link System#nanoTime()} when a snapshot is taken.
@@ -76,7 +78,7 @@ public final class TaskRegistry implements AutoCloseable {
     private final CleanupRunner cleanups;
     private final Escalations escalations = new Escalations("cancellation-escalation");
     private final RegistryShutdown shutdown;
-    private final TaskFrames frames;
+    private final SynchronousTasks synchronous;
     /** What a task's handle reports to, and asks of, the parts above. */
     private final TaskEvents events;
     private volatile boolean admitting = true;
@@ -92,8 +94,9 @@ public final class TaskRegistry implements AutoCloseable {
         this.live = new LiveTasks(settings.historySize(), listeners);
         this.cleanups = new CleanupRunner(settings, listeners, this::isAdmitting);
         this.events = new TaskEvents(live, listeners, escalations, cleanups);
-        this.frames = new TaskFrames(events, live);
+        TaskFrames frames = new TaskFrames(events, live);
         live.track(frames);
+        this.synchronous = new SynchronousTasks(this, frames, live, listeners);
         this.shutdown = new RegistryShutdown(live, cleanups, escalations);
     }
 
@@ -215,31 +218,13 @@ public final class TaskRegistry implements AutoCloseable {
      * @throws TaskRejectedException if the registry is shutting down
      */
     public CancellationToken begin(TaskSpec spec, CancellationToken parent) {
-        return begin(spec, parent, Cancellation.boundTokenOrNull());
+        return synchronous.begin(spec, parent, Cancellation.boundTokenOrNull());
     }
 
     /** Like {@link #begin(TaskSpec, CancellationToken)} with the current token as the parent. */
     public CancellationToken begin(TaskSpec spec) {
         CancellationToken bound = Cancellation.boundTokenOrNull();
-        return begin(spec, bound, bound);
-    }
-
-    private CancellationToken begin(TaskSpec spec, CancellationToken parent, CancellationToken bound) {
-        Objects.requireNonNull(spec, "spec");
-        if (!admitting) {
-            throw new TaskRejectedException(spec.name());
-        }
-        CancellationToken parentToken = (parent == null) ? CancellationToken.none() : parent;
-        if (listeners.wantsStarted() || !TaskFrames.framesFit(Thread.currentThread())) {
-            TaskHandle handle = start(spec, parentToken);
-            handle.attach();
-            return handle.token();
-        }
-        CancellationToken token = frames.begin(spec, parentToken, bound);
-        if (!admitting) { // lost a race with shutdown, which may have walked the frames before this one began
-            frames.materialize(frames.innermost(token)).cancel(CancellationReason.shutdown("registry"));
-        }
-        return token;
+        return synchronous.begin(spec, bound, bound);
     }
 
     /**
@@ -252,23 +237,7 @@ public final class TaskRegistry implements AutoCloseable {
      * @throws IllegalStateException if no task begun on this thread with this token is running
      */
     public Throwable end(CancellationToken token, Throwable failure) {
-        TaskFrames.Frame frame = frames.innermost(token);
-        if (frame != null) {
-            if (failure == null && !token.isCancelled() && !listeners.wantsCompletions()
-                    && frames.endCompleted(frame)) {
-                live.wakeRemovalWaiter();
-                return null;
-            }
-            return frames.endMaterialized(frame, failure);
-        }
-        // begun with a handle (a virtual thread, a listener of onStarted): it is in the table, no frame to walk
-        TaskHandle handle = (token == null || frames.holds(token)) ? null : live.listed(token);
-        if (handle == null || handle.attachedThread() != Thread.currentThread()) {
-            throw new IllegalStateException("No task with " + token + " was begun on this thread ("
-                    + Thread.currentThread().getName() + ") and is still running; tasks end innermost first");
-        }
-        handle.detach();
-        return handle.exit(failure);
+        return synchronous.end(token, failure);
     }
 
     // ------------------------------------------------------------------------------------------ queries
@@ -378,29 +347,13 @@ public final class TaskRegistry implements AutoCloseable {
             throw new IllegalArgumentException("Task name must not be blank");
         }
         Objects.requireNonNull(reason, "reason");
-        List<TaskInfo> result = new ArrayList<>();
-        for (TaskHandle handle : live.handles()) {
-            if (name.equals(handle.name())) {
-                handle.cancel(reason);
-                if (interrupt) {
-                    handle.interruptNow();
-                }
-                result.add(handle.info());
-            }
-        }
-        return result;
+        return live.cancelNamed(name, reason, interrupt);
     }
 
     /** Cancels every live task. Returns how many this call cancelled. */
     public int cancelEverything(CancellationReason reason) {
         Objects.requireNonNull(reason, "reason");
-        int count = 0;
-        for (TaskHandle handle : live.handles()) {
-            if (handle.cancel(reason)) {
-                count++;
-            }
-        }
-        return count;
+        return live.cancelEvery(reason);
     }
 
     // ------------------------------------------------------------------------------------------ shutdown
