@@ -1,22 +1,18 @@
 package dev.cancellation.spring;
 
-import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.annotation.Cancellable;
 import dev.cancellation.annotation.OnCancel;
-import dev.cancellation.task.TaskInfo;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.springframework.aop.support.AopUtils;
@@ -33,8 +29,9 @@ import org.springframework.util.StringValueResolver;
 /**
  * Finds, resolves and validates the {@code @Cancellable} and {@code @OnCancel} methods of bean classes, once per
  * class, at startup: durations are parsed (with {@code ${...}} placeholders resolved), return types classified,
- * {@code @OnCancel} signatures bound. Anything invalid throws an {@link IllegalStateException} whose message names
- * the class, the method and the offending value, which fails the creation of the bean and so the startup.
+ * {@code @OnCancel} signatures bound (by {@link OnCancelBinder}). Anything invalid throws an
+ * {@link IllegalStateException} whose message names the class, the method and the offending value, which fails
+ * the creation of the bean and so the startup.
  *
  * <p>Thread-safety: results are cached in concurrent maps; resolution of one class may happen twice under a race,
  * with identical results.
@@ -152,7 +149,7 @@ final class CancellableMethodResolver {
         if (cancellables.isEmpty() && onCancelMethods.isEmpty()) {
             return null;
         }
-        List<OnCancelMethod> cleanups = bindCleanups(userClass, cancellables, onCancelMethods);
+        List<OnCancelMethod> cleanups = OnCancelBinder.bind(userClass, cancellables, onCancelMethods);
         return new BeanMethods(userClass, Map.copyOf(cancellables), List.copyOf(cleanups));
     }
 
@@ -297,111 +294,8 @@ final class CancellableMethodResolver {
                 + attribute + " " + value + " " + problem;
     }
 
-    // ------------------------------------------------------------------------------------------ @OnCancel
-
-    private static List<OnCancelMethod> bindCleanups(Class<?> userClass, Map<Method, CancellableMethod> cancellables,
-            List<Method> onCancelMethods) {
-        Map<CancellableMethod, List<OnCancelMethod>> specific = new LinkedHashMap<>();
-        Map<CancellableMethod, List<OnCancelMethod>> general = new LinkedHashMap<>();
-        List<OnCancelMethod> all = new ArrayList<>();
-        for (Method method : onCancelMethods) {
-            OnCancel annotation = AnnotatedElementUtils.findMergedAnnotation(method, OnCancel.class);
-            String target = (annotation == null) ? "" : annotation.value().trim();
-            OnCancelMethod cleanup = bindSignature(userClass, method);
-            all.add(cleanup);
-            int argumentCount = cleanup.argumentTypes().length;
-            if (cancellables.isEmpty()) {
-                throw new IllegalStateException(onCancelProblem(userClass, method,
-                        "the bean has no @Cancellable method"));
-            }
-            List<CancellableMethod> named = cancellables.values().stream()
-                    .filter(c -> target.isEmpty() || c.name().equals(target)).toList();
-            if (named.isEmpty()) {
-                Set<String> names = cancellables.values().stream().map(CancellableMethod::name)
-                        .collect(Collectors.toCollection(LinkedHashSet::new));
-                throw new IllegalStateException(onCancelProblem(userClass, method,
-                        "\"" + target + "\" matches no @Cancellable task of the bean (its tasks: " + names + ")"));
-            }
-            List<CancellableMethod> fitting = named.stream()
-                    .filter(c -> fits(cleanup.argumentTypes(), c.method().getParameterTypes())).toList();
-            if (fitting.isEmpty()) {
-                throw new IllegalStateException(onCancelProblem(userClass, method, "its " + argumentCount
-                        + " argument parameter(s) " + simpleNames(cleanup.argumentTypes())
-                        + " are not a prefix of the parameters of any of the tasks it is for: " + named.stream()
-                                .map(c -> describe(c.method())).toList()));
-            }
-            Map<CancellableMethod, List<OnCancelMethod>> level = target.isEmpty() ? general : specific;
-            for (CancellableMethod cancellable : fitting) {
-                level.computeIfAbsent(cancellable, c -> new ArrayList<>()).add(cleanup);
-            }
-        }
-        for (CancellableMethod cancellable : cancellables.values()) {
-            List<OnCancelMethod> candidates = specific.getOrDefault(cancellable, general.get(cancellable));
-            if (candidates == null) {
-                continue;
-            }
-            if (candidates.size() > 1) {
-                throw new IllegalStateException("Ambiguous @OnCancel methods for task " + cancellable.name() + " ("
-                        + describe(cancellable.method()) + ") of bean class " + userClass.getName() + ": "
-                        + candidates.stream().map(c -> describe(c.method())).toList()
-                        + "; keep one, or name the task in @OnCancel(\"...\") to choose");
-            }
-            cancellable.onCancel(candidates.get(0));
-        }
-        return all;
-    }
-
-    private static OnCancelMethod bindSignature(Class<?> userClass, Method method) {
-        int modifiers = method.getModifiers();
-        if (Modifier.isStatic(modifiers)) {
-            throw new IllegalStateException(onCancelProblem(userClass, method, "it must not be static"));
-        }
-        Class<?> returnType = method.getReturnType();
-        if (returnType != void.class && returnType != Void.class && !CompletionStage.class.isAssignableFrom(returnType)) {
-            throw new IllegalStateException(onCancelProblem(userClass, method, "it returns "
-                    + returnType.getName() + "; it must return void or a CompletionStage"));
-        }
-        Class<?>[] types = method.getParameterTypes();
-        int reasonIndex = -1;
-        int infoIndex = -1;
-        int index = 0;
-        while (index < types.length) {
-            if (types[index] == CancellationReason.class && reasonIndex < 0) {
-                reasonIndex = index++;
-            } else if (types[index] == TaskInfo.class && infoIndex < 0) {
-                infoIndex = index++;
-            } else {
-                break;
-            }
-        }
-        for (int i = index; i < types.length; i++) {
-            if (types[i] == CancellationReason.class || types[i] == TaskInfo.class) {
-                throw new IllegalStateException(onCancelProblem(userClass, method, "its " + types[i].getSimpleName()
-                        + " parameter must come before the call's arguments, and at most once"));
-            }
-        }
-        return new OnCancelMethod(method, reasonIndex, infoIndex, Arrays.copyOfRange(types, index, types.length));
-    }
-
-    private static boolean fits(Class<?> arguments[], Class<?>[] taskParameters) {
-        if (arguments.length > taskParameters.length) {
-            return false;
-        }
-        for (int i = 0; i < arguments.length; i++) {
-            if (!ClassUtils.isAssignable(arguments[i], taskParameters[i])) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static String onCancelProblem(Class<?> userClass, Method method, String problem) {
-        return "Invalid @OnCancel method " + describe(method) + " of bean class " + userClass.getName() + ": "
-                + problem + ". Expected: void or CompletionStage, optional CancellationReason and/or TaskInfo "
-                + "parameters first, then a prefix of the cancelled method's parameters";
-    }
-
-    private static String simpleNames(Class<?>[] types) {
+    /** {@code (SimpleName, ...)}. */
+    static String simpleNames(Class<?>[] types) {
         return Arrays.stream(types).map(Class::getSimpleName).collect(Collectors.joining(", ", "(", ")"));
     }
 

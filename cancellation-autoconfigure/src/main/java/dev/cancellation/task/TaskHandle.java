@@ -26,26 +26,25 @@ import java.time.Instant;
  * {@code RUNNING}/{@code CANCELLING} (the code exiting, escalation abandoning it) cannot both win; whichever
  * wins decides who runs the cleanup and who removes the task. Interrupts go through the attachment, an
  * {@link InterruptibleSection}, so no interrupt is delivered after the attachment is closed. The rules of the
- * transitions and of the outcome translation are plain functions in {@code TaskLifecycle}.
+ * transitions and of the outcome translation are plain functions in {@code TaskLifecycle}; the due times of
+ * escalation are kept by {@code EscalationSteps}.
  *
  * <p>Cost: starting and ending a task reads the clock with {@link System#nanoTime()} only; wall-clock instants
  * ({@link TaskInfo#startedAt()}, {@link TaskInfo#finishedAt()}) are derived from it when a snapshot is taken. The
  * id is generated the first time anyone asks for it ({@link #id()}, {@link #info()}), at which point the task
  * becomes findable by it: an id nobody has seen cannot be looked up, so a task that is never observed never pays
- * for one.
+ * for one (see {@code IdentifiedTask}).
  */
-public final class TaskHandle {
+public final class TaskHandle extends IdentifiedTask {
 
     private static final VarHandle STATE;
     private static final VarHandle CLEANUP_CLAIMED;
-    private static final VarHandle ID;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             STATE = lookup.findVarHandle(TaskHandle.class, "state", TaskState.class);
             CLEANUP_CLAIMED = lookup.findVarHandle(TaskHandle.class, "cleanupClaimed", boolean.class);
-            ID = lookup.findVarHandle(TaskHandle.class, "id", String.class);
         } catch (ReflectiveOperationException ex) {
             throw new ExceptionInInitializerError(ex);
         }
@@ -54,14 +53,10 @@ public final class TaskHandle {
     /** Marks {@link #finishedNanos} as not finished yet. */
     private static final long NOT_FINISHED = Long.MIN_VALUE;
 
-    private final TaskEvents events;
     private final TaskSpec spec;
     private final TaskHandle parent;
     private final CancellationSource source;
     private final long startNanos;
-    private volatile String id;
-    /** Set when the task leaves the live table: an id revealed after that is not indexed. */
-    private volatile boolean unlisted;
 
     private volatile TaskState state = TaskState.RUNNING;
     private volatile TaskAttachment attachment;
@@ -73,13 +68,11 @@ public final class TaskHandle {
     private volatile Instant startedAtWall;
     private volatile Instant finishedAtWall;
     private volatile boolean interruptDelivered;
-    /** Escalation steps, in nanoTime; written once before the task is handed to the sweeper, then sweeper-only. */
-    private long interruptAtNanos = Escalations.DONE;
-    private long abandonAtNanos = Escalations.DONE;
-    private volatile boolean escalating;
+    /** Set once, when a cancel request escalates: from then on the sweeper holds the task until it stops. */
+    private volatile EscalationSteps escalation;
 
     TaskHandle(TaskEvents events, TaskSpec spec, CancellationToken parentToken, TaskHandle parent) {
-        this.events = events;
+        super(events);
         this.spec = spec;
         this.parent = parent;
         this.startNanos = System.nanoTime();
@@ -93,7 +86,7 @@ public final class TaskHandle {
      */
     TaskHandle(TaskEvents events, TaskSpec spec, TaskHandle parent, CancellationSource source, long startNanos,
             Thread thread) {
-        this.events = events;
+        super(events);
         this.spec = spec;
         this.parent = parent;
         this.startNanos = startNanos;
@@ -114,42 +107,7 @@ public final class TaskHandle {
 
     /** The task's id: unique among live tasks, hard to guess. Generated on the first call. */
     public String id() {
-        String known = id;
-        return (known != null) ? known : reveal();
-    }
-
-    /**
-     * Generates the id and, while the task is live, makes it findable by it. Races: two revealers agree through
-     * one CAS (the loser withdraws its index entry); a concurrent {@link #unlist()} and this method each re-check
-     * the other's volatile write after their own, so an index entry never outlives the task.
-     */
-    private String reveal() {
-        while (true) {
-            String candidate = events.newId();
-            boolean indexed = !unlisted && events.index(candidate, this);
-            if (!indexed && !unlisted) {
-                continue; // clashes with another live task's id: practically never; take another
-            }
-            if (!ID.compareAndSet(this, null, candidate)) {
-                if (indexed) {
-                    events.unindex(candidate, this);
-                }
-                return id;
-            }
-            if (indexed && unlisted) {
-                events.unindex(candidate, this);
-            }
-            return candidate;
-        }
-    }
-
-    /** Called by the registry when the task leaves the live table. */
-    void unlist() {
-        unlisted = true;
-        String known = id;
-        if (known != null) {
-            events.unindex(known, this);
-        }
+        return revealedId();
     }
 
     /** The task started from, if it was started from a registered task. */
@@ -285,7 +243,7 @@ public final class TaskHandle {
         long now = System.nanoTime();
         long requested = cancelRequestedNanos;
         source.close();
-        if (escalating) {
+        if (escalation != null) {
             events.escalationExited();
         }
         events.exited(this, outcome, now - startNanos,
@@ -331,18 +289,11 @@ public final class TaskHandle {
         if (!requestCancellation(reason)) {
             return;
         }
-        Duration interruptAfter = spec.interruptAfter();
-        Duration abandonAfter = spec.abandonAfter();
-        if (interruptAfter == null && abandonAfter == null) {
-            return; // nothing to escalate to: the task is waited for (until shutdown)
+        EscalationSteps steps = EscalationSteps.of(spec, System.nanoTime());
+        if (steps != null) { // else nothing to escalate to: the task is waited for (until shutdown)
+            escalation = steps;
+            events.escalate(this, steps.firstDueNanos());
         }
-        long now = System.nanoTime();
-        long interruptStep = (interruptAfter != null) ? TaskLifecycle.cappedNanos(interruptAfter) : 0;
-        interruptAtNanos = (interruptAfter != null) ? now + interruptStep : Escalations.DONE;
-        abandonAtNanos = (abandonAfter != null) ? now + interruptStep + TaskLifecycle.cappedNanos(abandonAfter) : Escalations.DONE;
-        escalating = true;
-        // published to the sweeper through its queue; from then on only the sweeper touches the two fields
-        events.escalate(this, (interruptAfter != null) ? interruptAtNanos : abandonAtNanos);
     }
 
     /**
@@ -353,19 +304,7 @@ public final class TaskHandle {
         if (exited || state.isTerminal()) {
             return Escalations.DONE;
         }
-        if (interruptAtNanos != Escalations.DONE && now - interruptAtNanos >= 0) {
-            interruptAtNanos = Escalations.DONE;
-            interruptNow();
-        }
-        if (abandonAtNanos != Escalations.DONE && now - abandonAtNanos >= 0) {
-            abandonAtNanos = Escalations.DONE;
-            abandon();
-            return Escalations.DONE;
-        }
-        if (interruptAtNanos != Escalations.DONE) {
-            return interruptAtNanos; // comes first: the abandon step is at least as late
-        }
-        return abandonAtNanos;
+        return escalation.perform(this, now);
     }
 
     /** Interrupts the attached thread (if any, and not already interrupted). Returns whether one was delivered. */
