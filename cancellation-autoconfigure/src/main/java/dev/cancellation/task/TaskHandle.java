@@ -301,10 +301,11 @@ public final class TaskHandle extends IdentifiedTask {
      * the next step is due, or {@link Escalations#DONE} when there is none left (the task exited or was abandoned).
      */
     long escalate(long now) {
-        if (exited || state.isTerminal()) {
+        EscalationSteps steps = escalation;
+        if (steps == null || exited || state.isTerminal()) {
             return Escalations.DONE;
         }
-        return escalation.perform(this, now);
+        return steps.perform(this, now);
     }
 
     /** Interrupts the attached thread (if any, and not already interrupted). Returns whether one was delivered. */
