@@ -80,7 +80,7 @@ final class RegistryShutdown {
             long drainDeadline = startNanos + saturatedNanos(drainTimeout);
             boolean drained = !drainTimeout.isZero() && awaitEmpty(drainDeadline);
             List<TaskInfo> cancelled = new ArrayList<>();
-            if (!drained) {
+            if (!drained && runningAtStart > 0) {
                 // Threads needed once the tasks wake, started while they are still parked: a thread started in a
                 // crowd of thousands of runnable ones can take a second to start.
                 escalations.prestart();
