@@ -264,7 +264,10 @@ abstract class TokenList {
         }
     }
 
-    /** @param parentLinks {@code null}, a {@code Node[]} the source fills in, or set later with {@link #linkedInParent} */
+    /**
+     * @param parentLinks {@code null}, a {@code Node[]} the source fills in, or set later with
+     *     {@link #linkedInParent}
+     */
     TokenList(Object parentLinks) {
         this.parentLinks = parentLinks;
     }

@@ -104,7 +104,8 @@ final class OnCancelBinder {
             throw new IllegalStateException(onCancelProblem(userClass, method, "it must not be static"));
         }
         Class<?> returnType = method.getReturnType();
-        if (returnType != void.class && returnType != Void.class && !CompletionStage.class.isAssignableFrom(returnType)) {
+        if (returnType != void.class && returnType != Void.class
+                && !CompletionStage.class.isAssignableFrom(returnType)) {
             throw new IllegalStateException(onCancelProblem(userClass, method, "it returns "
                     + returnType.getName() + "; it must return void or a CompletionStage"));
         }

@@ -103,15 +103,11 @@ final class ListenerDispatch {
 
     /** Whether some listener handles {@code onRemoved}: if none does, a removal needs no snapshot. */
     boolean wantsRemoved(TaskState state, boolean cancelled) {
-        Listeners current = dispatch;
-        return ((state == TaskState.COMPLETED && !cancelled) ? current.removedOfCompleted() : current.removed())
-                .length > 0;
+        return removedListeners(state, cancelled).length > 0;
     }
 
     void removed(TaskInfo info) {
-        Listeners current = dispatch;
-        TaskListener[] interested = (info.state() == TaskState.COMPLETED && info.reason() == null)
-                ? current.removedOfCompleted() : current.removed();
+        TaskListener[] interested = removedListeners(info.state(), info.reason() != null);
         if (interested.length > 0) {
             deliver(interested, listener -> listener.onRemoved(info));
         }
@@ -127,6 +123,12 @@ final class ListenerDispatch {
                 LOGGER.log(System.Logger.Level.WARNING, "Task listener " + listener + " failed", ex);
             }
         }
+    }
+
+    /** The listeners of {@code onRemoved} for a task that ended in {@code state}, cancelled or not. */
+    private TaskListener[] removedListeners(TaskState state, boolean cancelled) {
+        Listeners current = dispatch;
+        return (state == TaskState.COMPLETED && !cancelled) ? current.removedOfCompleted() : current.removed();
     }
 
     /** The listeners of each event: only those that override its method. Immutable. */

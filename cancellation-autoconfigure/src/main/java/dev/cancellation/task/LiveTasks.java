@@ -121,7 +121,7 @@ final class LiveTasks {
      */
     void wakeRemovalWaiter() {
         Thread waiter = removalWaiter;
-        if (waiter != null && byToken.size() <= abandoned.get()) {
+        if (waiter != null && tableHoldsNoneWaitedFor()) {
             LockSupport.unpark(waiter);
         }
     }
@@ -159,9 +159,13 @@ final class LiveTasks {
 
     /** Whether every live task is abandoned (so none is waited for). */
     boolean noneWaitedFor() {
-        int notWaitedFor = abandoned.get();
         // the table first: while it holds a task waited for, there is no need to walk every thread's frames
-        return byToken.size() <= notWaitedFor && size() <= notWaitedFor;
+        return tableHoldsNoneWaitedFor() && size() <= abandoned.get();
+    }
+
+    /** Whether every task in the table (frames aside) is abandoned. */
+    private boolean tableHoldsNoneWaitedFor() {
+        return byToken.size() <= abandoned.get();
     }
 
     /** The live handles, those held in frames materialized first: a weakly consistent view. */

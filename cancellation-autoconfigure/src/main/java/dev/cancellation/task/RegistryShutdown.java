@@ -174,13 +174,13 @@ final class RegistryShutdown {
         List<Thread> helpers = new ArrayList<>(sweepers - 1);
         for (int first = 1; first < sweepers; first++) {
             int start = first;
-            Thread helper = new Thread(() -> cancelEvery(tasks, start, sweepers, reason), "cancellation-shutdown-"
+            Thread helper = new Thread(() -> cancelSlice(tasks, start, sweepers, reason), "cancellation-shutdown-"
                     + first);
             helper.setDaemon(true);
             helpers.add(helper);
             helper.start();
         }
-        cancelEvery(tasks, 0, sweepers, reason);
+        cancelSlice(tasks, 0, sweepers, reason);
         for (Thread helper : helpers) {
             try {
                 helper.join(); // the caller waits for this sweep within its bound, not past it
@@ -191,7 +191,8 @@ final class RegistryShutdown {
         }
     }
 
-    private static void cancelEvery(List<TaskHandle> tasks, int first, int step, CancellationReason reason) {
+    /** Cancels every {@code step}-th task from {@code first} on. */
+    private static void cancelSlice(List<TaskHandle> tasks, int first, int step, CancellationReason reason) {
         for (int i = first; i < tasks.size(); i += step) {
             tasks.get(i).cancel(reason);
         }
@@ -199,7 +200,8 @@ final class RegistryShutdown {
 
     /**
      * Parks until no live task is waited for (abandoned ones no longer are) and no cleanup is pending, or the
-     * deadline passes. Woken when the last waited-for task leaves; the 10 ms cap covers cleanups that end without a removal.
+     * deadline passes. Woken when the last waited-for task leaves; the 10 ms cap covers cleanups that end without a
+     * removal.
      */
     private boolean awaitEmpty(long deadlineNanos) {
         while (true) {

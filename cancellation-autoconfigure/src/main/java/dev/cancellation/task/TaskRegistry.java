@@ -30,10 +30,10 @@ import java.util.function.Function;
  *
  * <p>Cost of a task: a task {@linkplain #start started} with a handle pays one live-table insert and removal,
  * its token and its cancel hook; a task {@linkplain #begin begun} on a platform thread pays its token and a
- * per-thread frame until somebody observes it. Ids are generated (and indexed for {@link #find}) the first time a task is observed (its id or a snapshot is
- * asked for, by a listener, a listing or the caller), never for tasks nobody looks at; snapshots for listeners are
- * built once per event and only for events some listener actually overrides; wall-clock instants are derived from
- * {@link System#nanoTime()} when a snapshot is taken.
+ * per-thread frame until somebody observes it. Ids are generated (and indexed for {@link #find}) the first time a
+ * task is observed (its id or a snapshot is asked for, by a listener, a listing or the caller), never for tasks
+ * nobody looks at; snapshots for listeners are built once per event and only for events some listener actually
+ * overrides; wall-clock instants are derived from {@link System#nanoTime()} when a snapshot is taken.
  */
 public final class TaskRegistry implements AutoCloseable {
 
