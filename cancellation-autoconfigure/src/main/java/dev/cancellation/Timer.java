@@ -34,12 +34,11 @@ import java.util.concurrent.TimeUnit;
  *       only if its deadline is earlier than that (see {@link TimerLoop}).</li>
  * </ul>
  *
- * <p>Thread-safety: {@link #arm}, {@link Entry#cancel()}, {@link #pending()} and the tests' {@link #settledSize()}
- * and {@link #stop()} may be called from any thread; the wheel and the {@code prev}/{@code next} links of entries
- * are confined to the timer thread. The hand-over
- * between a canceller and the timer filing the same entry is a Dekker-style handshake on two volatiles: the
- * canceller writes {@code state} then reads {@code slot}, the timer writes {@code slot} then reads
- * {@code state}, so at least one of them sees the other and the entry is removed from the wheel.
+ * <p>Thread-safety: {@link #arm} and {@link Entry#cancel()} may be called from any thread; the wheel and the
+ * {@code prev}/{@code next} links of entries are confined to the timer thread. The hand-over between a canceller
+ * and the timer filing the same entry is a Dekker-style handshake on two volatiles: the canceller writes
+ * {@code state} then reads {@code slot}, the timer writes {@code slot} then reads {@code state}, so at least one
+ * of them sees the other and the entry is removed from the wheel.
  */
 final class Timer {
 
@@ -98,14 +97,6 @@ final class Timer {
         return task;
     }
 
-    /**
-     * For tests: the number of entries the shared timer holds, once it has taken every request made before this
-     * call (so an entry disarmed before it is not counted). Waits for the timer thread to answer.
-     */
-    static int pending() {
-        return SHARED.settledSize();
-    }
-
     /** Hands a new entry to the timer. Lock-free: one CAS, plus an unpark only if the timer must wake earlier. */
     void arm(Entry entry) {
         if (entry.timer() != this) {
@@ -122,16 +113,6 @@ final class Timer {
     private void forget(Entry entry) {
         int depth = cancelled.push(entry);
         loop.wakeIfNeeded(TimerLoop.IDLE, depth);
-    }
-
-    /** The number of entries this timer holds, once it has taken every request made before this call. */
-    int settledSize() {
-        return loop.settledSize();
-    }
-
-    /** For tests: stops the timer thread; entries still held never fire. */
-    void stop() throws InterruptedException {
-        loop.stop();
     }
 
     Thread thread() {

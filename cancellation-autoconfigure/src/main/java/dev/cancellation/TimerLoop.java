@@ -27,9 +27,8 @@ import java.util.concurrent.locks.LockSupport;
  *       unparks.</li>
  * </ul>
  *
- * <p>Thread-safety: {@link #wakeIfNeeded}, {@link #settledSize()}, {@link #stop()} and {@link #thread()} may be
- * called from any thread; everything else, the wheel and the {@code prev}/{@code next} links of entries are
- * confined to the timer thread.
+ * <p>Thread-safety: {@link #wakeIfNeeded} and {@link #thread()} may be called from any thread; everything else,
+ * the wheel and the {@code prev}/{@code next} links of entries are confined to the timer thread.
  */
 final class TimerLoop {
 
@@ -53,13 +52,11 @@ final class TimerLoop {
     private static final Comparator<Timer.Entry> BY_DEADLINE = Comparator.comparingLong(e -> e.deadline);
 
     private static final VarHandle WAKE_AT;
-    private static final VarHandle REQUESTED;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             WAKE_AT = lookup.findVarHandle(TimerLoop.class, "wakeAt", long.class);
-            REQUESTED = lookup.findVarHandle(TimerLoop.class, "requested", long.class);
         } catch (ReflectiveOperationException ex) {
             throw new ExceptionInInitializerError(ex);
         }
@@ -78,13 +75,6 @@ final class TimerLoop {
 
     /** When the thread will wake by itself (nanos since the timer's origin), {@link #IDLE}, or {@link #AWAKE}. */
     private volatile long wakeAt = AWAKE;
-
-    /** {@link #settledSize()} hand-shake: tickets taken and the last ticket answered. */
-    private volatile long requested;
-    private volatile long served;
-    private volatile int held;
-
-    private volatile boolean stopped;
 
     // ------------------------------------------------------------- timer thread only
 
@@ -120,37 +110,6 @@ final class TimerLoop {
         }
     }
 
-    private void wakeNow() {
-        wakeIfNeeded(Long.MIN_VALUE + 1, 1);
-    }
-
-    /**
-     * The number of entries the wheel holds once the thread has taken every request made before this call.
-     * Waits for the thread to answer (at most 30 s); on the thread itself, answers at once.
-     */
-    int settledSize() {
-        if (Thread.currentThread() == thread) {
-            return wheel.size();
-        }
-        long ticket = (long) REQUESTED.getAndAdd(this, 1L) + 1;
-        wakeNow();
-        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (served < ticket) {
-            if (System.nanoTime() - giveUp > 0) {
-                throw new IllegalStateException("Timer thread '" + thread.getName() + "' did not answer within 30 s");
-            }
-            LockSupport.parkNanos(timer, 20_000);
-        }
-        return held;
-    }
-
-    /** Stops the thread (waiting up to 30 s for it to end); entries still held never fire. */
-    void stop() throws InterruptedException {
-        stopped = true;
-        LockSupport.unpark(thread);
-        thread.join(TimeUnit.SECONDS.toMillis(30));
-    }
-
     Thread thread() {
         return thread;
     }
@@ -158,7 +117,7 @@ final class TimerLoop {
     // ------------------------------------------------------------- timer thread
 
     private void run() {
-        while (!stopped) {
+        while (true) {
             try {
                 cycle();
             } catch (Throwable ex) { // a bug or an OutOfMemoryError: log it and keep the timer alive
@@ -178,19 +137,16 @@ final class TimerLoop {
     }
 
     private void cycle() {
-        long ticket = requested;
         boolean active = takeArmed();
         takeCancelled();
         long now = Timer.elapsed();
         wheel.advance(now / Timer.TICK_NANOS, due);
         fireDue();
-        held = wheel.size();
-        served = ticket;
 
         long plan = plan(active, Timer.elapsed());
         wakeAt = plan;
         // Producers that pushed before the write above saw AWAKE and did not wake us: look at what they left.
-        if (mustRunAgain(plan, ticket)) {
+        if (mustRunAgain(plan)) {
             wakeAt = AWAKE;
             return;
         }
@@ -290,10 +246,7 @@ final class TimerLoop {
         return plan;
     }
 
-    private boolean mustRunAgain(long plan, long ticket) {
-        if (requested != ticket || stopped) {
-            return true;
-        }
+    private boolean mustRunAgain(long plan) {
         long now = Timer.elapsed();
         for (int stripe = 0; stripe < EntryStacks.STRIPES; stripe++) {
             Timer.Entry head = armed.peek(stripe);

@@ -173,30 +173,6 @@ abstract class TokenList {
         }
     }
 
-    /** For tests: the number of nodes (callbacks and child links) in this token's list. */
-    final int listSize() {
-        acquire();
-        try {
-            int size = 0;
-            for (Node node = head; node != null; node = node.next) {
-                size++;
-            }
-            return size;
-        } finally {
-            release();
-        }
-    }
-
-    /** For tests: whether this token is currently held strongly by its parents. */
-    final boolean isObserved() {
-        acquire();
-        try {
-            return (lockWord >>> 1) > 0;
-        } finally {
-            release();
-        }
-    }
-
     /** Under the lock: one observer more; returns the new count. */
     private int addObserver() {
         int word = lockWord + 2;

@@ -1,5 +1,6 @@
 package dev.cancellation;
 
+import static dev.cancellation.Internals.listSize;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.http.CancellationClientHttpRequestInterceptor;
@@ -24,7 +25,7 @@ class OutboundCallRegistrationTest {
                     client.get().uri(server.uri("/fast")).retrieve().toBodilessEntity();
                 }
             }
-            assertThat(longLived.token().listSize()).isZero();
+            assertThat(listSize(longLived.token())).isZero();
             assertThat(server.served()).isEqualTo(400);
         }
     }

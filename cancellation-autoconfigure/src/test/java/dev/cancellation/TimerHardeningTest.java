@@ -1,5 +1,6 @@
 package dev.cancellation;
 
+import static dev.cancellation.Internals.heldEntries;
 import static dev.cancellation.TestSupport.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -15,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,13 +25,6 @@ import org.junit.jupiter.api.Test;
 class TimerHardeningTest {
 
     private Timer timer;
-
-    @AfterEach
-    void stop() throws InterruptedException {
-        if (timer != null) {
-            timer.stop();
-        }
-    }
 
     private static long inMillis(long millis) {
         return Timer.elapsed() + TimeUnit.MILLISECONDS.toNanos(millis);
@@ -74,7 +67,7 @@ class TimerHardeningTest {
     @Test
     void anInterruptFromOutsideIsClearedAndSurvived() throws InterruptedException {
         timer = new Timer("test-timer");
-        timer.settledSize(); // the thread is running and parked
+        heldEntries(timer); // the thread is running
         timer.thread().interrupt();
 
         assertThat(cpuMillisDuring(timer.thread(), 500)).as("CPU ms of the idle timer thread in 500 ms")
@@ -114,7 +107,7 @@ class TimerHardeningTest {
 
         await().atMost(PROMPTLY).until(() -> fired.size() == 3);
         assertThat(fired).containsExactlyInAnyOrder("failing", "second", "third");
-        assertThat(timer.settledSize()).isZero();
+        assertThat(heldEntries(timer)).isZero();
         assertThat(timer.thread().isAlive()).isTrue();
     }
 

@@ -1,5 +1,6 @@
 package dev.cancellation;
 
+import static dev.cancellation.Internals.heldEntries;
 import static dev.cancellation.TestSupport.PROMPTLY;
 import static dev.cancellation.TestSupport.awaitCollected;
 import static dev.cancellation.TestSupport.usedHeapAfterGc;
@@ -22,26 +23,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The timer thread: firing, disarming races, sleeping and waking, failures, memory. */
 class TimerTest {
 
-    private final List<Timer> timers = new ArrayList<>();
-
-    private Timer newTimer() {
-        Timer timer = new Timer("test-timer");
-        timers.add(timer);
-        return timer;
-    }
-
-    @AfterEach
-    void stopTimers() throws InterruptedException {
-        for (Timer timer : timers) {
-            timer.stop();
-            assertThat(timer.thread().isAlive()).isFalse();
-        }
+    /** A timer of the test's own; once idle, its thread parks with no timeout until the JVM ends. */
+    private static Timer newTimer() {
+        return new Timer("test-timer");
     }
 
     private static Timer.Task armAt(Timer timer, long deadline, Runnable action) {
@@ -76,7 +65,7 @@ class TimerTest {
         await().atMost(PROMPTLY).until(() -> fired.size() == 30);
         assertThat(fired).containsExactlyElementsOf(order.stream().sorted().toList());
         assertThat(earliness).allSatisfy(early -> assertThat(early).as("fired early by ns").isLessThanOrEqualTo(0));
-        assertThat(timer.settledSize()).isZero();
+        assertThat(heldEntries(timer)).isZero();
     }
 
     @Test
@@ -84,7 +73,7 @@ class TimerTest {
         Timer timer = newTimer();
         armAt(timer, inMillis(3_600_000), () -> { });
         await().atMost(PROMPTLY).until(() -> timer.thread().getState() == Thread.State.TIMED_WAITING
-                && timer.settledSize() == 1);
+                && heldEntries(timer) == 1);
 
         CountDownLatch fired = new CountDownLatch(1);
         long start = System.nanoTime();
@@ -136,12 +125,12 @@ class TimerTest {
         Timer.Task task = armAt(timer, inMillis(3_600_000), action);
         WeakReference<Runnable> actionRef = new WeakReference<>(action);
         action = null;
-        assertThat(timer.settledSize()).isOne();
+        assertThat(heldEntries(timer)).isOne();
 
         assertThat(task.cancel()).isTrue();
         assertThat(task.cancel()).isFalse();
         awaitCollected(actionRef); // the entry lets go at once, while the wheel may still hold it
-        assertThat(timer.settledSize()).isZero();
+        assertThat(heldEntries(timer)).isZero();
 
         CountDownLatch fired = new CountDownLatch(1);
         Timer.Task firing = armAt(timer, inMillis(1), fired::countDown);
@@ -159,11 +148,11 @@ class TimerTest {
 
         assertThat(longest.deadline).isEqualTo(Timer.MAX_DEADLINE);
         assertThat(nearly.deadline).isEqualTo(Timer.MAX_DEADLINE);
-        int held = Timer.pending();
+        int held = heldEntries(Timer.SHARED);
         assertThat(held).isGreaterThanOrEqualTo(2);
         assertThat(longest.cancel()).isTrue();
         assertThat(nearly.cancel()).isTrue();
-        assertThat(Timer.pending()).isEqualTo(held - 2);
+        assertThat(heldEntries(Timer.SHARED)).isEqualTo(held - 2);
     }
 
     /**
@@ -220,7 +209,7 @@ class TimerTest {
         }
         assertThat(failure).hasValue(null);
 
-        await().atMost(PROMPTLY).until(() -> timer.settledSize() == 0);
+        await().atMost(PROMPTLY).until(() -> heldEntries(timer) == 0);
         int fired = 0;
         int disarmed = 0;
         for (int i = 0; i < entries; i++) {
@@ -274,7 +263,7 @@ class TimerTest {
         for (int i = 0; i < runs.length(); i++) {
             assertThat(runs.get(i)).as("entry %d", i).isOne();
         }
-        assertThat(timer.settledSize()).isZero();
+        assertThat(heldEntries(timer)).isZero();
     }
 
     /**
@@ -290,20 +279,20 @@ class TimerTest {
         for (int i = 0; i < 200_000; i++) { // warm up, so that JIT, class loading and the window are in the baseline
             closedLongTimeout(inFlight, i, hour);
         }
-        int timersBefore = Timer.pending();
+        int timersBefore = heldEntries(Timer.SHARED);
         long baseline = usedHeapAfterGc();
 
         for (int i = 0; i < 10_000_000; i++) {
             closedLongTimeout(inFlight, i, hour);
         }
 
-        assertThat(Timer.pending()).as("timers held").isEqualTo(timersBefore);
+        assertThat(heldEntries(Timer.SHARED)).as("timers held").isEqualTo(timersBefore);
         long growth = usedHeapAfterGc() - baseline;
         assertThat(growth).as("heap growth: %,d bytes", growth).isLessThan(8L * 1024 * 1024);
         for (CancellationSource source : inFlight) {
             source.close();
         }
-        assertThat(Timer.pending()).as("timers held").isEqualTo(timersBefore - inFlight.length);
+        assertThat(heldEntries(Timer.SHARED)).as("timers held").isEqualTo(timersBefore - inFlight.length);
     }
 
     private static void closedLongTimeout(CancellationSource[] inFlight, int i, Duration timeout) {
@@ -321,14 +310,14 @@ class TimerTest {
 
     @Test
     void pendingCountsLiveEntriesAndNotDisarmedOnes() {
-        int before = Timer.pending();
+        int before = heldEntries(Timer.SHARED);
         CancellationSource a = CancellationSource.withTimeout(Duration.ofHours(1));
         CancellationSource b = CancellationSource.withTimeout(Duration.ofMinutes(5));
-        assertThat(Timer.pending()).isEqualTo(before + 2);
+        assertThat(heldEntries(Timer.SHARED)).isEqualTo(before + 2);
 
         a.close();
-        assertThat(Timer.pending()).isEqualTo(before + 1);
+        assertThat(heldEntries(Timer.SHARED)).isEqualTo(before + 1);
         b.cancel();
-        assertThat(Timer.pending()).isEqualTo(before);
+        assertThat(heldEntries(Timer.SHARED)).isEqualTo(before);
     }
 }
