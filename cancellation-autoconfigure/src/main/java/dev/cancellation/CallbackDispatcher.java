@@ -5,7 +5,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Runs the callbacks of tokens cancelled by a deadline, so that no user code (callbacks, the listeners and future
@@ -25,15 +24,7 @@ final class CallbackDispatcher {
     /** At most this many callback threads: twice the processors, at least 4, at most 64. */
     static final int THREADS = Math.min(64, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
 
-    /** Jobs handed to the pool so far: tells a timeout cancelled inline from one handed off. */
-    private static final LongAdder DISPATCHED = new LongAdder();
-
     private CallbackDispatcher() {
-    }
-
-    /** How many jobs have been handed to the pool since the JVM started. */
-    static long dispatched() {
-        return DISPATCHED.sum();
     }
 
     /** Created on first use: an application whose deadlines have no callbacks never starts a thread here. */
@@ -55,7 +46,6 @@ final class CallbackDispatcher {
 
     /** Runs {@code job} on a callback thread; if no thread can be had at all, on a thread of its own. */
     static void execute(Runnable job) {
-        DISPATCHED.increment();
         Runnable guarded = () -> {
             try {
                 job.run();

@@ -3,6 +3,7 @@ package dev.cancellation;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -20,6 +21,16 @@ final class Internals {
     private static final Method RELEASE = method(TokenList.class, "release");
 
     private Internals() {
+    }
+
+    /** How many jobs the callback pool has taken since it was created (running, queued and done). */
+    static long callbackJobs() {
+        try {
+            Field executor = field(Class.forName(CallbackDispatcher.class.getName() + "$Pool"), "EXECUTOR");
+            return ((ThreadPoolExecutor) read(executor, null)).getTaskCount();
+        } catch (ClassNotFoundException ex) {
+            throw new IllegalStateException(ex);
+        }
     }
 
     /**
