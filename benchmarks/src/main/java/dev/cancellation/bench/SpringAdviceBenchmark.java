@@ -4,9 +4,11 @@ import io.github.resilience4j.timelimiter.TimeLimiter;
 import io.github.resilience4j.timelimiter.TimeLimiterConfig;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -58,6 +60,7 @@ public class SpringAdviceBenchmark {
     private BenchService advised;
     private BenchService unadvised;
     private BenchService noopProxy;
+    private BenchService timeLimiterProxy;
     private TimeLimiter timeLimiter;
     private ScheduledThreadPoolExecutor r4jScheduler;
     private int x;
@@ -96,6 +99,22 @@ public class SpringAdviceBenchmark {
         r4jScheduler.setRemoveOnCancelPolicy(true);
         timeLimiter = TimeLimiter.of("bench", TimeLimiterConfig.custom()
                 .timeoutDuration(Duration.ofSeconds(10)).cancelRunningFuture(true).build());
+
+        // The decorator at its cheapest behind the same kind of proxy: no aspect, no annotation lookup.
+        ProxyFactory limited = new ProxyFactory(new BenchService());
+        limited.setProxyTargetClass(true);
+        limited.addAdvice((MethodInterceptor) invocation -> timeLimiter.executeCompletionStage(r4jScheduler,
+                () -> proceedToStage(invocation)).toCompletableFuture());
+        timeLimiterProxy = (BenchService) limited.getProxy();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static CompletionStage<Integer> proceedToStage(MethodInvocation invocation) {
+        try {
+            return (CompletionStage<Integer>) invocation.proceed();
+        } catch (Throwable failure) {
+            return CompletableFuture.failedFuture(failure);
+        }
     }
 
     private static boolean interceptorOnClasspath() {
@@ -145,6 +164,15 @@ public class SpringAdviceBenchmark {
         int arg = x++;
         return timeLimiter.executeCompletionStage(r4jScheduler, () -> unadvised.future(arg))
                 .toCompletableFuture().join();
+    }
+
+    /**
+     * Resilience4j's programmatic decorator around a proxied method, in a plain interceptor: what
+     * {@code @TimeLimiter} costs through a Spring proxy without the cost of its aspect.
+     */
+    @Benchmark
+    public Integer baseline_resilience4jTimeLimiter_proxied() {
+        return timeLimiterProxy.future(x++).join();
     }
 
     /** A future completed by the call, bounded by {@code orTimeout}: arms and disarms the JDK's delayer. */
