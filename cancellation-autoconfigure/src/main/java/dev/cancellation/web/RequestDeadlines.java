@@ -1,6 +1,7 @@
 package dev.cancellation.web;
 
 import java.time.Duration;
+import org.springframework.http.ProblemDetail;
 
 /**
  * Turns a request's deadline header into its time budget: the caller's remaining milliseconds as a decimal
@@ -96,6 +97,26 @@ public final class RequestDeadlines {
         return new Budget(capped, Long.toString(smallest));
     }
 
+    /**
+     * Whether a request whose deadline header has the given values may run, and with which budget: the budget, or
+     * the problem to answer instead (a malformed header, {@code 400}; a spent budget, {@code 504}).
+     *
+     * @param values the header's values in order, {@code null} or empty when the header is absent
+     * @param path the request's path, the problem's {@code instance}
+     */
+    public Admission admit(Iterable<String> values, String path) {
+        Budget budget;
+        try {
+            budget = budget(values);
+        } catch (MalformedDeadlineHeaderException malformed) {
+            return new Admission(null, CancellationProblems.malformedHeader(malformed, path));
+        }
+        if (budget.spent()) {
+            return new Admission(null, CancellationProblems.budgetSpent(headerName, budget.received(), path));
+        }
+        return new Admission(budget, null);
+    }
+
     private long parse(String element, String whole) {
         int length = element.length();
         int start = (length > 0 && (element.charAt(0) == '-' || element.charAt(0) == '+')) ? 1 : 0;
@@ -126,5 +147,14 @@ public final class RequestDeadlines {
         public boolean spent() {
             return timeout != null && timeout.isZero();
         }
+    }
+
+    /**
+     * What {@link #admit} decided: exactly one of the two is set.
+     *
+     * @param budget the budget of a request that may run, {@code null} when it is refused
+     * @param problem the answer to a refused request, {@code null} when it may run
+     */
+    public record Admission(Budget budget, ProblemDetail problem) {
     }
 }

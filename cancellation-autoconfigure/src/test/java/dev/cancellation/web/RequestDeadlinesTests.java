@@ -43,6 +43,25 @@ class RequestDeadlinesTests {
     }
 
     @Test
+    void admissionGivesTheBudgetOrTheProblemToAnswer() {
+        RequestDeadlines.Admission admitted = policy.admit(List.of("800"), "/work");
+        assertThat(admitted.budget().timeout()).isEqualTo(Duration.ofMillis(800));
+        assertThat(admitted.problem()).isNull();
+
+        RequestDeadlines.Admission malformed = policy.admit(List.of("10s"), "/work");
+        assertThat(malformed.budget()).isNull();
+        assertThat(malformed.problem().getStatus()).isEqualTo(400);
+        assertThat(malformed.problem().getProperties()).containsEntry("header", "X-Request-Timeout")
+                .containsEntry("value", "10s");
+        assertThat(malformed.problem().getInstance()).hasToString("/work");
+
+        RequestDeadlines.Admission spent = policy.admit(List.of("0"), "/work");
+        assertThat(spent.budget()).isNull();
+        assertThat(spent.problem().getStatus()).isEqualTo(504);
+        assertThat(spent.problem().getProperties()).containsEntry("value", "0");
+    }
+
+    @Test
     void malformedValuesNameTheHeaderAndTheValue() {
         for (String bad : List.of("", " ", "abc", "1.5", "10s", "1e3", "0x10", "--1", "+", "5,", "5,x")) {
             assertThatThrownBy(() -> policy.budget(List.of(bad)))

@@ -6,15 +6,14 @@ import dev.cancellation.task.TaskRejectedException;
 import dev.cancellation.web.CancellationProblems;
 import dev.cancellation.web.InFlightRequest;
 import dev.cancellation.web.InFlightRequests;
-import dev.cancellation.web.MalformedDeadlineHeaderException;
 import dev.cancellation.web.RequestDeadlines;
-import java.util.List;
 import java.util.function.Function;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -74,20 +73,14 @@ public class RequestCancellationWebFilter implements WebFilter, Ordered {
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-        String path = exchange.getRequest().getPath().value();
-        RequestDeadlines.Budget budget;
-        try {
-            List<String> values = exchange.getRequest().getHeaders().get(deadlines.headerName());
-            budget = deadlines.budget(values);
-        } catch (MalformedDeadlineHeaderException malformed) {
-            return write(exchange.getResponse(), CancellationProblems.malformedHeader(malformed, path));
-        }
-        if (budget.spent()) {
-            return write(exchange.getResponse(),
-                    CancellationProblems.budgetSpent(deadlines.headerName(), budget.received(), path));
+        ServerHttpRequest request = exchange.getRequest();
+        RequestDeadlines.Admission admission = deadlines.admit(request.getHeaders().get(deadlines.headerName()),
+                request.getPath().value());
+        if (admission.problem() != null) {
+            return write(exchange.getResponse(), admission.problem());
         }
         return Mono.defer(() -> {
-            InFlightRequest inFlight = requests.open(budget.timeout());
+            InFlightRequest inFlight = requests.open(admission.budget().timeout());
             Mono<CancellationToken> token = (routeNames == null) ? Mono.just(inFlight.requestToken())
                     : routeNames.apply(exchange).map(name -> register(inFlight, name))
                             .defaultIfEmpty(inFlight.requestToken());

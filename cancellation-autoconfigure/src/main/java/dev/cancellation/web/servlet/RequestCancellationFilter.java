@@ -4,7 +4,6 @@ import dev.cancellation.Cancellation;
 import dev.cancellation.web.CancellationProblems;
 import dev.cancellation.web.InFlightRequest;
 import dev.cancellation.web.InFlightRequests;
-import dev.cancellation.web.MalformedDeadlineHeaderException;
 import dev.cancellation.web.RequestDeadlines;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -14,7 +13,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Collections;
-import java.util.List;
 import org.springframework.core.Ordered;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -81,20 +79,13 @@ public class RequestCancellationFilter extends OncePerRequestFilter implements O
             throws ServletException, IOException {
         InFlightRequest inFlight = (InFlightRequest) request.getAttribute(ATTRIBUTE);
         if (inFlight == null) {
-            RequestDeadlines.Budget budget;
-            try {
-                List<String> values = Collections.list(request.getHeaders(deadlines.headerName()));
-                budget = deadlines.budget(values);
-            } catch (MalformedDeadlineHeaderException malformed) {
-                write(response, CancellationProblems.malformedHeader(malformed, request.getRequestURI()));
+            RequestDeadlines.Admission admission = deadlines.admit(
+                    Collections.list(request.getHeaders(deadlines.headerName())), request.getRequestURI());
+            if (admission.problem() != null) {
+                write(response, admission.problem());
                 return;
             }
-            if (budget.spent()) {
-                write(response, CancellationProblems.budgetSpent(deadlines.headerName(), budget.received(),
-                        request.getRequestURI()));
-                return;
-            }
-            inFlight = requests.open(budget.timeout());
+            inFlight = requests.open(admission.budget().timeout());
             request.setAttribute(ATTRIBUTE, inFlight);
         }
         try (Cancellation.Scope ignored = Cancellation.enter(inFlight.requestToken())) {
