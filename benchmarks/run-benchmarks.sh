@@ -15,7 +15,7 @@ if [[ $what == all || $what == jmh ]]; then
   # Rows 1-5; -prof gc adds B/op (gc.alloc.rate.norm) to every row.
   "$JAVA" -jar "$JAR" -f 1 -wi 4 -i 5 -w 1s -r 2s -prof gc \
     -rf json -rff "$OUT/jmh.json" -o "$OUT/jmh.txt" \
-    'IsCancelledBenchmark|ChildSourceBenchmark|CallbackBenchmark|SpringAdviceBenchmark|CallCostBreakdownBenchmark|TimeLimiterAspectBenchmark|TimedTaskBenchmark|TimerBenchmark'
+    'IsCancelledBenchmark|ChildSourceBenchmark|CallbackBenchmark|SpringAdviceBenchmark|CallCostBreakdownBenchmark|TimeLimiterAspectBenchmark|TimedTaskBenchmark|TimerBenchmark|TaskIdBenchmark'
 fi
 if [[ $what == all || $what == latency ]]; then
   "$JAVA" -cp "$JAR" dev.cancellation.bench.LatencyHarness 20000 5000 "$OUT/latency.txt"
