@@ -58,7 +58,7 @@ final class Internals {
 
     /** The number of nodes (callbacks and child links, closed ones not yet unlinked included) in the token's list. */
     static int listSize(CancellationToken token) {
-        locked(token, true);
+        call(ACQUIRE, token);
         try {
             int size = 0;
             for (Node node = (Node) read(LIST_HEAD, token); node != null; node = node.next) {
@@ -66,23 +66,23 @@ final class Internals {
             }
             return size;
         } finally {
-            locked(token, false);
+            call(RELEASE, token);
         }
     }
 
     /** Whether the token has observers, so that its parents hold it strongly. */
     static boolean isObserved(CancellationToken token) {
-        locked(token, true);
+        call(ACQUIRE, token);
         try {
             return ((int) read(LOCK_WORD, token) >>> 1) > 0;
         } finally {
-            locked(token, false);
+            call(RELEASE, token);
         }
     }
 
-    private static void locked(CancellationToken token, boolean acquire) {
+    private static void call(Method method, Object owner) {
         try {
-            (acquire ? ACQUIRE : RELEASE).invoke(token);
+            method.invoke(owner);
         } catch (ReflectiveOperationException ex) {
             throw new IllegalStateException(ex);
         }
