@@ -42,11 +42,6 @@ final class TimingWheel {
         return current;
     }
 
-    /** Entries held (pending, or cancelled and not yet removed). */
-    int size() {
-        return near + far;
-    }
-
     /**
      * Files an entry under its tick. Returns {@code false}, without filing it, if that tick has already been
      * processed: the caller must fire it now.

@@ -15,6 +15,8 @@ final class Internals {
 
     private static final Field TIMER_LOOP = field(Timer.class, "loop");
     private static final Field LOOP_WHEEL = field(TimerLoop.class, "wheel");
+    private static final Field WHEEL_NEAR = field(TimingWheel.class, "near");
+    private static final Field WHEEL_FAR = field(TimingWheel.class, "far");
     private static final Field LIST_HEAD = field(TokenList.class, "head");
     private static final Field LOCK_WORD = field(TokenList.class, "lockWord");
     private static final Method ACQUIRE = method(TokenList.class, "acquire");
@@ -42,7 +44,7 @@ final class Internals {
         AtomicInteger held = new AtomicInteger(-1);
         CountDownLatch answered = new CountDownLatch(1);
         timer.arm(new Timer.Task(timer, 0, () -> {
-            held.set(((TimingWheel) read(LOOP_WHEEL, read(TIMER_LOOP, timer))).size());
+            held.set(size((TimingWheel) read(LOOP_WHEEL, read(TIMER_LOOP, timer))));
             answered.countDown();
         }));
         try {
@@ -54,6 +56,11 @@ final class Internals {
             throw new IllegalStateException(ex);
         }
         return held.get();
+    }
+
+    /** The entries a wheel holds (pending, or cancelled and not yet removed); on the wheel's own thread only. */
+    static int size(TimingWheel wheel) {
+        return (int) read(WHEEL_NEAR, wheel) + (int) read(WHEEL_FAR, wheel);
     }
 
     /** The number of nodes (callbacks and child links, closed ones not yet unlinked included) in the token's list. */
