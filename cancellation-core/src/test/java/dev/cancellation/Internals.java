@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Reads the private state of tokens and timers for white-box tests, by reflection, so that production code carries
  * no accessor that only tests call. A rename in production fails here loudly, at the first test that asks.
  */
-final class Internals {
+public final class Internals {
 
     private static final Field TIMER_LOOP = field(Timer.class, "loop");
     private static final Field LOOP_WHEEL = field(TimerLoop.class, "wheel");
@@ -64,7 +64,7 @@ final class Internals {
     }
 
     /** The number of nodes (callbacks and child links, closed ones not yet unlinked included) in the token's list. */
-    static int listSize(CancellationToken token) {
+    public static int listSize(CancellationToken token) {
         call(ACQUIRE, token);
         try {
             int size = 0;

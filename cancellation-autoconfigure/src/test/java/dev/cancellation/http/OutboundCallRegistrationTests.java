@@ -1,17 +1,17 @@
-package dev.cancellation;
+package dev.cancellation.http;
 
 import static dev.cancellation.Internals.listSize;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cancellation.http.CancellationClientHttpRequestInterceptor;
-import dev.cancellation.http.LoopbackServer;
+import dev.cancellation.Cancellation;
+import dev.cancellation.CancellationSource;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.web.client.RestClient;
 
 /** Calls under a long-lived token leave nothing behind in it: each call's callback goes when the call ends. */
-class OutboundCallRegistrationTest {
+class OutboundCallRegistrationTests {
 
     @Test
     void finishedCallsKeepNoCallbackInTheToken() throws Exception {
