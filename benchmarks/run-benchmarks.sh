@@ -7,7 +7,8 @@ cd "$(dirname "$0")"
 JAR=target/benchmarks.jar
 OUT=${OUT:-results}
 JAVA=${JAVA:-java}
-JAVA21=${JAVA21:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+# A Java 21+ `java` for the virtual-thread half of row 8, e.g. JAVA21=/path/to/jdk-25/bin/java; skipped without it.
+JAVA21=${JAVA21:-}
 mkdir -p "$OUT"
 what=${1:-all}
 
@@ -29,11 +30,14 @@ if [[ $what == all || $what == shutdown ]]; then
   for queue in default 20000; do
     "$JAVA" -cp "$JAR" dev.cancellation.bench.ShutdownHarness 10000 platform "$queue" "$OUT/shutdown.txt" \
       2> "$OUT/shutdown-platform-$queue.stderr.txt"
-    if [[ -x $JAVA21 ]]; then
+    if [[ -n $JAVA21 && -x $JAVA21 ]]; then
       "$JAVA21" -cp "$JAR" dev.cancellation.bench.ShutdownHarness 10000 virtual "$queue" "$OUT/shutdown.txt" \
         2> "$OUT/shutdown-virtual-$queue.stderr.txt"
     fi
   done
+  if [[ -z $JAVA21 || ! -x $JAVA21 ]]; then
+    echo "JAVA21 names no Java 21+ java: the virtual-thread shutdown rows were skipped" >&2
+  fi
   # The JDK-only floor under the platform-thread rows: waking 10,000 parked threads and nothing else.
   "$JAVA" -cp "$JAR" dev.cancellation.bench.ThreadWakeFloor 10000 3 > "$OUT/thread-wake-floor.txt"
 fi
