@@ -1,9 +1,9 @@
 package dev.cancellation;
 
 import static dev.cancellation.Internals.listSize;
-import static dev.cancellation.TestSupport.PROMPTLY;
 import static dev.cancellation.TestSupport.awaitCollected;
 import static dev.cancellation.TestSupport.awaitTimerPassed;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

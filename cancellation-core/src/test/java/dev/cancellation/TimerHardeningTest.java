@@ -2,7 +2,7 @@ package dev.cancellation;
 
 import static dev.cancellation.Internals.callbackJobs;
 import static dev.cancellation.Internals.heldEntries;
-import static dev.cancellation.TestSupport.PROMPTLY;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

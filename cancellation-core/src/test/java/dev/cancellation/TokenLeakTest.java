@@ -3,9 +3,9 @@ package dev.cancellation;
 import static dev.cancellation.Internals.heldEntries;
 import static dev.cancellation.Internals.isObserved;
 import static dev.cancellation.Internals.listSize;
-import static dev.cancellation.TestSupport.PROMPTLY;
 import static dev.cancellation.TestSupport.awaitCollected;
 import static dev.cancellation.TestSupport.usedHeapAfterGc;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

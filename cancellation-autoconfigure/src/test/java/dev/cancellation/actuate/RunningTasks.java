@@ -1,5 +1,6 @@
 package dev.cancellation.actuate;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.CancellationToken;
@@ -23,9 +24,6 @@ import java.util.concurrent.TimeoutException;
  * driven by futures.
  */
 public final class RunningTasks implements AutoCloseable {
-
-    /** Generous bound for anything a test waits for; only reached if something hangs. */
-    public static final Duration WAIT = Duration.ofSeconds(20);
 
     private final TaskRegistry registry;
     private final List<Running> started = new CopyOnWriteArrayList<>();
@@ -86,7 +84,7 @@ public final class RunningTasks implements AutoCloseable {
             running.release.complete(null);
         }
         for (Running running : started) {
-            running.thread.join(WAIT.toMillis());
+            running.thread.join(PROMPTLY.toMillis());
         }
     }
 
@@ -163,9 +161,9 @@ public final class RunningTasks implements AutoCloseable {
         /** Waits for the task's code to exit and returns what its exit asked to throw ({@code null} if nothing). */
         public Throwable awaitExit() {
             try {
-                return exited.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                return exited.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException | ExecutionException | TimeoutException ex) {
-                throw new AssertionError("Task " + thread.getName() + " did not exit within " + WAIT, ex);
+                throw new AssertionError("Task " + thread.getName() + " did not exit within " + PROMPTLY, ex);
             }
         }
 

@@ -1,5 +1,6 @@
 package dev.cancellation.gaps;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.Cancellation;
@@ -86,7 +87,7 @@ final class CancelRace {
         } finally {
             threads.shutdown();
         }
-        assertThat(threads.awaitTermination(Gaps.WAIT.toMillis(), TimeUnit.MILLISECONDS))
+        assertThat(threads.awaitTermination(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS))
                 .as("all calls and cancellers ended (seed %d)", seed).isTrue();
         return this;
     }

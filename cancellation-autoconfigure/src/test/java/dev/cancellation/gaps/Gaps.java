@@ -1,5 +1,6 @@
 package dev.cancellation.gaps;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.reflect.Method;
@@ -15,9 +16,6 @@ import java.util.concurrent.TimeUnit;
  * virtual threads are reached reflectively and the tests that need them skip (assumption) on older JVMs.
  */
 final class Gaps {
-
-    /** Generous for a loaded 2-core CI box, short enough to catch a hang. */
-    static final Duration WAIT = Duration.ofSeconds(15);
 
     /** Context close overhead on top of the registry's shutdown bound. */
     static final Duration SLACK = Duration.ofSeconds(3);
@@ -60,7 +58,7 @@ final class Gaps {
      * {@code CancellationException} (such as a {@code TaskCancelledException}) in a new one on Java 23+.
      */
     static Throwable failureOf(CompletableFuture<?> future) throws Exception {
-        Throwable failure = future.handle((value, error) -> error).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        Throwable failure = future.handle((value, error) -> error).get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
         while (failure instanceof CompletionException && failure.getCause() != null) {
             failure = failure.getCause();
         }

@@ -1,7 +1,7 @@
 package dev.cancellation.gaps;
 
 import static dev.cancellation.gaps.Gaps.SLACK;
-import static dev.cancellation.gaps.Gaps.WAIT;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -78,7 +78,7 @@ class GracefulShutdownEndToEndTests {
                     Probe probe = context.getBean(Probe.class);
                     TaskRegistry registry = context.getBean(TaskRegistry.class);
                     CancellationLifecycle lifecycle = context.getBean(CancellationLifecycle.class);
-                    assertThat(probe.pollerStarted.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                    assertThat(probe.pollerStarted.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
                     TaskInfo running = awaitOne(registry, "gaps.poll", TaskState.RUNNING);
                     assertThat(running.thread()).as("runs on Boot's scheduler").startsWith("scheduling-");
 
@@ -115,7 +115,7 @@ class GracefulShutdownEndToEndTests {
                 .run(context -> {
                     assertThat(context).doesNotHaveBean(CancellationLifecycle.class);
                     Probe probe = context.getBean(Probe.class);
-                    assertThat(probe.pollerStarted.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                    assertThat(probe.pollerStarted.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
 
                     Duration took = Gaps.time(context::close);
 
@@ -135,7 +135,7 @@ class GracefulShutdownEndToEndTests {
         runner.withUserConfiguration(ScheduledApp.class).withPropertyValues("cancellation.shutdown.timeout=5s")
                 .run(context -> {
                     Probe probe = context.getBean(Probe.class);
-                    assertThat(probe.pollerStarted.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                    assertThat(probe.pollerStarted.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
                     awaitOne(context.getBean(TaskRegistry.class), "gaps.poll", TaskState.RUNNING);
 
                     context.close();
@@ -158,7 +158,7 @@ class GracefulShutdownEndToEndTests {
                     TaskRegistry registry = context.getBean(TaskRegistry.class);
                     CancellationLifecycle lifecycle = context.getBean(CancellationLifecycle.class);
                     CompletableFuture<String> export = exporter.export("a.csv");
-                    assertThat(probe.exportStarted.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                    assertThat(probe.exportStarted.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
                     TaskInfo running = awaitOne(registry, "gaps.export", TaskState.RUNNING);
                     assertThat(running.thread()).as("attached on Boot's executor").startsWith("task-");
 
@@ -166,7 +166,7 @@ class GracefulShutdownEndToEndTests {
 
                     // the cleanup holds the shutdown open (it waits for the test): shutdown has begun, the context
                     // is not closed yet
-                    assertThat(probe.cleanupStarted.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                    assertThat(probe.cleanupStarted.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
                     assertThat(Gaps.failureOf(export)).isInstanceOfSatisfying(TaskCancelledException.class,
                             ex -> assertThat(ex.reason().kind()).isEqualTo(CancellationReason.Kind.SHUTDOWN));
                     assertThat(closing).isNotDone();
@@ -180,7 +180,7 @@ class GracefulShutdownEndToEndTests {
                     assertThat(probe.exportCalls).hasValue(1);
 
                     probe.releaseCleanup.countDown();
-                    Duration took = closing.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                    Duration took = closing.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
                     assertThat(took).isLessThan(Duration.ofSeconds(10).plus(SLACK));
                     assertThat(probe.events).containsExactly(
                             "cleanup a.csv SHUTDOWN on cancellation-cleanup thread, beans alive",
@@ -204,7 +204,7 @@ class GracefulShutdownEndToEndTests {
                     TaskRegistry registry = context.getBean(TaskRegistry.class);
                     CancellationLifecycle lifecycle = context.getBean(CancellationLifecycle.class);
                     consumer.consume();
-                    assertThat(probe.consumerStarted.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                    assertThat(probe.consumerStarted.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
                     awaitOne(registry, "gaps.consume", TaskState.RUNNING);
 
                     Duration took = Gaps.time(context::close);
@@ -230,7 +230,7 @@ class GracefulShutdownEndToEndTests {
     // ------------------------------------------------------------------------------------------ helpers
 
     private static TaskInfo awaitOne(TaskRegistry registry, String name, TaskState state) {
-        return Awaitility.await().atMost(WAIT).until(() -> {
+        return Awaitility.await().atMost(PROMPTLY).until(() -> {
             List<TaskInfo> tasks = registry.list(name, state);
             return (tasks.size() == 1 && tasks.get(0).thread() != null) ? tasks.get(0) : null;
         }, info -> info != null);
@@ -368,7 +368,7 @@ class GracefulShutdownEndToEndTests {
                     + (probe.destroyed ? "beans destroyed" : "beans alive"));
             probe.cleanupStarted.countDown();
             // holds the shutdown open while the test calls the beans
-            probe.releaseCleanup.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            probe.releaseCleanup.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
             probe.events.add("cleanup done");
         }
     }

@@ -1,6 +1,6 @@
 package dev.cancellation.gaps;
 
-import static dev.cancellation.gaps.Gaps.WAIT;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.Cancellation;
@@ -85,7 +85,7 @@ class VirtualThreadAsyncTests {
             assertThat(probe.current.get()).as("the token is current in the body").isSameAs(token);
             assertThat(token.reason()).get().extracting(CancellationReason::isTimeout).isEqualTo(true);
             // the caller's future fails at the timeout; the body notices it on its own thread, a moment later
-            Awaitility.await("the body's Cancellation.sleep saw the timeout").atMost(WAIT)
+            Awaitility.await("the body's Cancellation.sleep saw the timeout").atMost(PROMPTLY)
                     .untilTrue(probe.sawTimeout);
             awaitEmpty(registry);
             assertThat(registry.history()).first().satisfies(info -> {
@@ -103,8 +103,8 @@ class VirtualThreadAsyncTests {
             TaskRegistry registry = context.getBean(TaskRegistry.class);
 
             CompletableFuture<String> result = jobs.blocks();
-            assertThat(probe.blocking.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-            TaskInfo task = Awaitility.await().atMost(WAIT).until(() -> {
+            assertThat(probe.blocking.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            TaskInfo task = Awaitility.await().atMost(PROMPTLY).until(() -> {
                 List<TaskInfo> tasks = registry.list("gaps.vt.blocks", TaskState.RUNNING);
                 return (tasks.size() == 1 && tasks.get(0).thread() != null) ? tasks.get(0) : null;
             }, info -> info != null);
@@ -115,8 +115,8 @@ class VirtualThreadAsyncTests {
 
             // the caller's future fails at once; the body ignores its token until the interrupt after the grace
             assertThat(Gaps.failureOf(result)).isInstanceOf(TaskCancelledException.class);
-            Awaitility.await("escalation interrupts the virtual thread").atMost(WAIT).untilTrue(probe.interrupted);
-            Awaitility.await("the virtual thread left the task").atMost(WAIT)
+            Awaitility.await("escalation interrupts the virtual thread").atMost(PROMPTLY).untilTrue(probe.interrupted);
+            Awaitility.await("the virtual thread left the task").atMost(PROMPTLY)
                     .until(() -> probe.interruptedAfterTask.containsKey(thread));
             assertThat(probe.interruptedAfterTask.get(thread))
                     .as("interrupt status when the virtual thread leaves the task").isFalse();
@@ -140,7 +140,7 @@ class VirtualThreadAsyncTests {
                     TaskRegistry registry = context.getBean(TaskRegistry.class);
                     CancellationLifecycle lifecycle = context.getBean(CancellationLifecycle.class);
                     jobs.takes();
-                    assertThat(probe.blocking.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                    assertThat(probe.blocking.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
                     assertThat(Gaps.isVirtual(probe.thread.get())).isTrue();
 
                     Duration took = Gaps.time(context::close);
@@ -155,7 +155,7 @@ class VirtualThreadAsyncTests {
     }
 
     private static void awaitEmpty(TaskRegistry registry) {
-        Awaitility.await().atMost(WAIT).until(() -> registry.size() == 0);
+        Awaitility.await().atMost(PROMPTLY).until(() -> registry.size() == 0);
     }
 
     @Configuration(proxyBeanMethods = false)

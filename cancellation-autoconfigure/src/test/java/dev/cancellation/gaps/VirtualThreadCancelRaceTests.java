@@ -1,6 +1,6 @@
 package dev.cancellation.gaps;
 
-import static dev.cancellation.gaps.Gaps.WAIT;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.CancellationToken;
@@ -105,7 +105,7 @@ class VirtualThreadCancelRaceTests {
         try (PinnedEvents pinned = PinnedEvents.start()) {
             ExecutorService threads = Gaps.newVirtualThreadPerTaskExecutor();
             try {
-                threads.submit(() -> ParksInItsInitializer.VALUE).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                threads.submit(() -> ParksInItsInitializer.VALUE).get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
             } finally {
                 threads.shutdown();
             }
@@ -158,7 +158,7 @@ class VirtualThreadCancelRaceTests {
     }
 
     private static void awaitDrained(TaskRegistry registry) {
-        Awaitility.await("registry empty, no cleanup pending").atMost(WAIT)
+        Awaitility.await("registry empty, no cleanup pending").atMost(PROMPTLY)
                 .until(() -> registry.size() == 0 && registry.pendingCleanups() == 0);
         assertThat(registry.abandonedCount()).isZero();
     }

@@ -1,5 +1,7 @@
 package dev.cancellation.hardening;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
+
 import com.jayway.jsonpath.JsonPath;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,7 +40,7 @@ final class Client {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Hardening.WAIT);
+        return HttpRequest.newBuilder(URI.create(base + path)).timeout(PROMPTLY);
     }
 
     private static Response send(HttpRequest.Builder request) {

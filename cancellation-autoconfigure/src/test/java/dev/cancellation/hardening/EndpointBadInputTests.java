@@ -1,5 +1,6 @@
 package dev.cancellation.hardening;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.actuate.RunningTasks;
@@ -121,7 +122,7 @@ class EndpointBadInputTests {
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.<Boolean>json("$.interrupt")).isFalse();
         task.assertCancelled();
-        org.awaitility.Awaitility.await().atMost(Hardening.WAIT).until(() -> registry.find(task.id()).isEmpty());
+        org.awaitility.Awaitility.await().atMost(PROMPTLY).until(() -> registry.find(task.id()).isEmpty());
     }
 
     @Test

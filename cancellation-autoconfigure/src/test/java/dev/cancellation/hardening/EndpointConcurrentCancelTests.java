@@ -1,5 +1,6 @@
 package dev.cancellation.hardening;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.TaskCancelledException;
@@ -64,7 +65,7 @@ class EndpointConcurrentCancelTests {
     @AfterEach
     void tearDown() throws InterruptedException {
         callers.shutdownNow();
-        assertThat(callers.awaitTermination(Hardening.WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(callers.awaitTermination(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         tasks.close();
         Hardening.awaitQuiet(registry);
     }
@@ -121,7 +122,7 @@ class EndpointConcurrentCancelTests {
         }
         go.countDown();
         for (Future<?> each : work) {
-            each.get(Hardening.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            each.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
         }
 
         assertThat(unexpected).isEmpty();
@@ -130,7 +131,7 @@ class EndpointConcurrentCancelTests {
             assertThat(exit == null || exit instanceof TaskCancelledException).as("exit of %s: %s", task.id(), exit)
                     .isTrue();
         }
-        org.awaitility.Awaitility.await().atMost(Hardening.WAIT)
+        org.awaitility.Awaitility.await().atMost(PROMPTLY)
                 .until(() -> registry.size() == OTHERS && registry.pendingCleanups() == 0);
         // the others were not touched
         assertThat(registry.list()).extracting(TaskInfo::name).containsOnly("Race.other");

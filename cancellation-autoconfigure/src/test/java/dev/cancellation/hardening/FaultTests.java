@@ -1,6 +1,6 @@
 package dev.cancellation.hardening;
 
-import static dev.cancellation.hardening.Hardening.WAIT;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.CancellationReason;
@@ -65,7 +65,7 @@ class FaultTests {
     void stop() throws InterruptedException {
         contexts.forEach(ConfigurableApplicationContext::close);
         callers.shutdownNow();
-        assertThat(callers.awaitTermination(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(callers.awaitTermination(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
     }
 
     private ConfigurableApplicationContext start(String... properties) {
@@ -117,12 +117,12 @@ class FaultTests {
             assertFinishedCancelled(context, task);
             assertThat(output).contains("Cleanup of task " + task.id() + " (stubborn) did not finish within PT0.3S");
             assertThat(cleanupTimer(context, "stubborn", "timeout").count()).isEqualTo(1);
-            Awaitility.await().atMost(WAIT).until(() -> probe.stubbornInterrupts.get() >= 1);
+            Awaitility.await().atMost(PROMPTLY).until(() -> probe.stubbornInterrupts.get() >= 1);
 
             // the cleanup thread is still stuck: closing the application is not held up by it
             long start = System.nanoTime();
             context.close();
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(WAIT);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(PROMPTLY);
         } finally {
             probe.releaseStubborn.countDown();
         }
@@ -144,7 +144,7 @@ class FaultTests {
                 }
             }
             // one cleanup runs, one waits in the queue; the six others were rejected and their tasks are done
-            Awaitility.await().atMost(WAIT).until(() -> registry.size() == 2);
+            Awaitility.await().atMost(PROMPTLY).until(() -> registry.size() == 2);
             assertThat(registry.list()).extracting(TaskInfo::state).containsOnly(TaskState.CLEANING_UP);
             assertThat(cleanupTimer(context, "many", "failed").count()).isEqualTo(count - 2);
             for (TaskInfo task : cancelled.subList(2, count)) {
@@ -176,7 +176,7 @@ class FaultTests {
             TaskInfo task = Hardening.awaitTask(registry, "swallower");
             registry.cancel(task.id(), CancellationReason.requested("test"));
 
-            Awaitility.await().atMost(WAIT).until(() -> registry.find(task.id())
+            Awaitility.await().atMost(PROMPTLY).until(() -> registry.find(task.id())
                     .map(info -> info.state() == TaskState.ABANDONED).orElse(false));
             assertThat(probe.swallowed.get()).isGreaterThanOrEqualTo(1);
             assertThat(output).contains("Task " + task.id() + " (swallower) abandoned");
@@ -184,11 +184,11 @@ class FaultTests {
 
             probe.releaseSwallower.countDown();
             // it completed normally despite the cancel: its result is returned
-            assertThat(call).succeedsWithin(WAIT).isEqualTo("late result");
+            assertThat(call).succeedsWithin(PROMPTLY).isEqualTo("late result");
             // the interrupt it re-asserted was the interceptor's own: consumed, the pooled thread is clean
-            assertThat(pool.submit(() -> Thread.currentThread().isInterrupted()).get(WAIT.toSeconds(),
+            assertThat(pool.submit(() -> Thread.currentThread().isInterrupted()).get(PROMPTLY.toSeconds(),
                     TimeUnit.SECONDS)).isFalse();
-            Awaitility.await().atMost(WAIT).until(() -> registry.size() == 0);
+            Awaitility.await().atMost(PROMPTLY).until(() -> registry.size() == 0);
             assertThat(registry.history()).first().satisfies(info -> {
                 assertThat(info.id()).isEqualTo(task.id());
                 assertThat(info.state()).isEqualTo(TaskState.ABANDONED);
@@ -234,7 +234,7 @@ class FaultTests {
                     }
                     // never leave the pooled thread interrupted
                     return Thread.interrupted() ? "left interrupted after " + result : result;
-                }).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                }).get(PROMPTLY.toSeconds(), TimeUnit.SECONDS);
                 switch (outcome) {
                     case "returned" -> returned.incrementAndGet();
                     case "cancelled" -> cancelled.incrementAndGet();
@@ -245,7 +245,7 @@ class FaultTests {
             done.set(true);
             pool.shutdownNow();
         }
-        assertThat(canceller).succeedsWithin(WAIT);
+        assertThat(canceller).succeedsWithin(PROMPTLY);
         assertThat(problems).isEmpty();
         assertThat(returned.get() + cancelled.get()).isEqualTo(iterations);
         Hardening.awaitQuiet(registry);
@@ -267,7 +267,7 @@ class FaultTests {
         assertThat(registry.cancel(task.id(), CancellationReason.requested("test"))).isPresent();
 
         // escalation still happened: the blocked method was interrupted and the call ended cancelled
-        assertThat(call).failsWithin(WAIT).withThrowableThat().havingCause()
+        assertThat(call).failsWithin(PROMPTLY).withThrowableThat().havingCause()
                 .isInstanceOf(TaskCancelledException.class);
         Hardening.awaitQuiet(registry);
         assertThat(probe.listenedCleanups.get()).isEqualTo(1);
@@ -288,16 +288,17 @@ class FaultTests {
             default -> throw new IllegalArgumentException(name);
         };
         CompletableFuture<Void> call = CompletableFuture.runAsync(body, callers);
-        TaskInfo task = Awaitility.await().atMost(WAIT).until(() -> registry.list(name, TaskState.RUNNING).stream()
+        TaskInfo task = Awaitility.await().atMost(PROMPTLY).until(() -> registry.list(name, TaskState.RUNNING).stream()
                 .findFirst().orElse(null), info -> info != null);
         registry.cancel(task.id(), CancellationReason.requested("test"));
-        assertThat(call).failsWithin(WAIT).withThrowableThat().havingCause().isInstanceOf(TaskCancelledException.class);
+        assertThat(call).failsWithin(PROMPTLY).withThrowableThat().havingCause()
+                .isInstanceOf(TaskCancelledException.class);
         return task;
     }
 
     private static void assertFinishedCancelled(ConfigurableApplicationContext context, TaskInfo task) {
         TaskRegistry registry = context.getBean(TaskRegistry.class);
-        Awaitility.await().atMost(WAIT).until(() -> registry.find(task.id()).isEmpty());
+        Awaitility.await().atMost(PROMPTLY).until(() -> registry.find(task.id()).isEmpty());
         assertThat(registry.findIncludingHistory(task.id())).get().extracting(TaskInfo::state)
                 .isEqualTo(TaskState.CANCELLED);
         assertThat(registry.size()).isZero();
@@ -311,7 +312,7 @@ class FaultTests {
 
     static void await(CountDownLatch latch) {
         try {
-            assertThat(latch.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("latch released").isTrue();
+            assertThat(latch.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).as("latch released").isTrue();
         } catch (InterruptedException ex) {
             throw new AssertionError(ex);
         }
@@ -420,7 +421,7 @@ class FaultTests {
         void ignoreInterrupts() {
             while (true) {
                 try {
-                    if (probe.releaseStubborn.await(WAIT.toMillis() * 3, TimeUnit.MILLISECONDS)) {
+                    if (probe.releaseStubborn.await(PROMPTLY.toMillis() * 3, TimeUnit.MILLISECONDS)) {
                         return;
                     }
                 } catch (InterruptedException ex) {
@@ -444,7 +445,7 @@ class FaultTests {
         public String swallower() {
             while (true) {
                 try {
-                    if (probe.releaseSwallower.await(WAIT.toMillis() * 3, TimeUnit.MILLISECONDS)) {
+                    if (probe.releaseSwallower.await(PROMPTLY.toMillis() * 3, TimeUnit.MILLISECONDS)) {
                         // the well-meant "restore the interrupt" of code that swallowed one
                         Thread.currentThread().interrupt();
                         return "late result";

@@ -1,12 +1,12 @@
 package dev.cancellation.hardening;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.autoconfigure.CancellableAnnotationAutoConfiguration;
 import dev.cancellation.autoconfigure.CancellationAutoConfiguration;
 import dev.cancellation.task.TaskInfo;
 import dev.cancellation.task.TaskRegistry;
-import java.time.Duration;
 import java.util.List;
 import org.awaitility.Awaitility;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -16,9 +16,6 @@ import org.springframework.boot.test.context.runner.ContextConsumer;
 
 /** Shared support of the hardening tests. */
 final class Hardening {
-
-    /** Generous: long enough for a loaded 2-core CI box, short enough to catch a hang. */
-    static final Duration WAIT = Duration.ofSeconds(20);
 
     private Hardening() {
     }
@@ -44,7 +41,7 @@ final class Hardening {
 
     /** Waits until exactly one live task named {@code name} exists, and returns it. */
     static TaskInfo awaitTask(TaskRegistry registry, String name) {
-        return Awaitility.await().atMost(WAIT).until(() -> {
+        return Awaitility.await().atMost(PROMPTLY).until(() -> {
             List<TaskInfo> tasks = registry.list(name, null);
             return tasks.size() == 1 ? tasks.get(0) : null;
         }, info -> info != null);
@@ -52,6 +49,6 @@ final class Hardening {
 
     /** Waits until the registry has no live task and no pending cleanup. */
     static void awaitQuiet(TaskRegistry registry) {
-        Awaitility.await().atMost(WAIT).until(() -> registry.size() == 0 && registry.pendingCleanups() == 0);
+        Awaitility.await().atMost(PROMPTLY).until(() -> registry.size() == 0 && registry.pendingCleanups() == 0);
     }
 }

@@ -1,12 +1,13 @@
 package dev.cancellation.spring;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
+
 import dev.cancellation.autoconfigure.CancellableAnnotationAutoConfiguration;
 import dev.cancellation.autoconfigure.CancellationAutoConfiguration;
 import dev.cancellation.autoconfigure.CancellationContextPropagationAutoConfiguration;
 import dev.cancellation.task.TaskInfo;
 import dev.cancellation.task.TaskRegistry;
 import dev.cancellation.task.TaskState;
-import java.time.Duration;
 import java.util.List;
 import org.awaitility.Awaitility;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -16,9 +17,6 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /** Shared set-up of the behaviour tests: the real auto-configurations in an application context runner. */
 final class CancellableTestSupport {
-
-    /** Generous: long enough for a loaded 2-core CI box, short enough to catch a hang. */
-    static final Duration WAIT = Duration.ofSeconds(10);
 
     private CancellableTestSupport() {
     }
@@ -33,7 +31,7 @@ final class CancellableTestSupport {
 
     /** Waits until exactly one live task named {@code name} is in {@code state}, and returns it. */
     static TaskInfo awaitTask(TaskRegistry registry, String name, TaskState state) {
-        return Awaitility.await().atMost(WAIT).until(() -> {
+        return Awaitility.await().atMost(PROMPTLY).until(() -> {
             List<TaskInfo> tasks = registry.list(name, state);
             return tasks.size() == 1 ? tasks.get(0) : null;
         }, info -> info != null);
@@ -41,6 +39,6 @@ final class CancellableTestSupport {
 
     /** Waits until the registry has no live task. */
     static void awaitEmpty(TaskRegistry registry) {
-        Awaitility.await().atMost(WAIT).until(() -> registry.size() == 0);
+        Awaitility.await().atMost(PROMPTLY).until(() -> registry.size() == 0);
     }
 }
