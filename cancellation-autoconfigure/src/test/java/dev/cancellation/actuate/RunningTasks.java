@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.awaitility.Awaitility;
 
 /**
  * Test support: tasks registered in a {@link TaskRegistry} and run on their own threads, each blocked until it is
@@ -75,6 +76,11 @@ public final class RunningTasks implements AutoCloseable {
         thread.start();
         running.attached.join();
         return running;
+    }
+
+    /** Waits until the registry has no live task and no pending cleanup. */
+    public void awaitQuiet() {
+        Awaitility.await().atMost(PROMPTLY).until(() -> registry.size() == 0 && registry.pendingCleanups() == 0);
     }
 
     /** Lets every task still running complete, and waits for their threads. */

@@ -1,6 +1,5 @@
-package dev.cancellation.gaps;
+package dev.cancellation.lifecycle;
 
-import static dev.cancellation.gaps.Gaps.SLACK;
 import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -14,7 +13,6 @@ import dev.cancellation.annotation.OnCancel;
 import dev.cancellation.autoconfigure.CancellableAnnotationAutoConfiguration;
 import dev.cancellation.autoconfigure.CancellationAutoConfiguration;
 import dev.cancellation.autoconfigure.CancellationShutdownAutoConfiguration;
-import dev.cancellation.lifecycle.CancellationLifecycle;
 import dev.cancellation.task.ShutdownReport;
 import dev.cancellation.task.TaskInfo;
 import dev.cancellation.task.TaskRegistry;
@@ -24,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -61,6 +60,9 @@ class GracefulShutdownEndToEndTests {
     /** Spring's default phase timeout: a close that waited for a task this long would be the #32109 gap. */
     private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(30);
 
+    /** Context close overhead on top of the registry's shutdown bound. */
+    private static final Duration SLACK = Duration.ofSeconds(3);
+
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(LifecycleAutoConfiguration.class,
                     CancellationAutoConfiguration.class, CancellableAnnotationAutoConfiguration.class,
@@ -79,10 +81,10 @@ class GracefulShutdownEndToEndTests {
                     TaskRegistry registry = context.getBean(TaskRegistry.class);
                     CancellationLifecycle lifecycle = context.getBean(CancellationLifecycle.class);
                     assertThat(probe.pollerStarted.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-                    TaskInfo running = awaitOne(registry, "gaps.poll", TaskState.RUNNING);
+                    TaskInfo running = awaitOne(registry, "shutdown.poll", TaskState.RUNNING);
                     assertThat(running.thread()).as("runs on Boot's scheduler").startsWith("scheduling-");
 
-                    Duration took = Gaps.time(context::close);
+                    Duration took = time(context::close);
 
                     // cooperative: ends at the cancel, far within shutdown.timeout + last-grace, and far below
                     // the 30s the scheduler's lifecycle would otherwise wait for the running task
@@ -91,12 +93,12 @@ class GracefulShutdownEndToEndTests {
                             .isNotNull().extracting(CancellationReason::kind)
                             .isEqualTo(CancellationReason.Kind.SHUTDOWN);
                     ShutdownReport report = reportOf(lifecycle);
-                    assertThat(report.cancelled()).extracting(TaskInfo::name).containsExactly("gaps.poll");
+                    assertThat(report.cancelled()).extracting(TaskInfo::name).containsExactly("shutdown.poll");
                     assertThat(report.abandoned()).isEmpty();
                     assertThat(report.clean()).isTrue();
                     assertThat(registry.size()).isZero();
                     assertThat(registry.history()).first().satisfies(info -> {
-                        assertThat(info.name()).isEqualTo("gaps.poll");
+                        assertThat(info.name()).isEqualTo("shutdown.poll");
                         assertThat(info.state()).isEqualTo(TaskState.CANCELLED);
                     });
                 });
@@ -117,7 +119,7 @@ class GracefulShutdownEndToEndTests {
                     Probe probe = context.getBean(Probe.class);
                     assertThat(probe.pollerStarted.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
 
-                    Duration took = Gaps.time(context::close);
+                    Duration took = time(context::close);
 
                     assertThat(took).as("close waited for the scheduled method")
                             .isGreaterThanOrEqualTo(phaseTimeout.minusMillis(50));
@@ -136,7 +138,7 @@ class GracefulShutdownEndToEndTests {
                 .run(context -> {
                     Probe probe = context.getBean(Probe.class);
                     assertThat(probe.pollerStarted.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-                    awaitOne(context.getBean(TaskRegistry.class), "gaps.poll", TaskState.RUNNING);
+                    awaitOne(context.getBean(TaskRegistry.class), "shutdown.poll", TaskState.RUNNING);
 
                     context.close();
 
@@ -159,7 +161,7 @@ class GracefulShutdownEndToEndTests {
                     CancellationLifecycle lifecycle = context.getBean(CancellationLifecycle.class);
                     CompletableFuture<String> export = exporter.export("a.csv");
                     assertThat(probe.exportStarted.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-                    TaskInfo running = awaitOne(registry, "gaps.export", TaskState.RUNNING);
+                    TaskInfo running = awaitOne(registry, "shutdown.export", TaskState.RUNNING);
                     assertThat(running.thread()).as("attached on Boot's executor").startsWith("task-");
 
                     CompletableFuture<Duration> closing = closeOnAnotherThread(context);
@@ -167,16 +169,16 @@ class GracefulShutdownEndToEndTests {
                     // the cleanup holds the shutdown open (it waits for the test): shutdown has begun, the context
                     // is not closed yet
                     assertThat(probe.cleanupStarted.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-                    assertThat(Gaps.failureOf(export)).isInstanceOfSatisfying(TaskCancelledException.class,
+                    assertThat(failureOf(export)).isInstanceOfSatisfying(TaskCancelledException.class,
                             ex -> assertThat(ex.reason().kind()).isEqualTo(CancellationReason.Kind.SHUTDOWN));
                     assertThat(closing).isNotDone();
                     assertThat(registry.isAdmitting()).isFalse();
 
                     // new calls fail fast, at the call, and never reach the executor
                     assertThatThrownBy(() -> exporter.export("late.csv")).isInstanceOf(TaskRejectedException.class)
-                            .hasMessageContaining("gaps.export");
+                            .hasMessageContaining("shutdown.export");
                     assertThatThrownBy(exporter::syncWork).isInstanceOf(TaskRejectedException.class)
-                            .hasMessageContaining("gaps.sync");
+                            .hasMessageContaining("shutdown.sync");
                     assertThat(probe.exportCalls).hasValue(1);
 
                     probe.releaseCleanup.countDown();
@@ -187,7 +189,7 @@ class GracefulShutdownEndToEndTests {
                             "cleanup done",
                             "beans destroyed");
                     ShutdownReport report = reportOf(lifecycle);
-                    assertThat(report.cancelled()).extracting(TaskInfo::name).containsExactly("gaps.export");
+                    assertThat(report.cancelled()).extracting(TaskInfo::name).containsExactly("shutdown.export");
                     assertThat(report.cleanupsSucceeded()).isEqualTo(1);
                     assertThat(report.clean()).isTrue();
                     assertThat(registry.size()).isZero();
@@ -205,9 +207,9 @@ class GracefulShutdownEndToEndTests {
                     CancellationLifecycle lifecycle = context.getBean(CancellationLifecycle.class);
                     consumer.consume();
                     assertThat(probe.consumerStarted.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-                    awaitOne(registry, "gaps.consume", TaskState.RUNNING);
+                    awaitOne(registry, "shutdown.consume", TaskState.RUNNING);
 
-                    Duration took = Gaps.time(context::close);
+                    Duration took = time(context::close);
 
                     // timeout + last grace + slack, far below the 30s phase timeout the executor would wait
                     assertThat(took).isLessThan(Duration.ofSeconds(1 + 2).plus(SLACK));
@@ -218,10 +220,10 @@ class GracefulShutdownEndToEndTests {
                     // it exited within the registry's bound (an interrupt by the executor's own destruction, after
                     // the registry gave up, would have left it abandoned)
                     assertThat(report.abandoned()).isEmpty();
-                    assertThat(report.cancelled()).extracting(TaskInfo::name).containsExactly("gaps.consume");
+                    assertThat(report.cancelled()).extracting(TaskInfo::name).containsExactly("shutdown.consume");
                     assertThat(registry.size()).isZero();
                     assertThat(registry.history()).first().satisfies(info -> {
-                        assertThat(info.name()).isEqualTo("gaps.consume");
+                        assertThat(info.name()).isEqualTo("shutdown.consume");
                         assertThat(info.state()).isEqualTo(TaskState.CANCELLED);
                     });
                 });
@@ -242,15 +244,37 @@ class GracefulShutdownEndToEndTests {
         return report;
     }
 
+    /**
+     * The exception {@code future} failed with, as stored: {@code get()} and {@code join()} wrap a
+     * {@code CancellationException} (such as a {@code TaskCancelledException}) in a new one on Java 23+.
+     */
+    private static Throwable failureOf(CompletableFuture<?> future) throws Exception {
+        Throwable failure = future.handle((value, error) -> error).get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
+        while (failure instanceof CompletionException && failure.getCause() != null) {
+            failure = failure.getCause();
+        }
+        if (failure == null) {
+            throw new AssertionError("expected " + future + " to fail, but it completed normally");
+        }
+        return failure;
+    }
+
+    /** Runs {@code action} and returns how long it took. */
+    private static Duration time(Runnable action) {
+        long start = System.nanoTime();
+        action.run();
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
     private static CompletableFuture<Duration> closeOnAnotherThread(AssertableApplicationContext context) {
         CompletableFuture<Duration> closing = new CompletableFuture<>();
         Thread closer = new Thread(() -> {
             try {
-                closing.complete(Gaps.time(context::close));
+                closing.complete(time(context::close));
             } catch (Throwable ex) {
                 closing.completeExceptionally(ex);
             }
-        }, "gaps-context-close");
+        }, "context-close");
         closer.setDaemon(true);
         closer.start();
         return closing;
@@ -323,7 +347,7 @@ class GracefulShutdownEndToEndTests {
 
         /** Polls until cancelled; never interrupted by its own escalation, so only the cancel can stop it. */
         @Scheduled(fixedDelay = 3_600_000)
-        @Cancellable(name = "gaps.poll", interruptAfter = "never")
+        @Cancellable(name = "shutdown.poll", interruptAfter = "never")
         public void poll() throws InterruptedException {
             probe.pollerStarted.countDown();
             try {
@@ -346,7 +370,7 @@ class GracefulShutdownEndToEndTests {
         }
 
         @Async
-        @Cancellable(name = "gaps.export", interruptAfter = "never")
+        @Cancellable(name = "shutdown.export", interruptAfter = "never")
         public CompletableFuture<String> export(String file) throws InterruptedException {
             probe.exportCalls.incrementAndGet();
             probe.exportStarted.countDown();
@@ -355,12 +379,12 @@ class GracefulShutdownEndToEndTests {
             }
         }
 
-        @Cancellable(name = "gaps.sync")
+        @Cancellable(name = "shutdown.sync")
         public String syncWork() {
             return "ran";
         }
 
-        @OnCancel("gaps.export")
+        @OnCancel("shutdown.export")
         public void cleanUp(CancellationReason reason, String file) throws InterruptedException {
             String thread = Thread.currentThread().getName().startsWith("cancellation-cleanup-")
                     ? "cancellation-cleanup thread" : Thread.currentThread().getName();
@@ -384,7 +408,7 @@ class GracefulShutdownEndToEndTests {
 
         /** Ignores its token: only an interrupt gets it out of {@code take()}. */
         @Async
-        @Cancellable(name = "gaps.consume", interruptAfter = "never")
+        @Cancellable(name = "shutdown.consume", interruptAfter = "never")
         public void consume() throws InterruptedException {
             probe.consumerStarted.countDown();
             try {

@@ -1,9 +1,8 @@
-package dev.cancellation.hardening;
+package dev.cancellation.actuate;
 
 import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cancellation.actuate.RunningTasks;
 import dev.cancellation.task.TaskRegistry;
 import dev.cancellation.task.TaskState;
 import java.util.List;
@@ -40,13 +39,13 @@ class EndpointBadInputTests {
     TaskRegistry registry;
 
     private RunningTasks tasks;
-    private Client http;
+    private Http http;
     private RunningTasks.Running bystander;
 
     @BeforeEach
     void setUp() {
         tasks = new RunningTasks(registry);
-        http = new Client(port);
+        http = Http.on(port);
         bystander = tasks.start("Bystander.task");
     }
 
@@ -56,7 +55,7 @@ class EndpointBadInputTests {
         assertThat(registry.find(bystander.id())).get().extracting(info -> info.state()).isEqualTo(TaskState.RUNNING);
         assertThat(registry.size()).isEqualTo(1);
         tasks.close();
-        Hardening.awaitQuiet(registry);
+        tasks.awaitQuiet();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -64,8 +63,8 @@ class EndpointBadInputTests {
             "%3Cscript%3Ealert(1)%3C%2Fscript%3E", "%22%27%60", "%E2%9C%93%F0%9F%92%A5", "*", "..", "%2e%2e",
             "a%2Fb", "%2F", "%00", "%25", "a;b", "%3B", "%5C", "a.json", "id?x=1", "%0D%0ASet-Cookie:x" })
     void unknownOrStrangeIdsAreNotFoundOrBadRequests(String id) {
-        Client.Response get = http.get(ENDPOINT + "/" + id);
-        Client.Response delete = http.delete(ENDPOINT + "/" + id);
+        Http.Response get = http.get(ENDPOINT + "/" + id);
+        Http.Response delete = http.delete(ENDPOINT + "/" + id);
 
         assertThat(get.status()).as("GET %s: %s", id, get).isIn(400, 404);
         assertThat(delete.status()).as("DELETE %s: %s", id, delete).isIn(400, 404, 405);
@@ -96,7 +95,7 @@ class EndpointBadInputTests {
             "{\"name\":\"Bystander.task\",\"interrupt\":2}", "{\"name\":\"Bystander.task\",\"interrupt\":{}}",
             "{\"name\":\"Bystander.task\",\"interrupt\":[true]}" })
     void malformedCancelBodiesAreBadRequests(String body) {
-        Client.Response response = http.postJson(ENDPOINT, body);
+        Http.Response response = http.post(ENDPOINT, body);
 
         assertThat(response.status()).as("POST %s: %s", body, response).isEqualTo(400);
     }
@@ -104,8 +103,8 @@ class EndpointBadInputTests {
     @Test
     void nameOfAnotherJsonTypeIsTheTextOfThatValue() {
         // a JSON number or boolean converts to its text, which names no task: nothing is cancelled
-        Client.Response number = http.postJson(ENDPOINT, "{\"name\":42}");
-        Client.Response bool = http.postJson(ENDPOINT, "{\"name\":true}");
+        Http.Response number = http.post(ENDPOINT, "{\"name\":42}");
+        Http.Response bool = http.post(ENDPOINT, "{\"name\":true}");
 
         assertThat(number.status()).isEqualTo(200);
         assertThat(number.<String>json("$.name")).isEqualTo("42");
@@ -117,7 +116,7 @@ class EndpointBadInputTests {
     void interruptAsATextualBooleanIsAccepted() {
         RunningTasks.Running task = tasks.start("Textual.interrupt");
 
-        Client.Response response = http.postJson(ENDPOINT, "{\"name\":\"Textual.interrupt\",\"interrupt\":\"false\"}");
+        Http.Response response = http.post(ENDPOINT, "{\"name\":\"Textual.interrupt\",\"interrupt\":\"false\"}");
 
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.<Boolean>json("$.interrupt")).isFalse();
@@ -127,7 +126,7 @@ class EndpointBadInputTests {
 
     @Test
     void unknownFieldsAreIgnored() {
-        Client.Response response = http.postJson(ENDPOINT, "{\"name\":\"Nothing.here\",\"all\":true,\"id\":\"*\"}");
+        Http.Response response = http.post(ENDPOINT, "{\"name\":\"Nothing.here\",\"all\":true,\"id\":\"*\"}");
 
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.<List<?>>json("$.tasks")).isEmpty();
@@ -135,7 +134,7 @@ class EndpointBadInputTests {
 
     @Test
     void nonJsonContentTypeIsRefused() {
-        Client.Response response = http.post(ENDPOINT, "text/plain", "name=Bystander.task");
+        Http.Response response = http.post(ENDPOINT, "text/plain", "name=Bystander.task");
 
         assertThat(response.status()).isEqualTo(415);
     }
@@ -143,19 +142,19 @@ class EndpointBadInputTests {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = { "sleeping", "RUNNING,CANCELLING", "%00", "1", "running%20please", "COMPLETED;drop" })
     void unknownStateFiltersAreBadRequestsNamingTheValue(String state) {
-        Client.Response response = http.get(ENDPOINT + "?state=" + state);
+        Http.Response response = http.get(ENDPOINT + "?state=" + state);
 
         assertThat(response.status()).as("state %s: %s", state, response).isEqualTo(400);
     }
 
     @Test
     void unknownStateMessageNamesTheValueAndTheChoices() {
-        Client.Response response = http.get(ENDPOINT + "?state=sleeping");
+        Http.Response response = http.get(ENDPOINT + "?state=sleeping");
 
         assertThat(response.body()).contains("Unknown task state 'sleeping'; expected one of RUNNING, CANCELLING",
                 "ABANDONED");
         // a long value is cut in the message
-        Client.Response longValue = http.get(ENDPOINT + "?state=" + "q".repeat(1_000));
+        Http.Response longValue = http.get(ENDPOINT + "?state=" + "q".repeat(1_000));
         assertThat(longValue.status()).isEqualTo(400);
         assertThat(longValue.body()).contains("'" + "q".repeat(64) + "...'").doesNotContain("q".repeat(65));
     }

@@ -1,4 +1,4 @@
-package dev.cancellation.gaps;
+package dev.cancellation.spring;
 
 import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,6 +52,9 @@ import org.springframework.scheduling.annotation.EnableAsync;
 @Tag("virtual-threads")
 class VirtualThreadAsyncTests {
 
+    /** Context close overhead on top of the registry's shutdown bound. */
+    private static final Duration SLACK = Duration.ofSeconds(3);
+
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(CancellationAutoConfiguration.class,
                     CancellableAnnotationAutoConfiguration.class, TaskExecutionAutoConfiguration.class))
@@ -60,7 +63,7 @@ class VirtualThreadAsyncTests {
 
     @BeforeEach
     void needsVirtualThreads() {
-        Gaps.assumeVirtualThreads();
+        CancellableTestSupport.assumeVirtualThreads();
     }
 
     @Test
@@ -78,8 +81,9 @@ class VirtualThreadAsyncTests {
 
             CompletableFuture<String> result = jobs.timesOut(null);
 
-            assertThat(Gaps.failureOf(result)).isInstanceOf(TaskTimeoutException.class);
-            assertThat(Gaps.isVirtual(probe.thread.get())).as("body ran on a virtual thread").isTrue();
+            assertThat(CancellableTestSupport.failureOf(result)).isInstanceOf(TaskTimeoutException.class);
+            assertThat(CancellableTestSupport.isVirtual(probe.thread.get())).as("body ran on a virtual thread")
+                    .isTrue();
             CancellationToken token = probe.token.get();
             assertThat(token.isNone()).as("the body got a token of its own").isFalse();
             assertThat(probe.current.get()).as("the token is current in the body").isSameAs(token);
@@ -87,9 +91,9 @@ class VirtualThreadAsyncTests {
             // the caller's future fails at the timeout; the body notices it on its own thread, a moment later
             Awaitility.await("the body's Cancellation.sleep saw the timeout").atMost(PROMPTLY)
                     .untilTrue(probe.sawTimeout);
-            awaitEmpty(registry);
+            CancellableTestSupport.awaitEmpty(registry);
             assertThat(registry.history()).first().satisfies(info -> {
-                assertThat(info.name()).isEqualTo("gaps.vt.timesOut");
+                assertThat(info.name()).isEqualTo("vt.timesOut");
                 assertThat(info.reason().isTimeout()).isTrue();
             });
         });
@@ -105,24 +109,24 @@ class VirtualThreadAsyncTests {
             CompletableFuture<String> result = jobs.blocks();
             assertThat(probe.blocking.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
             TaskInfo task = Awaitility.await().atMost(PROMPTLY).until(() -> {
-                List<TaskInfo> tasks = registry.list("gaps.vt.blocks", TaskState.RUNNING);
+                List<TaskInfo> tasks = registry.list("vt.blocks", TaskState.RUNNING);
                 return (tasks.size() == 1 && tasks.get(0).thread() != null) ? tasks.get(0) : null;
             }, info -> info != null);
             Thread thread = probe.thread.get();
-            assertThat(Gaps.isVirtual(thread)).as("body runs on a virtual thread").isTrue();
+            assertThat(CancellableTestSupport.isVirtual(thread)).as("body runs on a virtual thread").isTrue();
 
             registry.cancel(task.id(), CancellationReason.requested("test"));
 
             // the caller's future fails at once; the body ignores its token until the interrupt after the grace
-            assertThat(Gaps.failureOf(result)).isInstanceOf(TaskCancelledException.class);
+            assertThat(CancellableTestSupport.failureOf(result)).isInstanceOf(TaskCancelledException.class);
             Awaitility.await("escalation interrupts the virtual thread").atMost(PROMPTLY).untilTrue(probe.interrupted);
             Awaitility.await("the virtual thread left the task").atMost(PROMPTLY)
                     .until(() -> probe.interruptedAfterTask.containsKey(thread));
             assertThat(probe.interruptedAfterTask.get(thread))
                     .as("interrupt status when the virtual thread leaves the task").isFalse();
-            awaitEmpty(registry);
+            CancellableTestSupport.awaitEmpty(registry);
             assertThat(registry.history()).first().satisfies(info -> {
-                assertThat(info.name()).isEqualTo("gaps.vt.blocks");
+                assertThat(info.name()).isEqualTo("vt.blocks");
                 assertThat(info.state()).isEqualTo(TaskState.CANCELLED);
             });
         });
@@ -141,21 +145,17 @@ class VirtualThreadAsyncTests {
                     CancellationLifecycle lifecycle = context.getBean(CancellationLifecycle.class);
                     jobs.takes();
                     assertThat(probe.blocking.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-                    assertThat(Gaps.isVirtual(probe.thread.get())).isTrue();
+                    assertThat(CancellableTestSupport.isVirtual(probe.thread.get())).isTrue();
 
-                    Duration took = Gaps.time(context::close);
+                    Duration took = CancellableTestSupport.time(context::close);
 
-                    assertThat(took).isLessThan(Duration.ofSeconds(1 + 2).plus(Gaps.SLACK));
+                    assertThat(took).isLessThan(Duration.ofSeconds(1 + 2).plus(SLACK));
                     assertThat(probe.interrupted).as("take() was interrupted").isTrue();
                     assertThat(lifecycle.getLastReport().abandoned()).isEmpty();
                     assertThat(lifecycle.getLastReport().cancelled()).extracting(TaskInfo::name)
-                            .containsExactly("gaps.vt.takes");
+                            .containsExactly("vt.takes");
                     assertThat(registry.size()).isZero();
                 });
-    }
-
-    private static void awaitEmpty(TaskRegistry registry) {
-        Awaitility.await().atMost(PROMPTLY).until(() -> registry.size() == 0);
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -205,7 +205,7 @@ class VirtualThreadAsyncTests {
         }
 
         @Async
-        @Cancellable(name = "gaps.vt.timesOut", timeout = "200ms")
+        @Cancellable(name = "vt.timesOut", timeout = "200ms")
         public CompletableFuture<String> timesOut(CancellationToken token) throws InterruptedException {
             probe.thread.set(Thread.currentThread());
             probe.token.set(token);
@@ -226,7 +226,7 @@ class VirtualThreadAsyncTests {
          * interrupted and only the starter can clear the status before the thread leaves the task.
          */
         @Async
-        @Cancellable(name = "gaps.vt.blocks", interruptAfter = "100ms")
+        @Cancellable(name = "vt.blocks", interruptAfter = "100ms")
         public CompletableFuture<String> blocks() {
             probe.thread.set(Thread.currentThread());
             probe.blocking.countDown();
@@ -240,7 +240,7 @@ class VirtualThreadAsyncTests {
 
         /** Ignores its token and never escalates on its own: only the shutdown's interrupt gets it out. */
         @Async
-        @Cancellable(name = "gaps.vt.takes", interruptAfter = "never")
+        @Cancellable(name = "vt.takes", interruptAfter = "never")
         public void takes() throws InterruptedException {
             probe.thread.set(Thread.currentThread());
             probe.blocking.countDown();

@@ -1,4 +1,4 @@
-package dev.cancellation.hardening;
+package dev.cancellation.spring;
 
 import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,7 +11,6 @@ import dev.cancellation.annotation.OnCancel;
 import dev.cancellation.autoconfigure.CancellableAnnotationAutoConfiguration;
 import dev.cancellation.autoconfigure.CancellationAutoConfiguration;
 import dev.cancellation.autoconfigure.CancellationMetricsAutoConfiguration;
-import dev.cancellation.spring.TaskCancelledEvent;
 import dev.cancellation.task.TaskInfo;
 import dev.cancellation.task.TaskRegistry;
 import dev.cancellation.task.TaskState;
@@ -154,7 +153,7 @@ class FaultTests {
         } finally {
             probe.releaseMany.countDown();
         }
-        Hardening.awaitQuiet(registry);
+        CancellableTestSupport.awaitQuiet(registry);
         assertThat(cleanupTimer(context, "many", "success").count()).isEqualTo(2);
         assertThat(registry.history()).filteredOn(info -> info.name().equals("many")).hasSize(count)
                 .extracting(TaskInfo::state).containsOnly(TaskState.CANCELLED);
@@ -173,7 +172,7 @@ class FaultTests {
         try {
             CompletableFuture<String> call = CompletableFuture.supplyAsync(
                     () -> context.getBean(Jobs.class).swallower(), pool);
-            TaskInfo task = Hardening.awaitTask(registry, "swallower");
+            TaskInfo task = CancellableTestSupport.awaitTask(registry, "swallower");
             registry.cancel(task.id(), CancellationReason.requested("test"));
 
             Awaitility.await().atMost(PROMPTLY).until(() -> registry.find(task.id())
@@ -248,7 +247,7 @@ class FaultTests {
         assertThat(canceller).succeedsWithin(PROMPTLY);
         assertThat(problems).isEmpty();
         assertThat(returned.get() + cancelled.get()).isEqualTo(iterations);
-        Hardening.awaitQuiet(registry);
+        CancellableTestSupport.awaitQuiet(registry);
         // a cleanup ran for every call that ended cancelled, and for no other
         assertThat(probe.racerCleanups.get()).isEqualTo(cancelled.get());
     }
@@ -261,7 +260,7 @@ class FaultTests {
         Probe probe = context.getBean(Probe.class);
         CompletableFuture<Void> call = CompletableFuture.runAsync(() -> context.getBean(Jobs.class).listened(),
                 callers);
-        TaskInfo task = Hardening.awaitTask(registry, "listened");
+        TaskInfo task = CancellableTestSupport.awaitTask(registry, "listened");
 
         // the cancel itself succeeds, although listeners throw on this very thread
         assertThat(registry.cancel(task.id(), CancellationReason.requested("test"))).isPresent();
@@ -269,7 +268,7 @@ class FaultTests {
         // escalation still happened: the blocked method was interrupted and the call ended cancelled
         assertThat(call).failsWithin(PROMPTLY).withThrowableThat().havingCause()
                 .isInstanceOf(TaskCancelledException.class);
-        Hardening.awaitQuiet(registry);
+        CancellableTestSupport.awaitQuiet(registry);
         assertThat(probe.listenedCleanups.get()).isEqualTo(1);
         assertThat(output).contains("A TaskCancelledEvent listener failed for task " + task.id() + " (listened)",
                 "listener exploded");

@@ -1,11 +1,8 @@
-package dev.cancellation.hardening;
+package dev.cancellation.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.cancellation.autoconfigure.CancellableAnnotationAutoConfiguration;
-import dev.cancellation.autoconfigure.CancellationAutoConfiguration;
-import dev.cancellation.autoconfigure.CancellationProperties;
 import dev.cancellation.task.TaskRegistry;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

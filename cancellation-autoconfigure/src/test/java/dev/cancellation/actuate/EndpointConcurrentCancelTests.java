@@ -1,10 +1,9 @@
-package dev.cancellation.hardening;
+package dev.cancellation.actuate;
 
 import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.TaskCancelledException;
-import dev.cancellation.actuate.RunningTasks;
 import dev.cancellation.task.CleanupAction;
 import dev.cancellation.task.TaskInfo;
 import dev.cancellation.task.TaskRegistry;
@@ -52,13 +51,13 @@ class EndpointConcurrentCancelTests {
     TaskRegistry registry;
 
     private RunningTasks tasks;
-    private Client http;
+    private Http http;
     private ExecutorService callers;
 
     @BeforeEach
     void setUp() {
         tasks = new RunningTasks(registry);
-        http = new Client(port);
+        http = Http.on(port);
         callers = Executors.newFixedThreadPool(CALLERS);
     }
 
@@ -67,7 +66,7 @@ class EndpointConcurrentCancelTests {
         callers.shutdownNow();
         assertThat(callers.awaitTermination(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         tasks.close();
-        Hardening.awaitQuiet(registry);
+        tasks.awaitQuiet();
     }
 
     @RepeatedTest(3)
@@ -107,7 +106,7 @@ class EndpointConcurrentCancelTests {
         }
         for (int i = 0; i < 6; i++) {
             boolean interrupt = i % 2 == 0;
-            operations.add(() -> expect(http.postJson("/actuator/cancellation",
+            operations.add(() -> expect(http.post("/actuator/cancellation",
                     "{\"name\":\"Race.task\",\"interrupt\":" + interrupt + "}"), "POST", unexpected, 200));
             operations.add(() -> expect(http.get("/actuator/cancellation?name=Race.task"), "GET list", unexpected,
                     200));
@@ -151,7 +150,7 @@ class EndpointConcurrentCancelTests {
         assertThat(cleanups.values()).allSatisfy(count -> assertThat(count.get()).isEqualTo(1));
         // finished tasks answer idempotently: 200 with CANCELLED from the history, or 404 once completed
         for (RunningTasks.Running task : racing) {
-            Client.Response again = http.delete("/actuator/cancellation/" + task.id());
+            Http.Response again = http.delete("/actuator/cancellation/" + task.id());
             if (cancelledIds.contains(task.id())) {
                 assertThat(again.status()).isEqualTo(200);
                 assertThat(again.<String>json("$.state")).isEqualTo("CANCELLED");
@@ -164,7 +163,7 @@ class EndpointConcurrentCancelTests {
         }
     }
 
-    private static void expect(Client.Response response, String what, List<String> unexpected, int... statuses) {
+    private static void expect(Http.Response response, String what, List<String> unexpected, int... statuses) {
         for (int status : statuses) {
             if (response.status() == status) {
                 return;

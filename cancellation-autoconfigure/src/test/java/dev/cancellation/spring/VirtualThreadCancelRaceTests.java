@@ -1,4 +1,4 @@
-package dev.cancellation.gaps;
+package dev.cancellation.spring;
 
 import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -46,7 +46,7 @@ class VirtualThreadCancelRaceTests {
 
     @BeforeEach
     void needsVirtualThreads() {
-        Gaps.assumeVirtualThreads();
+        CancellableTestSupport.assumeVirtualThreads();
     }
 
     @Test
@@ -55,7 +55,7 @@ class VirtualThreadCancelRaceTests {
         AtomicIntegerArray cleanups = new AtomicIntegerArray(CALLS);
         long seed = System.nanoTime();
         CancelRace.Call call = i -> (i % 2 == 0)
-                ? registry.run("gaps.vt.run", null, token -> {
+                ? registry.run("vt.run", null, token -> {
                     try {
                         return CancelRace.work(i, token);
                     } catch (InterruptedException ex) { // run() never interrupts: nothing else does here
@@ -63,7 +63,7 @@ class VirtualThreadCancelRaceTests {
                         throw new IllegalStateException(ex);
                     }
                 })
-                : registry.call(new TaskSpec("gaps.vt.call", CancellationToken.current(), null,
+                : registry.call(new TaskSpec("vt.call", CancellationToken.current(), null,
                         Duration.ofSeconds(2), Duration.ofSeconds(5), (info, reason, token) -> {
                             cleanups.incrementAndGet(i);
                             return null;
@@ -103,7 +103,7 @@ class VirtualThreadCancelRaceTests {
     void pinnedParkIsRecorded() throws Exception {
         List<PinnedEvents.Pin> pins;
         try (PinnedEvents pinned = PinnedEvents.start()) {
-            ExecutorService threads = Gaps.newVirtualThreadPerTaskExecutor();
+            ExecutorService threads = CancellableTestSupport.newVirtualThreadPerTaskExecutor();
             try {
                 threads.submit(() -> ParksInItsInitializer.VALUE).get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
             } finally {
@@ -142,7 +142,6 @@ class VirtualThreadCancelRaceTests {
         }
     }
 
-    /** Cancelled tasks stay listed until their cleanup is done: an empty registry means every cleanup ended. */
     /** A finished race and the pinning events recorded while it ran and the registry drained. */
     private record PinnedRace(CancelRace race, List<PinnedEvents.Pin> pins) {
     }
@@ -157,6 +156,7 @@ class VirtualThreadCancelRaceTests {
         }
     }
 
+    /** Cancelled tasks stay listed until their cleanup is done: an empty registry means every cleanup ended. */
     private static void awaitDrained(TaskRegistry registry) {
         Awaitility.await("registry empty, no cleanup pending").atMost(PROMPTLY)
                 .until(() -> registry.size() == 0 && registry.pendingCleanups() == 0);
@@ -255,12 +255,12 @@ class VirtualThreadCancelRaceTests {
             this.cleanups = cleanups;
         }
 
-        @Cancellable(name = "gaps.vt.bean")
+        @Cancellable(name = "vt.bean")
         public int work(int index, CancellationToken token) throws InterruptedException {
             return CancelRace.work(index, token);
         }
 
-        @OnCancel("gaps.vt.bean")
+        @OnCancel("vt.bean")
         public void cleanUp(int index) {
             cleanups.counts.incrementAndGet(index);
         }

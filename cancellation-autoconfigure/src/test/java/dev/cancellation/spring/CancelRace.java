@@ -1,4 +1,4 @@
-package dev.cancellation.gaps;
+package dev.cancellation.spring;
 
 import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -46,7 +46,7 @@ final class CancelRace {
 
     /** Runs the race and waits (bounded) for every call and every canceller to end. */
     CancelRace run(Call call) throws InterruptedException {
-        ExecutorService threads = Gaps.newVirtualThreadPerTaskExecutor();
+        ExecutorService threads = CancellableTestSupport.newVirtualThreadPerTaskExecutor();
         SplittableRandom random = new SplittableRandom(seed);
         CountDownLatch gate = new CountDownLatch(1);
         try {
@@ -59,7 +59,7 @@ final class CancelRace {
                 threads.execute(() -> {
                     try {
                         gate.await();
-                        if (Gaps.isVirtual(Thread.currentThread())) {
+                        if (CancellableTestSupport.isVirtual(Thread.currentThread())) {
                             onVirtualThreads.incrementAndGet();
                         }
                         try (Cancellation.Scope ignored = Cancellation.enter(parent.token())) {
@@ -79,7 +79,7 @@ final class CancelRace {
                         for (int k = 0; k < yields; k++) {
                             Thread.yield();
                         }
-                        parent.cancel(CancellationReason.requested(MESSAGE, "gaps"));
+                        parent.cancel(CancellationReason.requested(MESSAGE, "race"));
                     });
                 }
             }

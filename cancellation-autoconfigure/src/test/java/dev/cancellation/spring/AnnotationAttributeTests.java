@@ -1,7 +1,7 @@
-package dev.cancellation.hardening;
+package dev.cancellation.spring;
 
-import static dev.cancellation.hardening.Hardening.runner;
-import static dev.cancellation.hardening.Hardening.startupFails;
+import static dev.cancellation.spring.CancellableTestSupport.runner;
+import static dev.cancellation.spring.CancellableTestSupport.startupFails;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.CancellationReason;
