@@ -32,7 +32,7 @@ import org.springframework.security.web.SecurityFilterChain;
         properties = { "management.endpoints.web.exposure.include=cancellation,metrics",
                 "management.endpoint.cancellation.access=unrestricted", "spring.jmx.enabled=true",
                 "management.endpoints.jmx.exposure.include=cancellation" })
-class CancellationEndpointWebIntegrationTests extends LiveEndpointTest {
+class CancellationEndpointWebIntegrationTests extends LiveEndpointTests {
 
     @Test
     void listsTasksWithSummaryAndHistory() {

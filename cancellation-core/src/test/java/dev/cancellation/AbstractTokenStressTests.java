@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * no cancellation is lost, nothing is left behind in a parent. Each round is bounded in time, so a deadlock or a
  * lost wake-up fails the test instead of hanging it. Subclasses choose the kind of thread.
  */
-abstract class AbstractTokenStressTest {
+abstract class AbstractTokenStressTests {
 
     static final int THREADS = 8;
     static final int ROUNDS = 400;

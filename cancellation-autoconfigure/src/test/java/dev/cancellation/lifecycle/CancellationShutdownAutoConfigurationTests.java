@@ -15,7 +15,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.concurrent.ExecutorConfigurationSupport;
 
 /** The branches of {@link CancellationShutdownAutoConfiguration}. */
-class CancellationShutdownAutoConfigurationTest {
+class CancellationShutdownAutoConfigurationTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner().withConfiguration(
             AutoConfigurations.of(CancellationAutoConfiguration.class, CancellationShutdownAutoConfiguration.class));

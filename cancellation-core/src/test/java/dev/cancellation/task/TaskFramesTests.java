@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * they must behave exactly like started tasks whenever anybody looks, cancels, times them out or shuts down, and
  * a frame reused by the next task must never mix the two.
  */
-class TaskFramesTest {
+class TaskFramesTests {
 
     private final TaskRegistry registry = new TaskRegistry();
     private final List<Thread> threads = new ArrayList<>();

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-class CancellationTokenTest extends TrackedSources {
+class CancellationTokenTests extends TrackedSources {
 
     @Nested
     class Observing {

@@ -14,9 +14,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** Interrupt and abandon escalation of tasks that ignore their cancelled token. */
-class TaskEscalationTest extends RecordedRegistryTest {
+class TaskEscalationTests extends RecordedRegistryTests {
 
-    TaskEscalationTest() {
+    TaskEscalationTests() {
         super(new TaskRegistry(), true);
     }
 

@@ -19,9 +19,9 @@ import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /** Cleanups: after exit, shielded and bounded, awaited, isolated failures, saturation. */
-class TaskCleanupTest extends RecordedRegistryTest {
+class TaskCleanupTests extends RecordedRegistryTests {
 
-    TaskCleanupTest() {
+    TaskCleanupTests() {
         super(new TaskRegistry(new TaskRegistry.Settings(10, 2, 10, Duration.ofMillis(300))), true);
     }
 

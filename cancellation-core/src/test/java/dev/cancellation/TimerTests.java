@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The timer thread: firing, disarming races, sleeping and waking, failures, memory. */
-class TimerTest {
+class TimerTests {
 
     /** A timer of the test's own; once idle, its thread parks with no timeout until the JVM ends. */
     private static Timer newTimer() {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * The timer's index on synthetic time: which entries come due at which tick, in which order, across both levels
  * and many revolutions, without a thread or a clock.
  */
-class TimingWheelTest {
+class TimingWheelTests {
 
     private static final long TICK = Timer.TICK_NANOS;
     private static final long HOUR_TICKS = 3_600_000_000_000L / TICK;

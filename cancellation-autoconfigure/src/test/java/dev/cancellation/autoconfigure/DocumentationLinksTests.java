@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * Every relative link of {@code README.md}, {@code CHANGELOG.md} and {@code docs/*.md} leads to a file that exists
  * and, with an anchor, to a heading of that file (anchors as GitHub derives them from the heading text).
  */
-class DocumentationLinksTest {
+class DocumentationLinksTests {
 
     private static final Path ROOT = Path.of("..");
 
@@ -54,7 +54,7 @@ class DocumentationLinksTest {
                     broken.add(page + ": no file " + target);
                 }
                 else if (hash >= 0 && destination.toString().endsWith(".md")) {
-                    Set<String> known = anchors.computeIfAbsent(destination, DocumentationLinksTest::anchorsOf);
+                    Set<String> known = anchors.computeIfAbsent(destination, DocumentationLinksTests::anchorsOf);
                     if (!known.contains(target.substring(hash + 1))) {
                         broken.add(page + ": no heading for " + target);
                     }

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-class CancellationHelpersTest {
+class CancellationHelpersTests {
 
     private final ExecutorService executor = Executors.newCachedThreadPool();
     private final List<CancellationSource> sources = new ArrayList<>();

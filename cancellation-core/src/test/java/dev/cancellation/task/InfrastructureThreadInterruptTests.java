@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * The registry's own threads (the escalation sweeper, the thread waiting in {@code shutdown}) survive an
  * interrupt: it is cleared, they do not spin, and they still do their job on time.
  */
-class InfrastructureThreadInterruptTest {
+class InfrastructureThreadInterruptTests {
 
     private final TaskRegistry registry = new TaskRegistry();
     private final CompletableFuture<Void> release = new CompletableFuture<>();

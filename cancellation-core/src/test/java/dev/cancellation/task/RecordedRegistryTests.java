@@ -9,7 +9,7 @@ import org.junit.jupiter.api.AfterEach;
  * {@linkplain #events recorded}, the {@link #release} future the tasks wait for, completed after each test, and
  * optionally a bounded, interrupting shutdown of the registry after that.
  */
-abstract class RecordedRegistryTest {
+abstract class RecordedRegistryTests {
 
     final RecordingListener events = new RecordingListener();
     final CompletableFuture<Void> release = new CompletableFuture<>();
@@ -17,7 +17,7 @@ abstract class RecordedRegistryTest {
     TaskRegistry registry;
     private final boolean shutDownAfterEach;
 
-    RecordedRegistryTest(TaskRegistry registry, boolean shutDownAfterEach) {
+    RecordedRegistryTests(TaskRegistry registry, boolean shutDownAfterEach) {
         this.registry = registry;
         this.shutDownAfterEach = shutDownAfterEach;
         registry.addListener(events);

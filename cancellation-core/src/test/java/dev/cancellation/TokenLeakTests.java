@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * or simply dropped. Surefire runs with {@code -Xmx512m}: a leak of even a few dozen bytes per child would exhaust
  * it long before 10 million children, and the bound asserted after GC catches much smaller ones.
  */
-class TokenLeakTest {
+class TokenLeakTests {
 
     private static final int CHILDREN = 10_000_000;
     private static final long HEAP_BOUND = 8L * 1024 * 1024;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-class InterruptibleSectionTest {
+class InterruptibleSectionTests {
 
     private static final class Section extends InterruptibleSection {
         Section(boolean once) {

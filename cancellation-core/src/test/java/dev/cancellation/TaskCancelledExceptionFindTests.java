@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * stored {@code TaskCancelledException}, on 23 and later a new {@code CancellationException} caused by it. The
  * suite runs on Java 17 and on Java 25, so both rows are checked.
  */
-class TaskCancelledExceptionFindTest {
+class TaskCancelledExceptionFindTests {
 
     private static final boolean WRAPS = Runtime.version().feature() >= 23;
 

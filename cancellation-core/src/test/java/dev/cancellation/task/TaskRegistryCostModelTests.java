@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * instants derived from nanoTime are right, listeners get exactly the events they implement (with the failure on
  * exit), and a shutdown with a saturated cleanup executor loses no cleanup.
  */
-class TaskRegistryCostModelTest {
+class TaskRegistryCostModelTests {
 
     private TaskRegistry registry = new TaskRegistry();
 

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Task states and how {@link TaskHandle#exit(Throwable)} translates the way a task's code ended. */
-class TaskRegistryStatesTest {
+class TaskRegistryStatesTests {
 
     private final TaskRegistry registry = new TaskRegistry();
     private final RecordingListener events = new RecordingListener();

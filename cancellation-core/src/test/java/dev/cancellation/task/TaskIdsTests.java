@@ -7,7 +7,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Task ids: SipHash-2-4 as its authors specify it, 16 lower-case hex digits, distinct, not a visible counter. */
-class TaskIdsTest {
+class TaskIdsTests {
 
     /** The reference key of the SipHash paper's test vectors: the bytes 00 01 02 ... 0f. */
     private static final long K0 = 0x0706050403020100L;

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-class CancellationSourceTest extends TrackedSources {
+class CancellationSourceTests extends TrackedSources {
 
     @Nested
     class Cancel {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * show up as a hang.
  */
 @Tag("virtual-threads")
-class VirtualThreadTokenStressTest extends AbstractTokenStressTest {
+class VirtualThreadTokenStressTests extends AbstractTokenStressTests {
 
     @Override
     int sleepers() {

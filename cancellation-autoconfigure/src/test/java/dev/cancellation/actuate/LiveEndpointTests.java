@@ -12,7 +12,7 @@ import org.springframework.security.provisioning.InMemoryUserDetailsManager;
  * Test support: the fixture of the endpoint tests over a running server (a {@code @SpringBootTest} on a random
  * port): the application's registry, tasks running in it (released after each test) and an HTTP client to it.
  */
-abstract class LiveEndpointTest {
+abstract class LiveEndpointTests {
 
     @LocalServerPort
     int port;

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * ({@code target/classes/META-INF/spring-configuration-metadata.json}): the reference names every
  * {@code cancellation.*} property there, names none that does not exist, and shows the generated default.
  */
-class ConfigurationReferenceTest {
+class ConfigurationReferenceTests {
 
     private static final Path METADATA = Path.of("target/classes/META-INF/spring-configuration-metadata.json");
 

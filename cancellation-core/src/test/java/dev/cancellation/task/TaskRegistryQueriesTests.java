@@ -15,7 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Parent/child ids, list/find/children, history, cancel operations and listener order. */
-class TaskRegistryQueriesTest {
+class TaskRegistryQueriesTests {
 
     private final TaskRegistry registry = new TaskRegistry(new TaskRegistry.Settings(3, 1, 10, Duration.ofSeconds(5)));
     private final RecordingListener events = new RecordingListener();

@@ -31,7 +31,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
  * finishes within {@code drain-timeout + timeout + last-grace} plus a small constant.
  */
 @ExtendWith(OutputCaptureExtension.class)
-class CancellationContextCloseTest {
+class CancellationContextCloseTests {
 
     /** Context close overhead on top of the registry's bound: generous for CI, small against a hang. */
     private static final Duration SLACK = Duration.ofSeconds(2);

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** Cancel racing completion and escalation racing exit leave nothing behind; millions of tasks leak nothing. */
-class TaskRegistryStressTest {
+class TaskRegistryStressTests {
 
     @Test
     void cancelRacingCompletionLeavesNoEntryBehind() throws Exception {

@@ -23,12 +23,12 @@ import org.junit.jupiter.api.Test;
  * Registry shutdown: admission, drain, SHUTDOWN cancel, waiting for tasks and cleanups, interrupt, abandon, and
  * its upper bound whatever the tasks do. The only timed assertions are those upper bounds.
  */
-class TaskRegistryShutdownTest extends RecordedRegistryTest {
+class TaskRegistryShutdownTests extends RecordedRegistryTests {
 
     /** Slack over drain + timeout + lastGrace: generous for a loaded 2-core CI box, small against a hang. */
     private static final Duration SLACK = Duration.ofMillis(1500);
 
-    TaskRegistryShutdownTest() {
+    TaskRegistryShutdownTests() {
         super(new TaskRegistry(new TaskRegistry.Settings(100, 2, 100, Duration.ofMillis(500))), false);
     }
 

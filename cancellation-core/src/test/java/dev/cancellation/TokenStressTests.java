@@ -3,7 +3,7 @@ package dev.cancellation;
 import java.util.concurrent.ThreadFactory;
 
 /** The token stress suite on platform threads. */
-class TokenStressTest extends AbstractTokenStressTest {
+class TokenStressTests extends AbstractTokenStressTests {
 
     @Override
     int sleepers() {

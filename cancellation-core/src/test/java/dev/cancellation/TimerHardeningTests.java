@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * The timer thread survives what user code and bad luck can do to it: interrupts (cleared, no busy loop), a failing
  * cycle (no entry lost), and callbacks that block (they run elsewhere, so other deadlines stay on time).
  */
-class TimerHardeningTest {
+class TimerHardeningTests {
 
     private Timer timer;
 

@@ -11,7 +11,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-class TaskLifecycleTest {
+class TaskLifecycleTests {
 
     private static final CancellationReason REQUESTED = CancellationReason.requested("operator");
     private static final CancellationReason TIMEOUT = CancellationReason.timeout(Duration.ofMillis(5));
