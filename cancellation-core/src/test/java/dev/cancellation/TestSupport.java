@@ -1,5 +1,6 @@
 package dev.cancellation;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.awaitility.Awaitility.await;
 
 import java.lang.management.ManagementFactory;
@@ -12,9 +13,6 @@ import java.util.function.Consumer;
 
 /** Helpers shared by the token tests. */
 final class TestSupport {
-
-    /** Generous upper bound for anything that should happen "promptly" on a loaded 2-core CI box. */
-    static final Duration PROMPTLY = Duration.ofSeconds(10);
 
     private TestSupport() {
     }
@@ -49,7 +47,7 @@ final class TestSupport {
         }
     }
 
-    /** Runs full GCs until the given references are cleared (or fails after {@link #PROMPTLY}). */
+    /** Runs full GCs until the given references are cleared (or fails after {@code PROMPTLY}). */
     static void awaitCollected(WeakReference<?>... refs) {
         await().atMost(PROMPTLY).pollInterval(Duration.ofMillis(50)).until(() -> {
             System.gc();

@@ -14,7 +14,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 @SpringBootTest(classes = CancellationEndpointWebIntegrationTests.App.class,
         webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = "management.endpoints.web.exposure.include=cancellation")
-class CancellationEndpointAccessDefaultTests extends LiveEndpointTest {
+class CancellationEndpointAccessDefaultTests extends LiveEndpointTests {
 
     @Test
     void readsAreAllowed() {

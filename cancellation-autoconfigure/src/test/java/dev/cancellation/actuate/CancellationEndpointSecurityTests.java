@@ -24,7 +24,7 @@ import org.springframework.security.web.SecurityFilterChain;
         webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = { "management.endpoints.web.exposure.include=cancellation",
                 "management.endpoint.cancellation.access=unrestricted" })
-class CancellationEndpointSecurityTests extends LiveEndpointTest {
+class CancellationEndpointSecurityTests extends LiveEndpointTests {
 
     @Test
     void anonymousCanNeitherReadNorCancel() {

@@ -1,5 +1,6 @@
 package dev.cancellation.actuate;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
@@ -39,7 +40,7 @@ class CancellationEndpointTests {
         RunningTasks.Running export1 = tasks.start("export");
         tasks.start("export");
         registry.cancel(export1.id(), CancellationReason.requested("test"));
-        await().atMost(RunningTasks.WAIT).until(() -> registry.find(export1.id()).isEmpty());
+        await().atMost(PROMPTLY).until(() -> registry.find(export1.id()).isEmpty());
 
         TasksDescriptor list = endpoint.tasks(null, null);
 
@@ -155,7 +156,7 @@ class CancellationEndpointTests {
         RunningTasks.Running task = tasks.start("report");
         endpoint.cancel(task.id(), user("alice"));
         task.assertCancelled();
-        await().atMost(RunningTasks.WAIT).until(() -> registry.find(task.id()).isEmpty());
+        await().atMost(PROMPTLY).until(() -> registry.find(task.id()).isEmpty());
 
         TaskDescriptor again = endpoint.cancel(task.id(), user("bob"));
 

@@ -1,5 +1,6 @@
 package dev.cancellation.actuate;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.springframework.security.config.Customizer.withDefaults;
@@ -31,7 +32,7 @@ import org.springframework.security.web.SecurityFilterChain;
         properties = { "management.endpoints.web.exposure.include=cancellation,metrics",
                 "management.endpoint.cancellation.access=unrestricted", "spring.jmx.enabled=true",
                 "management.endpoints.jmx.exposure.include=cancellation" })
-class CancellationEndpointWebIntegrationTests extends LiveEndpointTest {
+class CancellationEndpointWebIntegrationTests extends LiveEndpointTests {
 
     @Test
     void listsTasksWithSummaryAndHistory() {
@@ -40,7 +41,7 @@ class CancellationEndpointWebIntegrationTests extends LiveEndpointTest {
         RunningTasks.Running export = tasks.start("ExportJob.run");
         registry.cancel(export.id(), dev.cancellation.CancellationReason.requested("test"));
         export.assertCancelled();
-        await().atMost(RunningTasks.WAIT).until(() -> registry.find(export.id()).isEmpty());
+        await().atMost(PROMPTLY).until(() -> registry.find(export.id()).isEmpty());
 
         Http.Response response = http.get("/actuator/cancellation").capture("list");
 
@@ -152,7 +153,7 @@ class CancellationEndpointWebIntegrationTests extends LiveEndpointTest {
         RunningTasks.Running task = tasks.start("Delete.twice");
         http.as("alice", "secret").delete("/actuator/cancellation/" + task.id());
         task.assertCancelled();
-        await().atMost(RunningTasks.WAIT).until(() -> registry.find(task.id()).isEmpty());
+        await().atMost(PROMPTLY).until(() -> registry.find(task.id()).isEmpty());
 
         Http.Response again = http.as("bob", "secret").delete("/actuator/cancellation/" + task.id())
                 .capture("delete-again");

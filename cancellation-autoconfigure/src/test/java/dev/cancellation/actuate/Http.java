@@ -1,5 +1,7 @@
 package dev.cancellation.actuate;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
+
 import com.jayway.jsonpath.JsonPath;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,12 +47,16 @@ final class Http {
     }
 
     Response post(String path, String json) {
-        return send(request(path).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)));
+        return post(path, "application/json", json);
+    }
+
+    Response post(String path, String contentType, String body) {
+        return send(request(path).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
     private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20));
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path)).timeout(PROMPTLY);
         return (authorization != null) ? builder.header("Authorization", authorization) : builder;
     }
 

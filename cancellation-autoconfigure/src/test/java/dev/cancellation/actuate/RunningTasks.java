@@ -1,5 +1,6 @@
 package dev.cancellation.actuate;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.CancellationToken;
@@ -16,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.awaitility.Awaitility;
 
 /**
  * Test support: tasks registered in a {@link TaskRegistry} and run on their own threads, each blocked until it is
@@ -23,9 +25,6 @@ import java.util.concurrent.TimeoutException;
  * driven by futures.
  */
 public final class RunningTasks implements AutoCloseable {
-
-    /** Generous bound for anything a test waits for; only reached if something hangs. */
-    public static final Duration WAIT = Duration.ofSeconds(20);
 
     private final TaskRegistry registry;
     private final List<Running> started = new CopyOnWriteArrayList<>();
@@ -79,6 +78,11 @@ public final class RunningTasks implements AutoCloseable {
         return running;
     }
 
+    /** Waits until the registry has no live task and no pending cleanup. */
+    public void awaitQuiet() {
+        Awaitility.await().atMost(PROMPTLY).until(() -> registry.size() == 0 && registry.pendingCleanups() == 0);
+    }
+
     /** Lets every task still running complete, and waits for their threads. */
     @Override
     public void close() throws InterruptedException {
@@ -86,7 +90,7 @@ public final class RunningTasks implements AutoCloseable {
             running.release.complete(null);
         }
         for (Running running : started) {
-            running.thread.join(WAIT.toMillis());
+            running.thread.join(PROMPTLY.toMillis());
         }
     }
 
@@ -163,9 +167,9 @@ public final class RunningTasks implements AutoCloseable {
         /** Waits for the task's code to exit and returns what its exit asked to throw ({@code null} if nothing). */
         public Throwable awaitExit() {
             try {
-                return exited.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                return exited.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException | ExecutionException | TimeoutException ex) {
-                throw new AssertionError("Task " + thread.getName() + " did not exit within " + WAIT, ex);
+                throw new AssertionError("Task " + thread.getName() + " did not exit within " + PROMPTLY, ex);
             }
         }
 

@@ -1,5 +1,6 @@
 package dev.cancellation.autoconfigure;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -74,7 +75,7 @@ class CancellationClusterAutoConfigurationTests {
                     RedisFleet fleet = context.getBean(RedisFleet.class);
                     assertThat(fleet.fleet()).isEqualTo("orders");
                     assertThat(fleet.instanceId()).endsWith(":8080:" + ManagementFactory.getRuntimeMXBean().getPid());
-                    await().atMost(RunningTasks.WAIT).until(fleet::isInFleet);
+                    await().atMost(PROMPTLY).until(fleet::isInFleet);
                     assertThat(context.getBean(FleetHealthIndicator.class).health().getStatus())
                             .isEqualTo(Status.UP);
                     assertThat(context.getBean(MeterRegistry.class).find("cancellation.fleet.messages")

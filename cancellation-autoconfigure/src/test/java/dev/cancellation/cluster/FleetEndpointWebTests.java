@@ -1,5 +1,6 @@
 package dev.cancellation.cluster;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.springframework.security.config.Customizer.withDefaults;
@@ -47,7 +48,7 @@ class FleetEndpointWebTests {
         redis = TestRedis.start();
         readOnly = app("a", "read-only");
         writable = app("b", "unrestricted");
-        await().atMost(RunningTasks.WAIT).until(() -> readOnly.getBean(RedisFleet.class).isInFleet()
+        await().atMost(PROMPTLY).until(() -> readOnly.getBean(RedisFleet.class).isInFleet()
                 && writable.getBean(RedisFleet.class).isInFleet());
     }
 
@@ -81,7 +82,7 @@ class FleetEndpointWebTests {
         try {
             RunningTasks.Running taskOnB = onB.start("report");
             RunningTasks.Running taskOnA = onA.start("report");
-            await().atMost(RunningTasks.WAIT).until(() -> JsonPath.parse(send(readOnly, "GET",
+            await().atMost(PROMPTLY).until(() -> JsonPath.parse(send(readOnly, "GET",
                     "/actuator/cancellation?scope=cluster").body()).read("$.tasks[*].id", List.class)
                     .contains(taskOnB.id()));
 

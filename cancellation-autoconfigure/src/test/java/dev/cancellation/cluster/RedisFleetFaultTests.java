@@ -1,5 +1,6 @@
 package dev.cancellation.cluster;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -21,12 +22,12 @@ class RedisFleetFaultTests {
         try (TestRedis redis = TestRedis.start();
                 FleetMember a = new FleetMember(redis, "faults", "a");
                 FleetMember b = new FleetMember(redis, "faults", "b")) {
-            await().atMost(RunningTasks.WAIT).until(() -> a.fleet.isInFleet() && b.fleet.isInFleet());
+            await().atMost(PROMPTLY).until(() -> a.fleet.isInFleet() && b.fleet.isInFleet());
             RunningTasks.Running before = b.tasks.start("before-outage");
 
             redis.stop();
 
-            await().atMost(RunningTasks.WAIT).until(() -> !a.fleet.isInFleet() && !b.fleet.isInFleet());
+            await().atMost(PROMPTLY).until(() -> !a.fleet.isInFleet() && !b.fleet.isInFleet());
             long started = System.nanoTime();
             assertThatThrownBy(() -> a.fleet.list(null, null)).isInstanceOf(FleetUnavailableException.class)
                     .hasMessageContaining("Redis at 127.0.0.1:" + redis.port())
@@ -43,11 +44,11 @@ class RedisFleetFaultTests {
 
             redis.startAgain();
 
-            await().atMost(RunningTasks.WAIT).until(() -> a.fleet.isInFleet() && b.fleet.isInFleet());
-            await().atMost(RunningTasks.WAIT).until(() -> a.fleet.list(null, null).stream()
+            await().atMost(PROMPTLY).until(() -> a.fleet.isInFleet() && b.fleet.isInFleet());
+            await().atMost(PROMPTLY).until(() -> a.fleet.list(null, null).stream()
                     .anyMatch(task -> task.info().id().equals(before.id())));
             // the subscriptions are back too: a cancel through a reaches b
-            await().atMost(RunningTasks.WAIT).ignoreExceptionsInstanceOf(FleetUnavailableException.class)
+            await().atMost(PROMPTLY).ignoreExceptionsInstanceOf(FleetUnavailableException.class)
                     .until(() -> a.fleet.cancel(before.id(), CancellationReason.requested("operator:alice"))
                             .isPresent());
             before.assertCancelled();
@@ -68,10 +69,10 @@ class RedisFleetFaultTests {
 
             redis.startAgain();
 
-            await().atMost(RunningTasks.WAIT).until(a.fleet::isInFleet);
+            await().atMost(PROMPTLY).until(a.fleet::isInFleet);
             try (FleetMember b = new FleetMember(redis, "late", "b")) {
                 RunningTasks.Running onB = b.tasks.start("remote");
-                await().atMost(RunningTasks.WAIT).ignoreExceptionsInstanceOf(FleetUnavailableException.class)
+                await().atMost(PROMPTLY).ignoreExceptionsInstanceOf(FleetUnavailableException.class)
                         .until(() -> a.fleet.cancel(onB.id(), CancellationReason.requested("operator:alice"))
                                 .isPresent());
                 onB.assertCancelled();

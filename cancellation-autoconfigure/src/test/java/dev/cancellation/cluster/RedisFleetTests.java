@@ -1,5 +1,6 @@
 package dev.cancellation.cluster;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -55,7 +56,7 @@ class RedisFleetTests {
         b = new FleetMember(redis, fleet, "b");
         raw = new StringRedisTemplate(a.connectionFactory);
         raw.afterPropertiesSet();
-        await().atMost(RunningTasks.WAIT).until(() -> a.fleet.isInFleet() && b.fleet.isInFleet());
+        await().atMost(PROMPTLY).until(() -> a.fleet.isInFleet() && b.fleet.isInFleet());
     }
 
     @AfterEach
@@ -68,7 +69,7 @@ class RedisFleetTests {
     void listsTheTasksOfTheOtherInstancesWithTheirInstance() {
         RunningTasks.Running onB = b.tasks.start("catalog-import");
 
-        List<RemoteTask> seenFromA = await().atMost(RunningTasks.WAIT).until(() -> a.fleet.list(null, null),
+        List<RemoteTask> seenFromA = await().atMost(PROMPTLY).until(() -> a.fleet.list(null, null),
                 tasks -> !tasks.isEmpty());
 
         assertThat(seenFromA).singleElement().satisfies(task -> {
@@ -103,7 +104,7 @@ class RedisFleetTests {
         });
         onB.assertCancelled();
         assertThat(cleanupThread.get(20, TimeUnit.SECONDS)).endsWith(" / operator:alice via a");
-        await().atMost(RunningTasks.WAIT).until(() -> b.registry.findIncludingHistory(onB.id())
+        await().atMost(PROMPTLY).until(() -> b.registry.findIncludingHistory(onB.id())
                 .map(TaskInfo::state).orElseThrow() == TaskState.CANCELLED);
         assertThat(b.fleet.counters().receivedCount()).isPositive();
         assertThat(a.fleet.counters().sentCount()).isPositive();
@@ -149,7 +150,7 @@ class RedisFleetTests {
                 .hasMessageContaining("ghost")
                 .hasMessageContaining("did not answer within 1000 ms")
                 .hasMessageContaining("Redis at 127.0.0.1:" + redis.port());
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(RunningTasks.WAIT);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(PROMPTLY);
     }
 
     @Test
@@ -166,7 +167,7 @@ class RedisFleetTests {
                 request("orders-" + fleets, "cancel", onB.id(), System.currentTimeMillis() - 1));
         bad.forEach(message -> raw.convertAndSend(requests, message));
 
-        await().atMost(RunningTasks.WAIT).until(() -> b.fleet.counters().failedCount() >= bad.size());
+        await().atMost(PROMPTLY).until(() -> b.fleet.counters().failedCount() >= bad.size());
         assertThat(onB.handle().token().isCancelled()).as("no invalid, foreign or expired request cancels")
                 .isFalse();
         assertThat(a.fleet.cancel(onB.id(), CancellationReason.requested("operator:alice"))).isPresent();
@@ -188,8 +189,8 @@ class RedisFleetTests {
             small.tasks.start("t2");
             small.tasks.start("t3");
 
-            await().atMost(RunningTasks.WAIT).until(() -> a.fleet.list(null, null).size() == 2);
-            await().atMost(RunningTasks.WAIT).until(() -> small.fleet.lastPublished().omitted() == 1);
+            await().atMost(PROMPTLY).until(() -> a.fleet.list(null, null).size() == 2);
+            await().atMost(PROMPTLY).until(() -> small.fleet.lastPublished().omitted() == 1);
             assertThat(a.fleet.list(null, null)).extracting(task -> task.info().name()).containsExactly("t1", "t2");
         }
     }
@@ -197,7 +198,7 @@ class RedisFleetTests {
     @Test
     void anInstanceThatStopsLeavesTheFleet() throws InterruptedException {
         b.tasks.start("report");
-        await().atMost(RunningTasks.WAIT).until(() -> !a.fleet.list(null, null).isEmpty());
+        await().atMost(PROMPTLY).until(() -> !a.fleet.list(null, null).isEmpty());
 
         b.close();
 

@@ -1,9 +1,9 @@
 package dev.cancellation.http;
 
 import static dev.cancellation.http.HttpClientTestSupport.SLOW_MS;
-import static dev.cancellation.http.HttpClientTestSupport.WAIT;
 import static dev.cancellation.http.HttpClientTestSupport.await;
 import static dev.cancellation.http.HttpClientTestSupport.callOnOwnThread;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -48,13 +48,13 @@ class CancellableHttpClientTests {
     void sendCarriesTheBudgetAndLowersTheRequestTimeout() throws Exception {
         try (CancellationSource source = CancellationSource.withTimeout(Duration.ofMillis(800))) {
             CompletableFuture<Outcome> call = callOnOwnThread(source.token(), () -> get("/slow?ms=" + SLOW_MS));
-            assertThat(Long.parseLong(server.nextRequest(WAIT).header("X-Request-Timeout"))).isBetween(1L, 800L);
+            assertThat(Long.parseLong(server.nextRequest(PROMPTLY).header("X-Request-Timeout"))).isBetween(1L, 800L);
             Outcome outcome = await(call);
             // the token's deadline and the lowered request timeout race: either way a timeout, never a hang
             assertThat(outcome.failure()).satisfiesAnyOf(
                     failure -> assertThat(failure).isInstanceOf(TaskTimeoutException.class),
                     failure -> assertThat(failure).isInstanceOf(java.net.http.HttpTimeoutException.class));
-            server.nextClose(WAIT);
+            server.nextClose(PROMPTLY);
         }
     }
 
@@ -62,13 +62,13 @@ class CancellableHttpClientTests {
     void cancelAbortsSendAndTheServerSeesTheConnectionClosed() throws Exception {
         try (CancellationSource source = CancellationSource.create()) {
             CompletableFuture<Outcome> call = callOnOwnThread(source.token(), () -> get("/slow?ms=" + SLOW_MS));
-            assertThat(server.nextRequest(WAIT).header("X-Request-Timeout")).isNull();
+            assertThat(server.nextRequest(PROMPTLY).header("X-Request-Timeout")).isNull();
             source.cancel();
             Outcome outcome = await(call);
             assertThat(outcome.failure()).isExactlyInstanceOf(TaskCancelledException.class).hasCauseInstanceOf(
                     java.util.concurrent.CancellationException.class);
             assertThat(outcome.interruptedAfter()).isFalse();
-            server.nextClose(WAIT);
+            server.nextClose(PROMPTLY);
         }
     }
 
@@ -80,15 +80,15 @@ class CancellableHttpClientTests {
                 response = client.sendAsync(HttpRequest.newBuilder(server.uri("/slow?ms=" + SLOW_MS)).build(),
                         HttpResponse.BodyHandlers.ofString());
             }
-            server.nextRequest(WAIT);
+            server.nextRequest(PROMPTLY);
             source.cancel();
             // TaskCancelledException is a CancellationException: CompletableFuture.get throws it as it is (Java 17),
             // or, from Java 23 on, a new CancellationException caused by it
-            assertThatThrownBy(() -> response.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            assertThatThrownBy(() -> response.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS))
                     .isInstanceOf(java.util.concurrent.CancellationException.class)
                     .satisfies(ex -> assertThat((ex instanceof TaskCancelledException) ? ex : ex.getCause())
                             .isExactlyInstanceOf(TaskCancelledException.class));
-            server.nextClose(WAIT);
+            server.nextClose(PROMPTLY);
         }
     }
 
@@ -106,7 +106,7 @@ class CancellableHttpClientTests {
         }
         HttpResponse<String> response = get("/fast?marker");
         assertThat(response.body()).isEqualTo("ok");
-        LoopbackServer.Received first = server.nextRequest(WAIT);
+        LoopbackServer.Received first = server.nextRequest(PROMPTLY);
         assertThat(first.path()).isEqualTo("/fast?marker");
         assertThat(first.headers()).doesNotContainKey("x-request-timeout");
     }

@@ -1,6 +1,6 @@
 package dev.cancellation.http;
 
-import static dev.cancellation.http.HttpClientTestSupport.WAIT;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -84,7 +84,7 @@ class DeadlineChainTests {
     }
 
     private String nextLog() throws InterruptedException {
-        String line = log.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        String line = log.poll(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
         assertThat(line).as("next hop log line").isNotNull();
         return line;
     }

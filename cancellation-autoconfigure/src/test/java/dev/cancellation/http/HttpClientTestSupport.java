@@ -1,9 +1,10 @@
 package dev.cancellation.http;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
+
 import dev.cancellation.Cancellation;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.autoconfigure.CancellationHttpClientAutoConfiguration;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -18,9 +19,6 @@ import org.springframework.boot.webclient.autoconfigure.WebClientAutoConfigurati
 
 /** The real Boot client auto-configurations plus ours, and a caller thread whose outcome a test can inspect. */
 final class HttpClientTestSupport {
-
-    /** Generous: long enough for a loaded 2-core box, short enough to catch a hang. */
-    static final Duration WAIT = Duration.ofSeconds(10);
 
     /** Far longer than any test waits: a call that is not aborted is still hanging when the test looks. */
     static final long SLOW_MS = 30_000;
@@ -60,7 +58,7 @@ final class HttpClientTestSupport {
 
     static Outcome await(CompletableFuture<Outcome> outcome) throws Exception {
         try {
-            return outcome.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            return outcome.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException hung) {
             Thread.getAllStackTraces().forEach((thread, stack) -> {
                 if (thread.getName().equals("http-caller")) {

@@ -1,9 +1,9 @@
 package dev.cancellation.http;
 
 import static dev.cancellation.http.HttpClientTestSupport.SLOW_MS;
-import static dev.cancellation.http.HttpClientTestSupport.WAIT;
 import static dev.cancellation.http.HttpClientTestSupport.await;
 import static dev.cancellation.http.HttpClientTestSupport.callOnOwnThread;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -44,7 +44,7 @@ class OutboundCallBehaviourTests {
     /** Proves that nothing reached the server before: the next request it sees is a marker sent now. */
     private void assertNothingWasSent(RestClient client) throws InterruptedException {
         client.get().uri(server.uri("/fast?marker")).retrieve().body(String.class);
-        assertThat(server.nextRequest(WAIT).path()).isEqualTo("/fast?marker");
+        assertThat(server.nextRequest(PROMPTLY).path()).isEqualTo("/fast?marker");
     }
 
     @Test
@@ -84,13 +84,13 @@ class OutboundCallBehaviourTests {
             try (CancellationSource source = CancellationSource.withTimeout(Duration.ofSeconds(20))) {
                 CompletableFuture<Outcome> call = callOnOwnThread(source.token(),
                         () -> template.getForObject(server.uri("/slow?ms=" + SLOW_MS), String.class));
-                assertThat(Long.parseLong(server.nextRequest(WAIT).header("X-Request-Timeout")))
+                assertThat(Long.parseLong(server.nextRequest(PROMPTLY).header("X-Request-Timeout")))
                         .isBetween(1L, 20_000L);
                 source.cancel();
                 Outcome outcome = await(call);
                 assertThat(outcome.failure()).isInstanceOf(TaskCancelledException.class)
                         .hasCauseInstanceOf(IOException.class);
-                server.nextClose(WAIT);
+                server.nextClose(PROMPTLY);
             }
         });
     }
@@ -108,10 +108,10 @@ class OutboundCallBehaviourTests {
                     .createClient(StockApi.class);
             try (CancellationSource source = CancellationSource.withTimeout(Duration.ofSeconds(20))) {
                 CompletableFuture<Outcome> call = callOnOwnThread(source.token(), api::slow);
-                assertThat(server.nextRequest(WAIT).header("X-Request-Timeout")).isNotNull();
+                assertThat(server.nextRequest(PROMPTLY).header("X-Request-Timeout")).isNotNull();
                 source.cancel();
                 assertThat(await(call).failure()).isInstanceOf(TaskCancelledException.class);
-                server.nextClose(WAIT);
+                server.nextClose(PROMPTLY);
             }
         });
     }
@@ -125,7 +125,7 @@ class OutboundCallBehaviourTests {
                         Cancellation.bind(source.token(),
                                 () -> client.get().uri(server.uri("/fast")).retrieve().body(String.class));
                     }
-                    LoopbackServer.Received received = server.nextRequest(WAIT);
+                    LoopbackServer.Received received = server.nextRequest(PROMPTLY);
                     assertThat(received.header("Grpc-Budget")).isNotNull();
                     assertThat(received.header("X-Request-Timeout")).isNull();
                 });
@@ -140,7 +140,7 @@ class OutboundCallBehaviourTests {
                         Cancellation.bind(source.token(),
                                 () -> client.get().uri(server.uri("/fast")).retrieve().body(String.class));
                     }
-                    assertThat(server.nextRequest(WAIT).headers()).doesNotContainKey("x-request-timeout");
+                    assertThat(server.nextRequest(PROMPTLY).headers()).doesNotContainKey("x-request-timeout");
                     try (CancellationSource spent = CancellationSource.withTimeout(Duration.ZERO)) {
                         assertThatThrownBy(() -> Cancellation.bind(spent.token(),
                                 () -> client.get().uri(server.uri("/fast")).retrieve().body(String.class)))
@@ -157,7 +157,7 @@ class OutboundCallBehaviourTests {
                     try (CancellationSource source = CancellationSource.create()) {
                         CompletableFuture<Outcome> call = callOnOwnThread(source.token(),
                                 () -> client.get().uri(server.uri("/slow?ms=1000")).retrieve().body(String.class));
-                        server.nextRequest(WAIT);
+                        server.nextRequest(PROMPTLY);
                         source.cancel();
                         Outcome outcome = await(call);
                         assertThat(outcome.failure()).isNull();
@@ -176,8 +176,8 @@ class OutboundCallBehaviourTests {
                 Cancellation.bind(source.token(), () -> client.get().uri(server.uri("/fast"))
                         .header("X-Request-Timeout", "999999").retrieve().body(String.class));
             }
-            assertThat(server.nextRequest(WAIT).header("X-Request-Timeout")).isEqualTo("250");
-            assertThat(Long.parseLong(server.nextRequest(WAIT).header("X-Request-Timeout")))
+            assertThat(server.nextRequest(PROMPTLY).header("X-Request-Timeout")).isEqualTo("250");
+            assertThat(Long.parseLong(server.nextRequest(PROMPTLY).header("X-Request-Timeout")))
                     .isBetween(1L, 20_000L);
         });
     }

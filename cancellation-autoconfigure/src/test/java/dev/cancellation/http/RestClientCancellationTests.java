@@ -1,9 +1,9 @@
 package dev.cancellation.http;
 
 import static dev.cancellation.http.HttpClientTestSupport.SLOW_MS;
-import static dev.cancellation.http.HttpClientTestSupport.WAIT;
 import static dev.cancellation.http.HttpClientTestSupport.await;
 import static dev.cancellation.http.HttpClientTestSupport.callOnOwnThread;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.CancellationReason;
@@ -58,7 +58,7 @@ class RestClientCancellationTests {
             try (CancellationSource source = CancellationSource.create()) {
                 CompletableFuture<Outcome> call = callOnOwnThread(source.token(),
                         () -> client.get().uri(server.uri("/slow?ms=" + SLOW_MS)).retrieve().body(String.class));
-                Received received = server.nextRequest(WAIT);
+                Received received = server.nextRequest(PROMPTLY);
                 assertThat(received.header("X-Request-Timeout")).as("no deadline, no header").isNull();
 
                 source.cancel(CancellationReason.requested("test", "operator"));
@@ -72,7 +72,7 @@ class RestClientCancellationTests {
                 assertThat(context.getBean(ClientHttpRequestFactoryBuilder.class).build().getClass().getSimpleName())
                         .startsWithIgnoringCase(factory.replace("-", ""));
                 assertThat(outcome.interruptedAfter()).as("no interrupt left on the caller").isFalse();
-                assertThat(server.nextClose(WAIT).path()).isEqualTo("/slow");
+                assertThat(server.nextClose(PROMPTLY).path()).isEqualTo("/slow");
             }
         });
     }
@@ -90,14 +90,14 @@ class RestClientCancellationTests {
                             return new String(response.getBody().readAllBytes());
                         }));
                 // the caller has the headers and reads the body, of which the server sent only the first half
-                assertThat(headersIn.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                assertThat(headersIn.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
                 source.cancel();
 
                 Outcome outcome = await(call);
                 assertThat(outcome.failure()).isInstanceOf(TaskCancelledException.class)
                         .isNotInstanceOf(ResourceAccessException.class);
                 assertThat(outcome.interruptedAfter()).isFalse();
-                assertThat(server.nextClose(WAIT).path()).isEqualTo("/slow-body");
+                assertThat(server.nextClose(PROMPTLY).path()).isEqualTo("/slow-body");
             }
         });
     }
@@ -110,12 +110,12 @@ class RestClientCancellationTests {
             try (CancellationSource source = CancellationSource.withTimeout(Duration.ofMillis(1500))) {
                 CompletableFuture<Outcome> call = callOnOwnThread(source.token(),
                         () -> client.get().uri(server.uri("/slow?ms=" + SLOW_MS)).retrieve().body(String.class));
-                long budget = Long.parseLong(server.nextRequest(WAIT).header("X-Request-Timeout"));
+                long budget = Long.parseLong(server.nextRequest(PROMPTLY).header("X-Request-Timeout"));
                 assertThat(budget).isPositive().isLessThanOrEqualTo(1500);
 
                 Outcome outcome = await(call);
                 assertThat(outcome.failure()).isInstanceOf(TaskTimeoutException.class);
-                assertThat(server.nextClose(WAIT).path()).isEqualTo("/slow");
+                assertThat(server.nextClose(PROMPTLY).path()).isEqualTo("/slow");
             }
         });
     }
@@ -127,7 +127,7 @@ class RestClientCancellationTests {
             RestClient client = context.getBean(RestClient.Builder.class).build();
             String body = client.get().uri(server.uri("/fast")).retrieve().body(String.class);
             assertThat(body).isEqualTo("ok");
-            assertThat(server.nextRequest(WAIT).headers()).doesNotContainKey("x-request-timeout");
+            assertThat(server.nextRequest(PROMPTLY).headers()).doesNotContainKey("x-request-timeout");
         });
     }
 
@@ -141,14 +141,14 @@ class RestClientCancellationTests {
             RestClient client = context.getBean(RestClient.Builder.class).build();
             // started and warm: the budget below is for the exchange, not for starting the client library
             client.get().uri(server.uri("/fast")).retrieve().body(String.class);
-            server.nextRequest(WAIT);
+            server.nextRequest(PROMPTLY);
             try (CancellationSource source = CancellationSource.withTimeout(Duration.ofMillis(1000))) {
                 CompletableFuture<Outcome> call = callOnOwnThread(source.token(),
                         () -> client.get().uri(server.uri("/trickle?ms=" + SLOW_MS)).retrieve().body(Price.class));
-                assertThat(server.nextRequest(WAIT).path()).startsWith("/trickle");
+                assertThat(server.nextRequest(PROMPTLY).path()).startsWith("/trickle");
                 Outcome outcome = await(call);
                 assertThat(outcome.failure()).isInstanceOf(TaskTimeoutException.class);
-                assertThat(server.nextClose(WAIT).path()).isEqualTo("/trickle");
+                assertThat(server.nextClose(PROMPTLY).path()).isEqualTo("/trickle");
             }
         });
     }

@@ -1,9 +1,9 @@
 package dev.cancellation.http;
 
 import static dev.cancellation.http.HttpClientTestSupport.SLOW_MS;
-import static dev.cancellation.http.HttpClientTestSupport.WAIT;
 import static dev.cancellation.http.HttpClientTestSupport.await;
 import static dev.cancellation.http.HttpClientTestSupport.callOnOwnThread;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.CancellationSource;
@@ -53,12 +53,12 @@ class WebClientCancellationTests {
             try (CancellationSource source = CancellationSource.withTimeout(Duration.ofSeconds(20))) {
                 CompletableFuture<Outcome> call = callOnOwnThread(source.token(), () -> client.get()
                         .uri(server.uri("/slow?ms=" + SLOW_MS)).retrieve().bodyToMono(String.class).block());
-                assertThat(Long.parseLong(server.nextRequest(WAIT).header("X-Request-Timeout")))
+                assertThat(Long.parseLong(server.nextRequest(PROMPTLY).header("X-Request-Timeout")))
                         .isBetween(1L, 20_000L);
                 source.cancel();
                 assertThat(await(call).failure()).isInstanceOf(TaskCancelledException.class)
                         .hasMessageContaining("GET " + server.uri("/slow"));
-                server.nextClose(WAIT);
+                server.nextClose(PROMPTLY);
             }
         });
     }
@@ -80,7 +80,7 @@ class WebClientCancellationTests {
                         .then(() -> {
                             try {
                                 // the caller has the headers and reads the body, which the server trickles
-                                assertThat(headersIn.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                                assertThat(headersIn.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
                             } catch (InterruptedException ex) {
                                 throw new AssertionError(ex);
                             }
@@ -89,9 +89,9 @@ class WebClientCancellationTests {
                         // the cancellation itself, or a WebClientResponseException whose cause it is
                         .expectErrorSatisfies(error -> assertThat((error instanceof WebClientResponseException)
                                 ? error.getCause() : error).isInstanceOf(TaskCancelledException.class))
-                        .verify(WAIT);
+                        .verify(PROMPTLY);
                 if (connector.equals("reactor")) {
-                    server.nextClose(WAIT); // the JDK connector ends the call but may keep the connection open
+                    server.nextClose(PROMPTLY); // the JDK connector ends the call but may keep the connection open
                 }
             }
         });
@@ -104,11 +104,11 @@ class WebClientCancellationTests {
             try (CancellationSource spent = CancellationSource.withTimeout(Duration.ZERO)) {
                 Mono<String> body = client.get().uri(server.uri("/fast")).retrieve().bodyToMono(String.class)
                         .contextWrite(c -> c.put(CancellationExchangeFilterFunction.TOKEN_KEY, spent.token()));
-                StepVerifier.create(body).expectError(TaskTimeoutException.class).verify(WAIT);
+                StepVerifier.create(body).expectError(TaskTimeoutException.class).verify(PROMPTLY);
             }
-            assertThat(client.get().uri(server.uri("/fast?marker")).retrieve().bodyToMono(String.class).block(WAIT))
+            assertThat(client.get().uri(server.uri("/fast?marker")).retrieve().bodyToMono(String.class).block(PROMPTLY))
                     .isEqualTo("ok");
-            LoopbackServer.Received first = server.nextRequest(WAIT);
+            LoopbackServer.Received first = server.nextRequest(PROMPTLY);
             assertThat(first.path()).as("nothing was sent before").isEqualTo("/fast?marker");
             assertThat(first.headers()).doesNotContainKey("x-request-timeout");
         });
@@ -126,7 +126,7 @@ class WebClientCancellationTests {
                 StepVerifier.create(body)
                         .expectErrorSatisfies(error -> assertThat(error).hasRootCauseInstanceOf(
                                 io.netty.handler.timeout.ReadTimeoutException.class))
-                        .verify(WAIT);
+                        .verify(PROMPTLY);
             }
         });
     }

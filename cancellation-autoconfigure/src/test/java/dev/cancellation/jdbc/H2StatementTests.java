@@ -1,6 +1,6 @@
 package dev.cancellation.jdbc;
 
-import static dev.cancellation.jdbc.JdbcTestSupport.WAIT;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,7 +30,7 @@ class H2StatementTests {
                     assertThatThrownBy(() -> context.getBean(Heavy.class).query())
                             .isInstanceOf(TaskTimeoutException.class)
                             .hasCauseInstanceOf(SQLTimeoutException.class);
-                    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(WAIT);
+                    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(PROMPTLY);
                     assertThat(context.getBean(JdbcTemplate.class).queryForObject("select 1", Integer.class))
                             .isEqualTo(1);
                     assertThat(context.getBean(CancellableDataSourcePostProcessor.class).canceller()

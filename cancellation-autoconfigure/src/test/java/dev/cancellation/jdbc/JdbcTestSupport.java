@@ -1,5 +1,7 @@
 package dev.cancellation.jdbc;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
+
 import dev.cancellation.autoconfigure.CancellableAnnotationAutoConfiguration;
 import dev.cancellation.autoconfigure.CancellationAutoConfiguration;
 import dev.cancellation.autoconfigure.CancellationJdbcAutoConfiguration;
@@ -18,9 +20,6 @@ import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfigu
 
 /** The real auto-configurations of a JDBC application with cancellation, for the behaviour tests. */
 final class JdbcTestSupport {
-
-    /** Generous: long enough for a loaded 2-core CI box, short enough to catch a hang. */
-    static final Duration WAIT = Duration.ofSeconds(10);
 
     /** How soon after the cancel the query must be gone from the server. */
     static final Duration STOPPED_WITHIN = Duration.ofSeconds(2);
@@ -42,7 +41,7 @@ final class JdbcTestSupport {
 
     /** Waits until exactly one live task named {@code name} is in {@code state}, and returns it. */
     static TaskInfo awaitTask(TaskRegistry registry, String name, TaskState state) {
-        return Awaitility.await().atMost(WAIT).until(() -> {
+        return Awaitility.await().atMost(PROMPTLY).until(() -> {
             List<TaskInfo> tasks = registry.list(name, state);
             return tasks.size() == 1 ? tasks.get(0) : null;
         }, info -> info != null);

@@ -1,8 +1,8 @@
 package dev.cancellation.jdbc;
 
 import static dev.cancellation.jdbc.JdbcTestSupport.STOPPED_WITHIN;
-import static dev.cancellation.jdbc.JdbcTestSupport.WAIT;
 import static dev.cancellation.jdbc.JdbcTestSupport.awaitTask;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -66,12 +66,12 @@ class PostgresJdbcTemplateTests {
             CompletableFuture<Integer> call = CompletableFuture.supplyAsync(
                     () -> queries.sleepUntilCancelled(60, "requested-marker"));
             TaskInfo task = awaitTask(registry, "SlowQueries.sleepUntilCancelled", TaskState.RUNNING);
-            await().atMost(WAIT).until(() -> !EmbeddedPostgres.activeQueries("requested-marker").isEmpty());
+            await().atMost(PROMPTLY).until(() -> !EmbeddedPostgres.activeQueries("requested-marker").isEmpty());
 
             registry.cancel(task.id(), CancellationReason.requested("operator"));
 
             await().atMost(STOPPED_WITHIN).until(() -> EmbeddedPostgres.activeQueries("requested-marker").isEmpty());
-            assertThatThrownBy(() -> call.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            assertThatThrownBy(() -> call.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS))
                     .cause()
                     .isExactlyInstanceOf(TaskCancelledException.class)
                     .satisfies(ex -> assertThat(((TaskCancelledException) ex).reason().origin()).isEqualTo("operator"))
@@ -131,11 +131,11 @@ class PostgresJdbcTemplateTests {
             CountDownLatch cancelled = new CountDownLatch(1);
             CompletableFuture<Void> call = CompletableFuture.runAsync(
                     () -> queries.twoStatements(firstDone, cancelled));
-            assertThat(firstDone.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(firstDone.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
             TaskInfo task = awaitTask(registry, "SlowQueries.twoStatements", TaskState.RUNNING);
             registry.cancel(task.id(), CancellationReason.requested("between"));
             cancelled.countDown();
-            assertThatThrownBy(() -> call.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            assertThatThrownBy(() -> call.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS))
                     .cause().isInstanceOf(TaskCancelledException.class);
             // Hikari may validate the connection on borrow (an empty query), so the rows are the evidence
             assertThat(jdbc.queryForList("select v from between_rows", String.class)).containsExactly("first");

@@ -1,7 +1,7 @@
 package dev.cancellation.jdbc;
 
 import static dev.cancellation.jdbc.JdbcTestSupport.STOPPED_WITHIN;
-import static dev.cancellation.jdbc.JdbcTestSupport.WAIT;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
@@ -33,7 +33,7 @@ class PostgresR2dbcTests {
     void aTimedOutCancellableMonoAloneLeavesTheQueryRunningOnTheServer() {
         JdbcTestSupport.runner().withUserConfiguration(Config.class).run(context -> {
             Mono<Integer> query = context.getBean(ReactiveQueries.class).sleep(5, "r2dbc-plain-marker");
-            assertThatThrownBy(() -> query.block(WAIT)).isInstanceOf(TaskTimeoutException.class);
+            assertThatThrownBy(() -> query.block(PROMPTLY)).isInstanceOf(TaskTimeoutException.class);
             await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
                     .until(() -> !EmbeddedPostgres.activeQueries("r2dbc-plain-marker").isEmpty());
         });
@@ -43,7 +43,7 @@ class PostgresR2dbcTests {
     void aTimedOutCancellableMonoWithCancelRequestOnCancelStopsTheQueryOnTheServer() {
         JdbcTestSupport.runner().withUserConfiguration(Config.class).run(context -> {
             Mono<Integer> query = context.getBean(ReactiveQueries.class).sleepCancellingOnServer(20);
-            assertThatThrownBy(() -> query.block(WAIT)).isInstanceOf(TaskTimeoutException.class);
+            assertThatThrownBy(() -> query.block(PROMPTLY)).isInstanceOf(TaskTimeoutException.class);
             await().atMost(STOPPED_WITHIN).until(() -> EmbeddedPostgres.activeQueries("r2dbc-cancel-marker").isEmpty());
         });
     }

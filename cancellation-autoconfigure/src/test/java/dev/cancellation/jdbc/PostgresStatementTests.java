@@ -1,7 +1,7 @@
 package dev.cancellation.jdbc;
 
 import static dev.cancellation.jdbc.JdbcTestSupport.STOPPED_WITHIN;
-import static dev.cancellation.jdbc.JdbcTestSupport.WAIT;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -64,10 +64,10 @@ class PostgresStatementTests {
             insert.setInt(2, 60);
             insert.addBatch();
             CompletableFuture<int[]> batch = runUnder(source, () -> insert.executeBatch());
-            await().atMost(WAIT).until(() -> !EmbeddedPostgres.activeQueries("batch-marker").isEmpty());
+            await().atMost(PROMPTLY).until(() -> !EmbeddedPostgres.activeQueries("batch-marker").isEmpty());
             source.cancel(CancellationReason.requested("test"));
             await().atMost(STOPPED_WITHIN).until(() -> EmbeddedPostgres.activeQueries("batch-marker").isEmpty());
-            assertThatThrownBy(() -> batch.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).cause()
+            assertThatThrownBy(() -> batch.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).cause()
                     .isInstanceOf(TaskCancelledException.class)
                     .hasCauseInstanceOf(BatchUpdateException.class);
         }
@@ -84,7 +84,7 @@ class PostgresStatementTests {
                 CallableStatement call = connection.prepareCall("call slow_procedure(?)")) {
             call.setDouble(1, 60);
             CompletableFuture<Boolean> result = runUnder(source, () -> call.execute());
-            assertThatThrownBy(() -> result.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).cause()
+            assertThatThrownBy(() -> result.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).cause()
                     .isInstanceOf(TaskTimeoutException.class)
                     .hasCauseInstanceOf(PSQLException.class);
             await().atMost(STOPPED_WITHIN).until(() -> EmbeddedPostgres.activeQueries("slow_procedure").isEmpty());
@@ -108,10 +108,10 @@ class PostgresStatementTests {
                 }
                 return rows;
             });
-            await().atMost(WAIT).until(() -> !EmbeddedPostgres.activeQueries("stream-marker").isEmpty());
+            await().atMost(PROMPTLY).until(() -> !EmbeddedPostgres.activeQueries("stream-marker").isEmpty());
             source.cancel(CancellationReason.requested("test"));
             await().atMost(STOPPED_WITHIN).until(() -> EmbeddedPostgres.activeQueries("stream-marker").isEmpty());
-            assertThatThrownBy(() -> read.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).cause()
+            assertThatThrownBy(() -> read.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).cause()
                     .isInstanceOf(TaskCancelledException.class)
                     .hasCauseInstanceOf(PSQLException.class);
         }
@@ -129,9 +129,9 @@ class PostgresStatementTests {
             Statement driverStatement = (Statement) query.unwrap(PGStatement.class);
             query.setInt(1, 60);
             CompletableFuture<Boolean> result = runUnder(source, () -> query.execute());
-            await().atMost(WAIT).until(() -> !EmbeddedPostgres.activeQueries("timeout-marker").isEmpty());
+            await().atMost(PROMPTLY).until(() -> !EmbeddedPostgres.activeQueries("timeout-marker").isEmpty());
             assertThat(driverStatement.getQueryTimeout()).isEqualTo(3);
-            assertThatThrownBy(() -> result.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).cause()
+            assertThatThrownBy(() -> result.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).cause()
                     .isInstanceOf(TaskTimeoutException.class);
             assertThat(query.getQueryTimeout()).as("the application's own, seen through the proxy").isZero();
 
@@ -139,7 +139,7 @@ class PostgresStatementTests {
             query.execute(); // no token: the application's timeout is back on the driver
             assertThat(driverStatement.getQueryTimeout()).isZero();
             try (CancellationSource other = CancellationSource.withTimeout(Duration.ofSeconds(30))) {
-                runUnder(other, () -> query.execute()).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                runUnder(other, () -> query.execute()).get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
             }
             assertThat(driverStatement.getQueryTimeout()).isEqualTo(30);
         }
@@ -152,7 +152,7 @@ class PostgresStatementTests {
             query.setQueryTimeout(1);
             CompletableFuture<Boolean> result = runUnder(source, () -> query.execute());
             // the driver's own timeout fires, the token is live: the driver's exception, untranslated
-            assertThatThrownBy(() -> result.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).cause()
+            assertThatThrownBy(() -> result.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).cause()
                     .isNotInstanceOf(TaskCancelledException.class)
                     .hasCauseInstanceOf(PSQLException.class);
             assertThat(query.getQueryTimeout()).isOne();

@@ -1,5 +1,6 @@
 package dev.cancellation.micrometer;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -45,7 +46,7 @@ class CancellationMetersTests {
         registry.cancel(requested.id(), CancellationReason.requested("again")); // not a new request
         requested.assertCancelled();
         timedOut.assertCancelled();
-        registry.shutdown(Duration.ZERO, RunningTasks.WAIT, false, Duration.ZERO);
+        registry.shutdown(Duration.ZERO, PROMPTLY, false, Duration.ZERO);
         other.assertCancelled();
 
         assertThat(meters.get("cancellation.cancelled").tags("task", "Job.a", "reason", "requested").counter()
@@ -69,14 +70,14 @@ class CancellationMetersTests {
         registry.cancel(stubborn.id(), CancellationReason.requested("test"));
         long before = System.nanoTime();
         // let the stubborn task ignore its cancel for a while, so the latency is measurably from the request
-        await().atMost(RunningTasks.WAIT).until(() -> System.nanoTime() - before > 50_000_000L);
+        await().atMost(PROMPTLY).until(() -> System.nanoTime() - before > 50_000_000L);
         stubborn.complete();
         stubborn.awaitExit();
 
         Timer latency = meters.get("cancellation.stop.latency").tag("task", "Job.a").timer();
         assertThat(latency.count()).isEqualTo(1);
         assertThat(latency.totalTime(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(50)
-                .isLessThan(RunningTasks.WAIT.toMillis() * 2);
+                .isLessThan(PROMPTLY.toMillis() * 2);
     }
 
     @Test
@@ -95,7 +96,7 @@ class CancellationMetersTests {
         fails.assertCancelled();
         hangs.assertCancelled();
 
-        await().atMost(RunningTasks.WAIT).until(() -> registry.pendingCleanups() == 0);
+        await().atMost(PROMPTLY).until(() -> registry.pendingCleanups() == 0);
         for (String outcome : new String[] { "success", "failed", "timeout" }) {
             assertThat(meters.get("cancellation.cleanup").tags("task", "Job.clean", "outcome", outcome).timer()
                     .count()).as(outcome).isEqualTo(1);
@@ -116,7 +117,7 @@ class CancellationMetersTests {
         assertThat(meters.get("cancellation.tasks.abandoned").gauge().value()).isZero();
 
         registry.cancel(stubborn.id(), CancellationReason.requested("test"));
-        await().atMost(RunningTasks.WAIT)
+        await().atMost(PROMPTLY)
                 .until(() -> meters.get("cancellation.tasks.abandoned").gauge().value() == 1);
         assertThat(meters.get("cancellation.tasks.running").gauge().value()).isEqualTo(2); // still runs
 

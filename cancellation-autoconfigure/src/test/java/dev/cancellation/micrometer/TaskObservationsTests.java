@@ -1,5 +1,6 @@
 package dev.cancellation.micrometer;
 
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.CancellationReason;
@@ -126,7 +127,7 @@ class TaskObservationsTests {
                 Duration.ZERO, null));
         assertThat(observationRegistry.getCurrentObservation()).isNull();
 
-        CompletableFuture.runAsync(() -> handle.exit(null)).get(RunningTasks.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        CompletableFuture.runAsync(() -> handle.exit(null)).get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
 
         assertThat(observationRegistry).hasSingleObservationThat()
                 .hasLowCardinalityKeyValue("outcome", "completed").hasBeenStopped();

@@ -1,7 +1,7 @@
 package dev.cancellation.spring;
 
 import static dev.cancellation.spring.CancellableReturnTypeTests.find;
-import static dev.cancellation.spring.CancellableTestSupport.WAIT;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.Cancellation;
@@ -30,7 +30,7 @@ class BlockingListenerTests {
             BlockingListener listener = context.getBean(BlockingListener.class);
             try {
                 CompletableFuture<Throwable> first = CompletableFuture.supplyAsync(() -> failure(work::first));
-                assertThat(listener.blocking.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                assertThat(listener.blocking.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
 
                 Throwable second = failure(work::second); // its 100 ms timeout, while the listener still blocks
 
@@ -38,7 +38,7 @@ class BlockingListenerTests {
                 assertThat(listener.release.getCount()).as("the first listener still blocks").isEqualTo(1);
                 assertThat(listener.thread.get()).doesNotStartWith("cancellation-timer");
                 listener.release.countDown();
-                assertThat(find(first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS), TaskTimeoutException.class))
+                assertThat(find(first.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS), TaskTimeoutException.class))
                         .isNotNull();
             } finally {
                 listener.release.countDown();

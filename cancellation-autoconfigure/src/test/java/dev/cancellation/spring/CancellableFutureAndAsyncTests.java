@@ -1,8 +1,8 @@
 package dev.cancellation.spring;
 
-import static dev.cancellation.spring.CancellableTestSupport.WAIT;
 import static dev.cancellation.spring.CancellableTestSupport.awaitEmpty;
 import static dev.cancellation.spring.CancellableTestSupport.awaitTask;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.CancellationReason;
@@ -53,7 +53,7 @@ class CancellableFutureAndAsyncTests {
 
             CompletableFuture<String> result = futures.neverCompletes();
 
-            assertThat(result).failsWithin(WAIT).withThrowableThat()
+            assertThat(result).failsWithin(PROMPTLY).withThrowableThat()
                     .satisfies(stoppedBy(TaskTimeoutException.class));
             assertThat(probe.work.get()).isCancelled();
             awaitEmpty(registry);
@@ -77,7 +77,7 @@ class CancellableFutureAndAsyncTests {
             assertThat(result).isNotDone();
 
             probe.work.get().complete("value");
-            assertThat(result).succeedsWithin(WAIT).isEqualTo("value");
+            assertThat(result).succeedsWithin(PROMPTLY).isEqualTo("value");
             assertThat(registry.size()).isZero();
         });
     }
@@ -110,7 +110,7 @@ class CancellableFutureAndAsyncTests {
             TaskRegistry registry = context.getBean(TaskRegistry.class);
 
             futures.occupyTheExecutor(); // the only executor thread now waits for probe.release
-            assertThat(probe.blockerRunning.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(probe.blockerRunning.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
 
             CompletableFuture<String> queued = futures.asyncWork();
             List<TaskInfo> tasks = registry.list("Futures.asyncWork", null);
@@ -121,14 +121,14 @@ class CancellableFutureAndAsyncTests {
 
             registry.cancel(tasks.get(0).id(), CancellationReason.requested("test"));
             // fails at once, while the executor is still busy
-            assertThat(queued).failsWithin(WAIT).withThrowableThat()
+            assertThat(queued).failsWithin(PROMPTLY).withThrowableThat()
                     .satisfies(stoppedBy(TaskCancelledException.class));
             assertThat(registry.size()).isZero();
             assertThat(probe.release.getCount()).isEqualTo(1);
 
             probe.release.countDown();
             // FIFO: once a later task has run, the cancelled one has been dequeued without running its body
-            assertThat(futures.threadInterrupted()).succeedsWithin(WAIT);
+            assertThat(futures.threadInterrupted()).succeedsWithin(PROMPTLY);
             assertThat(probe.asyncBodyRan.get()).isFalse();
         });
     }
@@ -141,7 +141,7 @@ class CancellableFutureAndAsyncTests {
             TaskRegistry registry = context.getBean(TaskRegistry.class);
 
             CompletableFuture<String> result = futures.blocks(null);
-            assertThat(probe.started.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(probe.started.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
             TaskInfo task = awaitTask(registry, "Futures.blocks", TaskState.RUNNING);
             assertThat(task.thread()).isEqualTo(probe.thread.get().getName());
             assertThat(probe.token.get()).isSameAs(probe.current.get())
@@ -149,14 +149,14 @@ class CancellableFutureAndAsyncTests {
 
             registry.cancel(task.id(), CancellationReason.requested("test"));
 
-            assertThat(result).failsWithin(WAIT).withThrowableThat()
+            assertThat(result).failsWithin(PROMPTLY).withThrowableThat()
                     .satisfies(stoppedBy(TaskCancelledException.class));
             // the returned future fails at once; the stuck body is interrupted after the 20ms grace
-            org.awaitility.Awaitility.await("escalation interrupts the executor thread").atMost(WAIT)
+            org.awaitility.Awaitility.await("escalation interrupts the executor thread").atMost(PROMPTLY)
                     .untilTrue(probe.interrupted);
             awaitEmpty(registry);
             // the pooled executor thread was not left interrupted
-            assertThat(futures.threadInterrupted()).succeedsWithin(WAIT).isEqualTo(false);
+            assertThat(futures.threadInterrupted()).succeedsWithin(PROMPTLY).isEqualTo(false);
         });
     }
 
@@ -164,7 +164,7 @@ class CancellableFutureAndAsyncTests {
     void asyncTimeout() {
         runner.run(context -> {
             Futures futures = context.getBean(Futures.class);
-            assertThat(futures.asyncTimesOut()).failsWithin(WAIT).withThrowableThat()
+            assertThat(futures.asyncTimesOut()).failsWithin(PROMPTLY).withThrowableThat()
                     .satisfies(stoppedBy(TaskTimeoutException.class));
             awaitEmpty(context.getBean(TaskRegistry.class));
         });
@@ -282,7 +282,7 @@ class CancellableFutureAndAsyncTests {
         @Async
         public void occupyTheExecutor() throws InterruptedException {
             probe.blockerRunning.countDown();
-            probe.release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            probe.release.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
         }
 
         @Async
@@ -335,7 +335,8 @@ class CancellableFutureAndAsyncTests {
         public CancellationToken[] submitsToExecutor() throws Exception {
             CompletableFuture<CancellationToken> seen = new CompletableFuture<>();
             executor.execute(() -> seen.complete(CancellationToken.current()));
-            return new CancellationToken[] {CancellationToken.current(), seen.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)};
+            return new CancellationToken[] {CancellationToken.current(),
+                    seen.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)};
         }
     }
 }

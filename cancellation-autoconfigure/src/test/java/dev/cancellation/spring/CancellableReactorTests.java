@@ -1,8 +1,8 @@
 package dev.cancellation.spring;
 
-import static dev.cancellation.spring.CancellableTestSupport.WAIT;
 import static dev.cancellation.spring.CancellableTestSupport.awaitEmpty;
 import static dev.cancellation.spring.CancellableTestSupport.awaitTask;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.CancellationReason;
@@ -33,7 +33,7 @@ class CancellableReactorTests {
         runner.run(context -> {
             Streams streams = context.getBean(Streams.class);
             Probe probe = context.getBean(Probe.class);
-            StepVerifier.create(streams.never()).expectError(TaskTimeoutException.class).verify(WAIT);
+            StepVerifier.create(streams.never()).expectError(TaskTimeoutException.class).verify(PROMPTLY);
             assertThat(probe.disposed).isTrue();
             awaitEmpty(context.getBean(TaskRegistry.class));
         });
@@ -44,7 +44,7 @@ class CancellableReactorTests {
         runner.run(context -> {
             Streams streams = context.getBean(Streams.class);
             Probe probe = context.getBean(Probe.class);
-            CancellationToken fromContext = streams.tokenFromContext(CancellationToken.none()).block(WAIT);
+            CancellationToken fromContext = streams.tokenFromContext(CancellationToken.none()).block(PROMPTLY);
             assertThat(fromContext).isNotNull().isSameAs(probe.parameter.get()).isSameAs(probe.current.get());
             assertThat(fromContext.isNone()).isFalse();
         });

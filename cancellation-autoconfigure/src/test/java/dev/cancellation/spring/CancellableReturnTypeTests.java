@@ -1,7 +1,7 @@
 package dev.cancellation.spring;
 
-import static dev.cancellation.spring.CancellableTestSupport.WAIT;
 import static dev.cancellation.spring.CancellableTestSupport.awaitEmpty;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -45,14 +45,14 @@ class CancellableReturnTypeTests {
     private static Throwable failureOf(CompletionStage<?> stage) {
         CompletableFuture<Throwable> failure = new CompletableFuture<>();
         stage.whenComplete((value, error) -> failure.complete(error));
-        return await().atMost(WAIT).until(() -> failure.getNow(null), error -> error != null);
+        return await().atMost(PROMPTLY).until(() -> failure.getNow(null), error -> error != null);
     }
 
     /** The error an RxJava source ended with (it must end with one). */
     private static Throwable errorOf(io.reactivex.rxjava3.core.Completable completable) {
         AtomicReference<Throwable> error = new AtomicReference<>();
         completable.subscribe(() -> error.set(new AssertionError("completed normally")), error::set);
-        return await().atMost(WAIT).until(error::get, e -> e != null);
+        return await().atMost(PROMPTLY).until(error::get, e -> e != null);
     }
 
     @Test

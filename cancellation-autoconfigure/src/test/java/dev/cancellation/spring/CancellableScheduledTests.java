@@ -1,6 +1,6 @@
 package dev.cancellation.spring;
 
-import static dev.cancellation.spring.CancellableTestSupport.WAIT;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.CancellationReason;
@@ -36,11 +36,11 @@ class CancellableScheduledTests {
 
     @Test
     void scheduledMethodGetsATokenAndIsCancelledOnRegistryShutdown() throws InterruptedException {
-        assertThat(probe.running.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(probe.running.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         assertThat(registry.list("nightly", TaskState.RUNNING)).hasSize(1);
         assertThat(probe.token.get().isNone()).isFalse();
 
-        ShutdownReport report = registry.shutdown(Duration.ZERO, WAIT, true, Duration.ofSeconds(1));
+        ShutdownReport report = registry.shutdown(Duration.ZERO, PROMPTLY, true, Duration.ofSeconds(1));
 
         assertThat(report.cancelled()).extracting(info -> info.name()).containsExactly("nightly");
         assertThat(probe.stopReason.get().kind()).isEqualTo(CancellationReason.Kind.SHUTDOWN);

@@ -1,5 +1,6 @@
 package dev.cancellation.spring;
 
+import static dev.cancellation.spring.CancellableTestSupport.startupFails;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.CancellationReason;
@@ -8,8 +9,6 @@ import dev.cancellation.annotation.OnCancel;
 import dev.cancellation.task.TaskInfo;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
-import org.springframework.boot.test.context.runner.ContextConsumer;
 
 /** Invalid use of {@code @Cancellable} and {@code @OnCancel} fails startup with a message naming the culprit. */
 class CancellableStartupFailureTests {
@@ -33,7 +32,7 @@ class CancellableStartupFailureTests {
     @Test
     void placeholderResolvingToAnInvalidValueIsNamedWithBothValues() {
         CancellableTestSupport.runner().withBean(PlaceholderTimeout.class).withPropertyValues("app.timeout=later")
-                .run(failure("PlaceholderTimeout.work()", "timeout \"${app.timeout}\" (resolved to \"later\")",
+                .run(startupFails("PlaceholderTimeout.work()", "timeout \"${app.timeout}\" (resolved to \"later\")",
                         "is not a duration"));
     }
 
@@ -62,7 +61,7 @@ class CancellableStartupFailureTests {
     void asyncAndRetryableTogether() {
         CancellableTestSupport.runner().withBean(AsyncRetryable.class)
                 .withUserConfiguration(CancellableWithSpringAnnotationsTests.ResilientConfig.class)
-                .run(failure("@Cancellable cannot apply to AsyncRetryable.sync()",
+                .run(startupFails("@Cancellable cannot apply to AsyncRetryable.sync()",
                         "it is both @Async and @Retryable"));
     }
 
@@ -116,21 +115,7 @@ class CancellableStartupFailureTests {
     }
 
     private static void fails(Class<?> beanClass, String... messageParts) {
-        CancellableTestSupport.runner().withBean(beanClass).run(failure(messageParts));
-    }
-
-    private static ContextConsumer<AssertableApplicationContext> failure(String... messageParts) {
-        return context -> {
-            assertThat(context).hasFailed();
-            Throwable root = context.getStartupFailure();
-            while (root.getCause() != null && !(root instanceof IllegalStateException)) {
-                root = root.getCause();
-            }
-            assertThat(root).isInstanceOf(IllegalStateException.class);
-            for (String part : messageParts) {
-                assertThat(root.getMessage()).contains(part);
-            }
-        };
+        CancellableTestSupport.runner().withBean(beanClass).run(startupFails(messageParts));
     }
 
     static class BadTimeout {

@@ -1,8 +1,8 @@
 package dev.cancellation.spring;
 
-import static dev.cancellation.spring.CancellableTestSupport.WAIT;
 import static dev.cancellation.spring.CancellableTestSupport.awaitEmpty;
 import static dev.cancellation.spring.CancellableTestSupport.awaitTask;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -102,7 +102,7 @@ class CancellableSyncTests {
 
             registry.cancel(outer.id(), CancellationReason.requested("test"));
 
-            assertThat(call).failsWithin(WAIT).withThrowableThat().havingCause()
+            assertThat(call).failsWithin(PROMPTLY).withThrowableThat().havingCause()
                     .isInstanceOf(TaskCancelledException.class).withMessageContaining("by test");
             assertThat(registry.history()).extracting(TaskInfo::name).contains("Inner.work", "Service.outer");
             assertThat(registry.history()).allSatisfy(info -> assertThat(info.state()).isEqualTo(TaskState.CANCELLED));
@@ -129,7 +129,7 @@ class CancellableSyncTests {
             TaskInfo task = awaitTask(registry, "Service.blocksIgnoringToken", TaskState.RUNNING);
             registry.cancel(task.id(), CancellationReason.requested("test"));
 
-            assertThat(call).failsWithin(WAIT).withThrowableThat().havingCause()
+            assertThat(call).failsWithin(PROMPTLY).withThrowableThat().havingCause()
                     .isInstanceOf(TaskCancelledException.class).havingCause()
                     .isInstanceOf(InterruptedException.class);
             assertThat(interruptedAfterReturn.get()).isFalse();
@@ -164,7 +164,7 @@ class CancellableSyncTests {
 
                     service.release();
                     // a method that completes normally despite the cancel returns its result
-                    assertThat(call).succeedsWithin(WAIT).isEqualTo("released");
+                    assertThat(call).succeedsWithin(PROMPTLY).isEqualTo("released");
                     awaitEmpty(registry);
                 });
     }

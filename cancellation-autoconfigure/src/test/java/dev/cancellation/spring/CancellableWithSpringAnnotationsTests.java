@@ -1,8 +1,8 @@
 package dev.cancellation.spring;
 
 import static dev.cancellation.spring.CancellableReturnTypeTests.find;
-import static dev.cancellation.spring.CancellableTestSupport.WAIT;
 import static dev.cancellation.spring.CancellableTestSupport.awaitEmpty;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -78,14 +78,14 @@ class CancellableWithSpringAnnotationsTests {
                 }
             });
             caller.start();
-            await().atMost(WAIT).until(() -> Flaky.attempts.size() == 1); // now in the 5 s back-off
+            await().atMost(PROMPTLY).until(() -> Flaky.attempts.size() == 1); // now in the 5 s back-off
 
             registry.cancelAll("down-for-long", CancellationReason.requested("operator"));
 
-            Throwable failure = outcome.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            Throwable failure = outcome.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
             assertThat(find(failure, TaskCancelledException.class).reason().origin()).isEqualTo("operator");
             assertThat(Flaky.attempts).as("no attempt after the cancel").hasSize(1);
-            caller.join(WAIT.toMillis());
+            caller.join(PROMPTLY.toMillis());
             assertThat(interruptedAfter).as("the calling thread is not left interrupted").isFalse();
             awaitEmpty(registry);
             assertThat(registry.history()).singleElement().extracting(TaskInfo::state).isEqualTo(TaskState.CANCELLED);
@@ -176,10 +176,10 @@ class CancellableWithSpringAnnotationsTests {
             orders.insert(1, null); // a control: not cancelled, committed
             CompletableFuture<Throwable> outcome = CompletableFuture.supplyAsync(
                     () -> catchFailure(() -> orders.insert(2, new CountDownLatch(1))));
-            await().atMost(WAIT).until(() -> Orders.inserted.get() == 2);
+            await().atMost(PROMPTLY).until(() -> Orders.inserted.get() == 2);
             registry.cancelAll("insert-order", CancellationReason.requested("operator"));
 
-            assertThat(find(outcome.get(WAIT.toMillis(), TimeUnit.MILLISECONDS), TaskCancelledException.class))
+            assertThat(find(outcome.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS), TaskCancelledException.class))
                     .isNotNull();
             assertThat(jdbc.queryForList("select id from orders", Integer.class)).containsExactly(1);
             awaitEmpty(registry);
@@ -244,13 +244,13 @@ class CancellableWithSpringAnnotationsTests {
                     assertThat(labels(limited)).containsExactly("cancellable", "async", "concurrency", "attach");
 
                     CompletableFuture<String> first = limited.work();
-                    await().atMost(WAIT).until(() -> Limited.running.get() == 1);
+                    await().atMost(PROMPTLY).until(() -> Limited.running.get() == 1);
                     CompletableFuture<String> second = limited.work(); // waits for the permit
                     assertThat(registry.list("limited", null)).as("both are tasks already").hasSize(2);
 
                     Limited.release.countDown();
-                    assertThat(first).succeedsWithin(WAIT);
-                    assertThat(second).succeedsWithin(WAIT);
+                    assertThat(first).succeedsWithin(PROMPTLY);
+                    assertThat(second).succeedsWithin(PROMPTLY);
                     awaitEmpty(registry);
                 });
     }

@@ -1,8 +1,8 @@
 package dev.cancellation.spring;
 
-import static dev.cancellation.spring.CancellableTestSupport.WAIT;
 import static dev.cancellation.spring.CancellableTestSupport.awaitEmpty;
 import static dev.cancellation.spring.CancellableTestSupport.awaitTask;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.CancellationReason;
@@ -38,15 +38,15 @@ class OnCancelTests {
 
             registry.cancel(task.id(), CancellationReason.requested("test"));
             // the method saw the cancel and now lingers: the task is CANCELLING and no cleanup may start
-            assertThat(probe.sawCancel.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(probe.sawCancel.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
             assertThat(registry.find(task.id())).get().extracting(TaskInfo::state).isEqualTo(TaskState.CANCELLING);
             assertThat(probe.cleanupStarted.await(200, TimeUnit.MILLISECONDS)).isFalse();
             assertThat(probe.events).containsExactly("saw cancel");
 
             probe.letExit.countDown();
-            assertThat(call).failsWithin(WAIT).withThrowableThat().havingCause()
+            assertThat(call).failsWithin(PROMPTLY).withThrowableThat().havingCause()
                     .isInstanceOf(TaskCancelledException.class);
-            assertThat(probe.cleanupStarted.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(probe.cleanupStarted.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
             awaitEmpty(registry);
             assertThat(probe.events).containsExactly("saw cancel", "method exited",
                     "cleanup import a.csv 3 REQUESTED " + task.id());
@@ -65,8 +65,8 @@ class OnCancelTests {
             CancellationToken taskToken = registry.handle(task.id()).orElseThrow().token();
             registry.cancel(task.id(), CancellationReason.requested("test"));
 
-            assertThat(call).failsWithin(WAIT);
-            assertThat(probe.shieldedResult).succeedsWithin(WAIT).isEqualTo("helper ran");
+            assertThat(call).failsWithin(PROMPTLY);
+            assertThat(probe.shieldedResult).succeedsWithin(PROMPTLY).isEqualTo("helper ran");
             CancellationToken cleanupToken = probe.cleanupToken.get();
             assertThat(cleanupToken).isNotSameAs(taskToken);
             assertThat(probe.cleanupTokenCancelledWhileRunning.get()).isFalse();
@@ -83,7 +83,7 @@ class OnCancelTests {
             CompletableFuture<Void> call = CompletableFuture.runAsync(jobs::slowCleanup);
             TaskInfo task = awaitTask(registry, "Jobs.slowCleanup", TaskState.RUNNING);
             registry.cancel(task.id(), CancellationReason.requested("test"));
-            assertThat(call).failsWithin(WAIT);
+            assertThat(call).failsWithin(PROMPTLY);
 
             // the CompletionStage returned by the cleanup keeps the task in CLEANING_UP until it completes
             awaitTask(registry, "Jobs.slowCleanup", TaskState.CLEANING_UP);
@@ -110,7 +110,7 @@ class OnCancelTests {
             CompletableFuture<Void> call = CompletableFuture.runAsync(jobs::failingCleanup);
             TaskInfo task = awaitTask(registry, "failing", TaskState.RUNNING);
             registry.cancel(task.id(), CancellationReason.requested("test"));
-            assertThat(call).failsWithin(WAIT).withThrowableThat().havingCause()
+            assertThat(call).failsWithin(PROMPTLY).withThrowableThat().havingCause()
                     .isInstanceOf(TaskCancelledException.class);
             awaitEmpty(registry);
             assertThat(outcomes).containsExactly("failing FAILED cleanup broke");
@@ -267,7 +267,7 @@ class OnCancelTests {
 
         private static void await(CountDownLatch latch) {
             try {
-                if (!latch.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                if (!latch.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)) {
                     throw new AssertionError("not released");
                 }
             } catch (InterruptedException ex) {

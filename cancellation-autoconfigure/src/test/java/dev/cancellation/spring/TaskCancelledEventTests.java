@@ -1,6 +1,6 @@
 package dev.cancellation.spring;
 
-import static dev.cancellation.spring.CancellableTestSupport.WAIT;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.CancellationReason;
@@ -41,7 +41,7 @@ class TaskCancelledEventTests {
 
                     events.clear();
                     var timed = registry.start(TaskSpec.of("timed", Duration.ofMillis(20)));
-                    Awaitility.await().atMost(WAIT).until(() -> events.size() == 1);
+                    Awaitility.await().atMost(PROMPTLY).until(() -> events.size() == 1);
                     assertThat(events.get(0).getReason().isTimeout()).isTrue();
                     timed.exit(null);
                 });
