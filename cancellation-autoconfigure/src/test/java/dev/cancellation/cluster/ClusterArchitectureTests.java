@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * The fleet is an edge: it sits on top of {@code task}, the core and the endpoint's SPI, and nothing below it
  * knows Redis. The endpoint works without Redis on the classpath.
  */
-class ClusterArchitectureTest {
+class ClusterArchitectureTests {
 
     private static JavaClasses production;
 
