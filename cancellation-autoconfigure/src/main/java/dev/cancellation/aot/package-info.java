@@ -1,6 +1,7 @@
 /**
  * Ahead-of-time processing support: the runtime hints for what the starter reflects on, so that an application
  * processed with {@code spring-boot:process-aot} (and a native image built from it) finds the {@code @OnCancel}
- * methods, the endpoint's response types and the context-propagation accessor.
+ * methods and the context-propagation accessor. Both are registered through {@code META-INF/spring/aot.factories};
+ * the endpoint's response types get theirs from {@code dev.cancellation.actuate}.
  */
 package dev.cancellation.aot;
