@@ -167,6 +167,6 @@ final class CancellableMethod {
 
     @Override
     public String toString() {
-        return "@Cancellable " + name + " (" + CancellableMethodResolver.describe(method) + ", " + mode + ")";
+        return "@Cancellable " + name + " (" + MethodNames.describe(method) + ", " + mode + ")";
     }
 }

@@ -1,5 +1,7 @@
 package dev.cancellation.spring;
 
+import static dev.cancellation.spring.MethodNames.describe;
+
 import dev.cancellation.CancellationToken;
 import dev.cancellation.annotation.Cancellable;
 import dev.cancellation.annotation.OnCancel;
@@ -7,14 +9,12 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.MethodClassKey;
@@ -292,16 +292,5 @@ final class CancellableMethodResolver {
     private static String invalid(Class<?> userClass, Method method, String attribute, String value, String problem) {
         return "Invalid @Cancellable on " + describe(method) + " of bean class " + userClass.getName() + ": "
                 + attribute + " " + value + " " + problem;
-    }
-
-    /** {@code (SimpleName, ...)}. */
-    static String simpleNames(Class<?>[] types) {
-        return Arrays.stream(types).map(Class::getSimpleName).collect(Collectors.joining(", ", "(", ")"));
-    }
-
-    /** {@code SimpleClassName.method(ParamType, ...)}. */
-    static String describe(Method method) {
-        return method.getDeclaringClass().getSimpleName() + "." + method.getName()
-                + simpleNames(method.getParameterTypes());
     }
 }

@@ -83,6 +83,6 @@ final class OnCancelMethod {
 
     @Override
     public String toString() {
-        return "@OnCancel " + CancellableMethodResolver.describe(method);
+        return "@OnCancel " + MethodNames.describe(method);
     }
 }

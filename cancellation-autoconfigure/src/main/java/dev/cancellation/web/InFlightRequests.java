@@ -4,9 +4,7 @@ import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationSource;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.lifecycle.ShutdownDrain;
-import dev.cancellation.task.TaskHandle;
 import dev.cancellation.task.TaskRegistry;
-import dev.cancellation.task.TaskSpec;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
@@ -53,23 +51,9 @@ public final class InFlightRequests implements ShutdownDrain {
     public InFlightRequest open(Duration budget) {
         CancellationSource source = (budget == null) ? CancellationSource.create()
                 : CancellationSource.withTimeout(budget);
-        InFlightRequest request = new InFlightRequest(this, source);
+        InFlightRequest request = new InFlightRequest(source, registry, open::remove);
         open.add(request);
         return request;
-    }
-
-    void closed(InFlightRequest request) {
-        open.remove(request);
-    }
-
-    TaskHandle registerTask(InFlightRequest request, String name) {
-        if (registry == null) {
-            throw new IllegalStateException("No TaskRegistry to register request '" + name + "' in");
-        }
-        // Never interrupted nor abandoned on its own: a request thread belongs to the server.
-        TaskHandle handle = registry.start(new TaskSpec(name, request.requestToken(), null, null, null, null));
-        handle.token().onCancel(request::cancel); // an operator cancelling the task cancels the whole request
-        return handle;
     }
 
     /** Whether the request with this token (its own, or its registered task's) is still in flight. */
