@@ -4,6 +4,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The proxy of a {@link ResultSet} read under a live token. The cursor moves ({@code next}, {@code previous},
@@ -38,7 +39,7 @@ final class ResultSetHandler extends JdbcProxy<ResultSet> {
     }
 
     @Override
-    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+    public @Nullable Object invoke(Object proxy, Method method, @Nullable Object @Nullable [] args) throws Throwable {
         switch (method.getName()) {
             case "next", "previous", "first", "last", "absolute", "relative":
                 return move(method, args);
@@ -56,7 +57,7 @@ final class ResultSetHandler extends JdbcProxy<ResultSet> {
         }
     }
 
-    private Object move(Method method, Object[] args) throws Throwable {
+    private @Nullable Object move(Method method, @Nullable Object @Nullable [] args) throws Throwable {
         execution.enterFetch();
         try {
             return method.invoke(delegate, args);
