@@ -86,8 +86,8 @@ public class CancellationEndpoint {
     /**
      * The live tasks and the recent history, optionally filtered.
      *
-     * @param name only tasks with this exact name, or {@code null} for all
-     * @param state only tasks in this state (case-insensitive, e.g. {@code cancelling}), or {@code null} for all
+     * @param name only tasks with this exact name; all without one
+     * @param state only tasks in this state (case-insensitive, e.g. {@code cancelling}); all without one
      * @param scope {@code local} (the default) for this instance; {@code cluster} to add the live tasks that the
      *     other live instances of the fleet published (the history stays this instance's)
      * @throws InvalidEndpointRequestException (a 400 over HTTP) if {@code state} names no {@link TaskState}, or
@@ -289,15 +289,15 @@ public class CancellationEndpoint {
      * @param name the task name
      * @param state its state
      * @param startedAt when it started
-     * @param deadline its effective deadline, or {@code null}
+     * @param deadline its effective deadline (its own or an ancestor's), if it has one
      * @param elapsed milliseconds since it started (until it finished, for a finished task)
-     * @param parentId the id of the task it was started from, or {@code null}
-     * @param thread the name of the thread running its code, or {@code null}
-     * @param reason why it was cancelled, or {@code null}
-     * @param finishedAt when it finished, or {@code null} while live
-     * @param children the live tasks started from it, or {@code null} where not shown (in lists, and for a task of
+     * @param parentId the id of the task it was started from; none for a top-level task
+     * @param thread the name of the thread running its code; none while no thread is attached
+     * @param reason why it was cancelled, if it was
+     * @param finishedAt when it finished; none while live
+     * @param children the live tasks started from it; none where not shown (in lists, and for a task of
      *     another instance)
-     * @param instance the fleet instance that runs it, or {@code null} outside a fleet
+     * @param instance the fleet instance that runs it; none outside a fleet
      */
     public record TaskDescriptor(String id, String name, TaskState state, Instant startedAt,
             @Nullable Instant deadline, long elapsed, @Nullable String parentId, @Nullable String thread,

@@ -26,8 +26,8 @@ public interface FleetTasks {
     /**
      * The live tasks the other instances last published (each within its publishing delay).
      *
-     * @param name only tasks with this exact name, or {@code null} for all
-     * @param state only tasks in this state, or {@code null} for all
+     * @param name only tasks with this exact name; all without one
+     * @param state only tasks in this state; all without one
      */
     List<RemoteTask> list(@Nullable String name, @Nullable TaskState state);
 

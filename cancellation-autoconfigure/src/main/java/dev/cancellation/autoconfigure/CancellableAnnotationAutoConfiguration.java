@@ -37,7 +37,7 @@ public class CancellableAnnotationAutoConfiguration {
         CancellationProperties properties = Binder.get(environment)
                 .bindOrCreate("cancellation", CancellationProperties.class);
         CancellableAnnotationBeanPostProcessor postProcessor = new CancellableAnnotationBeanPostProcessor(
-                CancellableDefaults.of(properties), properties.getAdvisorOrder());
+                cancellableDefaults(properties), properties.getAdvisorOrder());
         // Same proxy style as Boot's auto-proxy creator: class-based unless spring.aop.proxy-target-class=false.
         postProcessor.setProxyTargetClass(
                 environment.getProperty("spring.aop.proxy-target-class", Boolean.class, Boolean.TRUE));
@@ -51,5 +51,11 @@ public class CancellableAnnotationAutoConfiguration {
     public TaskCancelledEventPublisher taskCancelledEventPublisher(TaskRegistry registry,
             ApplicationEventPublisher publisher) {
         return new TaskCancelledEventPublisher(registry, publisher);
+    }
+
+    /** What empty {@code @Cancellable} attributes mean, from {@code cancellation.*}. */
+    static CancellableDefaults cancellableDefaults(CancellationProperties properties) {
+        return new CancellableDefaults(properties.getDefaultTimeout(), properties.isInterrupt(),
+                properties.getInterruptAfter(), properties.getAbandonAfter());
     }
 }

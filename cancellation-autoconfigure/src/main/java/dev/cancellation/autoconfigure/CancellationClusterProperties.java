@@ -1,6 +1,7 @@
 package dev.cancellation.autoconfigure;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -23,13 +24,13 @@ public class CancellationClusterProperties {
      * The fleet's name: instances with the same name on the same Redis see each other. Unset means
      * {@code spring.application.name} (and {@code application} without one).
      */
-    private String name;
+    private @Nullable String name;
 
     /**
      * This instance's id, unique in the fleet. Unset means {@code <host>:<server.port>:<pid>} (without the port
      * when it is not set or random).
      */
-    private String instanceId;
+    private @Nullable String instanceId;
 
     /** How often the instance refreshes its heartbeat and publishes its live tasks. */
     private Duration heartbeatInterval = Duration.ofSeconds(1);
@@ -57,19 +58,19 @@ public class CancellationClusterProperties {
         this.enabled = enabled;
     }
 
-    public String getName() {
+    public @Nullable String getName() {
         return name;
     }
 
-    public void setName(String name) {
+    public void setName(@Nullable String name) {
         this.name = optionalText("cancellation.cluster.name", name);
     }
 
-    public String getInstanceId() {
+    public @Nullable String getInstanceId() {
         return instanceId;
     }
 
-    public void setInstanceId(String instanceId) {
+    public void setInstanceId(@Nullable String instanceId) {
         this.instanceId = optionalText("cancellation.cluster.instance-id", instanceId);
     }
 
@@ -120,7 +121,7 @@ public class CancellationClusterProperties {
         this.keyPrefix = keyPrefix;
     }
 
-    private static String optionalText(String property, String value) {
+    private static @Nullable String optionalText(String property, @Nullable String value) {
         if (value == null || value.isBlank()) {
             return null;
         }

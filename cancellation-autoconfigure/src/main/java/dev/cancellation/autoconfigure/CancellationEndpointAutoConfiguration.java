@@ -1,6 +1,7 @@
 package dev.cancellation.autoconfigure;
 
 import dev.cancellation.actuate.CancellationEndpoint;
+import dev.cancellation.actuate.CancellationEndpointRuntimeHints;
 import dev.cancellation.actuate.CancellationEndpointWebExtension;
 import dev.cancellation.actuate.FleetTasks;
 import dev.cancellation.task.TaskRegistry;
@@ -13,16 +14,18 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ImportRuntimeHints;
 
 /**
  * Auto-configuration of the {@code cancellation} actuator endpoint, when the actuator is on the classpath, a
  * {@link TaskRegistry} exists and the endpoint is available (access not {@code none}, and exposed over HTTP or
- * JMX).
+ * JMX). Imports the {@link CancellationEndpointRuntimeHints} of the endpoint's response types for AOT processing.
  */
 @AutoConfiguration(after = CancellationAutoConfiguration.class)
 @ConditionalOnClass(Endpoint.class)
 @ConditionalOnBean(TaskRegistry.class)
 @ConditionalOnAvailableEndpoint(CancellationEndpoint.class)
+@ImportRuntimeHints(CancellationEndpointRuntimeHints.class)
 public class CancellationEndpointAutoConfiguration {
 
     /** The endpoint; over the other instances too when a {@link FleetTasks} bean exists. */

@@ -1,6 +1,7 @@
 package dev.cancellation.autoconfigure;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -53,7 +54,7 @@ public class CancellationJdbcProperties {
         return cancelWait;
     }
 
-    public void setCancelWait(Duration cancelWait) {
+    public void setCancelWait(@Nullable Duration cancelWait) {
         if (cancelWait != null && cancelWait.isNegative()) {
             throw new IllegalArgumentException(
                     "cancellation.jdbc.cancel-wait must not be negative, but was " + cancelWait);

@@ -1,6 +1,7 @@
 package dev.cancellation.autoconfigure;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -34,7 +35,7 @@ public class CancellationProperties {
      * Timeout of {@code @Cancellable} methods that set none. Unset means no timeout: such tasks stop only when
      * cancelled.
      */
-    private Duration defaultTimeout;
+    private @Nullable Duration defaultTimeout;
 
     /** Whether the thread of a task that ignores its cancelled token is interrupted after the grace period. */
     private boolean interrupt = true;
@@ -76,11 +77,11 @@ public class CancellationProperties {
         this.enabled = enabled;
     }
 
-    public Duration getDefaultTimeout() {
+    public @Nullable Duration getDefaultTimeout() {
         return defaultTimeout;
     }
 
-    public void setDefaultTimeout(Duration defaultTimeout) {
+    public void setDefaultTimeout(@Nullable Duration defaultTimeout) {
         this.defaultTimeout = Check.optionalDuration("cancellation.default-timeout", defaultTimeout,
                 " (0 or unset means no timeout)");
     }
@@ -207,7 +208,7 @@ public class CancellationProperties {
          * How long to wait for cancelled tasks to exit and their cleanups to complete. Unset means
          * {@code spring.lifecycle.timeout-per-shutdown-phase} (30s by default).
          */
-        private Duration timeout;
+        private @Nullable Duration timeout;
 
         /** Last wait after interrupting the tasks still running at the timeout, before they are abandoned. */
         private Duration lastGrace = Duration.ofSeconds(1);
@@ -228,11 +229,11 @@ public class CancellationProperties {
             this.drainTimeout = Check.duration("cancellation.shutdown.drain-timeout", drainTimeout, "");
         }
 
-        public Duration getTimeout() {
+        public @Nullable Duration getTimeout() {
             return timeout;
         }
 
-        public void setTimeout(Duration timeout) {
+        public void setTimeout(@Nullable Duration timeout) {
             this.timeout = Check.optionalDuration("cancellation.shutdown.timeout", timeout, "");
         }
 
@@ -297,7 +298,7 @@ public class CancellationProperties {
         }
 
         /** A required duration: not null, not negative, representable in nanoseconds. */
-        static Duration duration(String property, Duration value, String hint) {
+        static Duration duration(String property, @Nullable Duration value, String hint) {
             if (value == null) {
                 throw invalid(property, null, NON_NEGATIVE, property + " must be set (leave it out for the default)");
             }
@@ -305,12 +306,12 @@ public class CancellationProperties {
         }
 
         /** An optional duration: {@code null}, or not negative and representable in nanoseconds. */
-        static Duration optionalDuration(String property, Duration value, String hint) {
+        static @Nullable Duration optionalDuration(String property, @Nullable Duration value, String hint) {
             return (value != null) ? checked(property, value, hint, NON_NEGATIVE + ", or unset") : null;
         }
 
         /** A required, strictly positive duration. */
-        static Duration positiveDuration(String property, Duration value) {
+        static Duration positiveDuration(String property, @Nullable Duration value) {
             String allowed = "a positive duration such as 500ms, 10s or 1m";
             if (value == null) {
                 throw invalid(property, null, allowed, property + " must be set (leave it out for the default)");
@@ -335,8 +336,8 @@ public class CancellationProperties {
             return value;
         }
 
-        private static InvalidCancellationPropertyException invalid(String property, Object value, String allowed,
-                String message) {
+        private static InvalidCancellationPropertyException invalid(String property, @Nullable Object value,
+                String allowed, String message) {
             return new InvalidCancellationPropertyException(property, value, allowed, message);
         }
     }

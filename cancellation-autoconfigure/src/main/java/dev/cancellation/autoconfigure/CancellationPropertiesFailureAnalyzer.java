@@ -1,6 +1,7 @@
 package dev.cancellation.autoconfigure;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
@@ -32,7 +33,7 @@ public class CancellationPropertiesFailureAnalyzer extends AbstractFailureAnalyz
     private static final String PREFIX = "cancellation.";
 
     @Override
-    protected FailureAnalysis analyze(Throwable rootFailure, BindException cause) {
+    protected @Nullable FailureAnalysis analyze(Throwable rootFailure, BindException cause) {
         ConfigurationProperty property = cause.getProperty();
         String name = (property != null) ? property.getName().toString() : cause.getName().toString();
         if (!name.startsWith(PREFIX)) {
@@ -67,7 +68,7 @@ public class CancellationPropertiesFailureAnalyzer extends AbstractFailureAnalyz
         return Ordered.HIGHEST_PRECEDENCE;
     }
 
-    private static String reason(BindException cause, InvalidCancellationPropertyException invalid) {
+    private static String reason(BindException cause, @Nullable InvalidCancellationPropertyException invalid) {
         if (invalid != null) {
             return invalid.getMessage();
         }

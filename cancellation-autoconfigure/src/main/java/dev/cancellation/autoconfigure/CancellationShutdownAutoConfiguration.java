@@ -4,6 +4,7 @@ import dev.cancellation.lifecycle.CancellationLifecycle;
 import dev.cancellation.lifecycle.ShutdownDrain;
 import dev.cancellation.task.TaskRegistry;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -47,7 +48,7 @@ public class CancellationShutdownAutoConfiguration {
         return lifecycle;
     }
 
-    private static Duration orZero(Duration value) {
+    private static Duration orZero(@Nullable Duration value) {
         return (value != null) ? value : Duration.ZERO;
     }
 }

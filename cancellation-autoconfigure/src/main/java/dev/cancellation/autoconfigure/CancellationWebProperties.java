@@ -1,6 +1,7 @@
 package dev.cancellation.autoconfigure;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -23,10 +24,10 @@ public class CancellationWebProperties {
     private String deadlineHeader = "X-Request-Timeout";
 
     /** Budget of requests that send no deadline header. Unset means none: such requests have no deadline. */
-    private Duration requestTimeout;
+    private @Nullable Duration requestTimeout;
 
     /** Cap on every request's budget, whatever the caller sends. Unset means no cap. */
-    private Duration maxRequestTimeout;
+    private @Nullable Duration maxRequestTimeout;
 
     /**
      * Whether requests in flight are registered as tasks named after their matched route (e.g. "GET
@@ -65,19 +66,19 @@ public class CancellationWebProperties {
         this.deadlineHeader = deadlineHeader.trim();
     }
 
-    public Duration getRequestTimeout() {
+    public @Nullable Duration getRequestTimeout() {
         return requestTimeout;
     }
 
-    public void setRequestTimeout(Duration requestTimeout) {
+    public void setRequestTimeout(@Nullable Duration requestTimeout) {
         this.requestTimeout = requirePositive(requestTimeout, "cancellation.web.request-timeout");
     }
 
-    public Duration getMaxRequestTimeout() {
+    public @Nullable Duration getMaxRequestTimeout() {
         return maxRequestTimeout;
     }
 
-    public void setMaxRequestTimeout(Duration maxRequestTimeout) {
+    public void setMaxRequestTimeout(@Nullable Duration maxRequestTimeout) {
         this.maxRequestTimeout = requirePositive(maxRequestTimeout, "cancellation.web.max-request-timeout");
     }
 
@@ -93,7 +94,7 @@ public class CancellationWebProperties {
         return shutdownDrain;
     }
 
-    public void setShutdownDrain(Duration shutdownDrain) {
+    public void setShutdownDrain(@Nullable Duration shutdownDrain) {
         if (shutdownDrain != null && shutdownDrain.isNegative()) {
             throw new IllegalArgumentException("cancellation.web.shutdown-drain must not be negative, but was "
                     + shutdownDrain);
@@ -109,7 +110,7 @@ public class CancellationWebProperties {
         this.problemDetails = problemDetails;
     }
 
-    private static Duration requirePositive(Duration value, String property) {
+    private static @Nullable Duration requirePositive(@Nullable Duration value, String property) {
         if (value != null && (value.isNegative() || value.isZero())) {
             throw new IllegalArgumentException(property + " must be positive, but was " + value);
         }

@@ -1,5 +1,7 @@
 package dev.cancellation.autoconfigure;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A {@code cancellation.*} property has a value of the right type that makes no sense (a negative duration, zero
  * cleanup threads, ...). Thrown by the setters of the properties classes while Spring Boot binds them; Boot wraps
@@ -14,7 +16,7 @@ public class InvalidCancellationPropertyException extends IllegalArgumentExcepti
 
     private final String property;
 
-    private final transient Object value;
+    private final transient @Nullable Object value;
 
     private final String allowed;
 
@@ -22,11 +24,12 @@ public class InvalidCancellationPropertyException extends IllegalArgumentExcepti
      * Creates the exception.
      *
      * @param property the property's canonical name, e.g. {@code cancellation.cleanup.threads}
-     * @param value the bound value that was rejected
+     * @param value the bound value that was rejected, {@code null} for a missing one
      * @param allowed what the property accepts, e.g. {@code 1 to 1000}
      * @param message the full message, naming the property and the value
      */
-    public InvalidCancellationPropertyException(String property, Object value, String allowed, String message) {
+    public InvalidCancellationPropertyException(String property, @Nullable Object value, String allowed,
+            String message) {
         super(message);
         this.property = property;
         this.value = value;
@@ -38,8 +41,8 @@ public class InvalidCancellationPropertyException extends IllegalArgumentExcepti
         return property;
     }
 
-    /** The bound value that was rejected (a {@code Duration}, an {@code Integer}, ...). */
-    public Object value() {
+    /** The bound value that was rejected (a {@code Duration}, an {@code Integer}, ...); {@code null} if missing. */
+    public @Nullable Object value() {
         return value;
     }
 

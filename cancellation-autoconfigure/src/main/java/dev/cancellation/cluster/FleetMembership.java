@@ -177,13 +177,13 @@ final class FleetMembership {
      */
     Map<String, FleetWire.Snapshot> snapshots(String what, InvalidMessageLog invalid) {
         requireInFleet(what);
-        List<String> raw = redis.call(what, template -> {
+        List<@Nullable String> raw = redis.call(what, template -> {
             Set<String> ids = template.opsForZSet().rangeByScore(keys.members(), System.currentTimeMillis(),
                     Double.POSITIVE_INFINITY);
             if (ids == null || ids.isEmpty()) {
                 return List.of();
             }
-            List<String> values = template.opsForValue().multiGet(ids.stream().map(keys::instance).toList());
+            List<@Nullable String> values = template.opsForValue().multiGet(ids.stream().map(keys::instance).toList());
             return (values != null) ? values : List.of();
         });
         Map<String, FleetWire.Snapshot> snapshots = new LinkedHashMap<>();

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 /**
@@ -65,7 +66,7 @@ final class FleetRedis implements AutoCloseable {
      * @param what what the command is for, for the error message (e.g. {@code list the fleet})
      * @throws FleetUnavailableException if Redis fails, does not answer in time, or too many commands wait
      */
-    <T> T call(String what, Function<StringRedisTemplate, T> command) {
+    <T extends @Nullable Object> T call(String what, Function<StringRedisTemplate, T> command) {
         Future<T> future;
         try {
             future = executor.submit(() -> command.apply(template));

@@ -90,7 +90,7 @@ public final class RedisFleet implements FleetTasks, SmartLifecycle {
         return membership.isInFleet();
     }
 
-    /** Why the instance is not in the fleet, or {@code null} while it is. */
+    /** Why the instance is not in the fleet; {@code null} while it is. */
     public @Nullable String problem() {
         return membership.problem();
     }

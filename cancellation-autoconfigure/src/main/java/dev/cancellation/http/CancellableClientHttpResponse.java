@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.client.ClientHttpResponse;
@@ -16,9 +17,9 @@ final class CancellableClientHttpResponse implements ClientHttpResponse {
 
     private final ClientHttpResponse response;
     private final OutboundCall call;
-    private final Closeable connection;
-    private volatile InputStream rawBody;
-    private InputStream body;
+    private final @Nullable Closeable connection;
+    private volatile @Nullable InputStream rawBody;
+    private @Nullable InputStream body;
 
     CancellableClientHttpResponse(ClientHttpResponse response, OutboundCall call) {
         this.response = response;
@@ -80,7 +81,7 @@ final class CancellableClientHttpResponse implements ClientHttpResponse {
         }
     }
 
-    private static InputStream bodyOrNull(ClientHttpResponse response) {
+    private static @Nullable InputStream bodyOrNull(ClientHttpResponse response) {
         try {
             return response.getBody();
         } catch (IOException | RuntimeException ex) {
@@ -88,7 +89,7 @@ final class CancellableClientHttpResponse implements ClientHttpResponse {
         }
     }
 
-    private static void closeQuietly(Closeable stream) {
+    private static void closeQuietly(@Nullable Closeable stream) {
         if (stream != null) {
             try {
                 stream.close();

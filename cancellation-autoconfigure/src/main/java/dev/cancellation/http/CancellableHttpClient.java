@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link java.net.http.HttpClient} that honours the {@linkplain CancellationToken#current() current token}, for
@@ -98,7 +99,7 @@ public final class CancellableHttpClient extends HttpClient {
 
     @Override
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
-            HttpResponse.PushPromiseHandler<T> pushPromiseHandler) {
+            HttpResponse.@Nullable PushPromiseHandler<T> pushPromiseHandler) {
         OutboundCall call;
         try {
             call = settings.startWithoutAbort(CancellationToken.current(), request.method(), request.uri());
@@ -267,7 +268,8 @@ public final class CancellableHttpClient extends HttpClient {
 
     private static final class Java21 {
 
-        static Object invoke(HttpClient client, String method) {
+        /** What {@code method} returns; {@code null} for a method that returns nothing or is not there (Java 17). */
+        static @Nullable Object invoke(HttpClient client, String method) {
             MethodHandle handle;
             try {
                 Class<?> result = method.equals("isTerminated") ? boolean.class : void.class;

@@ -3,6 +3,7 @@ package dev.cancellation.http;
 import dev.cancellation.CancellationToken;
 import java.net.URI;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How outbound HTTP calls honour the current token: whether the remaining budget travels in a header (and its
@@ -55,12 +56,13 @@ public final class HttpClientCancellation {
     }
 
     /**
-     * Starts a call under {@code token}; {@code null} when there is nothing to do (no token).
+     * Starts a call under {@code token}; {@code null} when there is nothing to do (no token, or
+     * {@link CancellationToken#none()}).
      *
      * @throws dev.cancellation.TaskCancelledException if the token is already cancelled
      * @throws dev.cancellation.TaskTimeoutException if its budget is already spent
      */
-    public OutboundCall start(CancellationToken token, String method, URI uri) {
+    public @Nullable OutboundCall start(@Nullable CancellationToken token, String method, URI uri) {
         return start(token, method, uri, abortOnCancel);
     }
 
@@ -68,11 +70,12 @@ public final class HttpClientCancellation {
      * Like {@link #start(CancellationToken, String, URI)}, for integrations that abort the exchange themselves
      * (Reactor signals, the JDK client's future): the call then holds no callback of its own.
      */
-    OutboundCall startWithoutAbort(CancellationToken token, String method, URI uri) {
+    @Nullable OutboundCall startWithoutAbort(@Nullable CancellationToken token, String method, URI uri) {
         return start(token, method, uri, false);
     }
 
-    private static OutboundCall start(CancellationToken token, String method, URI uri, boolean abortOnCancel) {
+    private static @Nullable OutboundCall start(@Nullable CancellationToken token, String method, URI uri,
+            boolean abortOnCancel) {
         if (token == null || token.isNone()) {
             return null;
         }
@@ -80,10 +83,12 @@ public final class HttpClientCancellation {
     }
 
     /**
-     * The value of the deadline header for {@code call}, or {@code null} to send none (no deadline, or propagation
-     * off). A value already on the request that is smaller is kept: a caller may ask for less, never for more.
+     * The value of the deadline header for {@code call}; {@code null} to send none (no deadline, propagation off, or
+     * a smaller value already on the request, which is kept: a caller may ask for less, never for more).
+     *
+     * @param existing the header's value already on the request, {@code null} if none
      */
-    public String headerValue(OutboundCall call, String existing) {
+    public @Nullable String headerValue(OutboundCall call, @Nullable String existing) {
         if (!propagateDeadline || call.budgetMillis() < 0) {
             return null;
         }

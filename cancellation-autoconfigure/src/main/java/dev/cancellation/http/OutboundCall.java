@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One outbound HTTP exchange made under a token: the budget it leaves with, and the abort of the exchange when the
@@ -48,7 +49,7 @@ public final class OutboundCall implements AutoCloseable {
         T run() throws IOException;
     }
 
-    private static final ThreadLocal<OutboundCall> SENDING = new ThreadLocal<>();
+    private static final ThreadLocal<@Nullable OutboundCall> SENDING = new ThreadLocal<>();
 
     private static final int OUTSIDE = 0;
     private static final int INSIDE = 1;
@@ -68,20 +69,20 @@ public final class OutboundCall implements AutoCloseable {
     private final CancellationToken token;
     private final String method;
     private final Object uri;
-    private final Instant deadline;
+    private final @Nullable Instant deadline;
     private final long budgetMillis;
-    private final Registration registration;
+    private final @Nullable Registration registration;
 
-    private volatile CancellationReason abortedBy;
-    private volatile Consumer<? super IOException> libraryAbort;
-    private volatile Closeable body;
-    private volatile Thread sectionThread;
+    private volatile @Nullable CancellationReason abortedBy;
+    private volatile @Nullable Consumer<? super IOException> libraryAbort;
+    private volatile @Nullable Closeable body;
+    private volatile @Nullable Thread sectionThread;
     @SuppressWarnings("unused")
     private volatile int state;
     private volatile boolean interruptDelivered;
 
-    private OutboundCall(CancellationToken token, String method, Object uri, Instant deadline, long budgetMillis,
-            boolean abortOnCancel) {
+    private OutboundCall(CancellationToken token, String method, Object uri, @Nullable Instant deadline,
+            long budgetMillis, boolean abortOnCancel) {
         this.token = token;
         this.method = method;
         this.uri = uri;
@@ -117,8 +118,8 @@ public final class OutboundCall implements AutoCloseable {
         return new OutboundCall(token, method, uri, deadline, budget, abortOnCancel);
     }
 
-    /** The call whose request is being sent on this thread, for hooks inside a client library; or {@code null}. */
-    public static OutboundCall sending() {
+    /** The call whose request is being sent on this thread, for hooks inside a client library; {@code null} if none. */
+    public static @Nullable OutboundCall sending() {
         return SENDING.get();
     }
 
@@ -195,7 +196,7 @@ public final class OutboundCall implements AutoCloseable {
      * {@link TaskCancelledException} naming the request, {@code failure} as its cause; {@code null} if the token is
      * not cancelled (throw {@code failure} itself).
      */
-    public TaskCancelledException cancellation(Throwable failure) {
+    public @Nullable TaskCancelledException cancellation(Throwable failure) {
         if (failure instanceof TaskCancelledException cancelled) {
             return cancelled;
         }
@@ -236,7 +237,7 @@ public final class OutboundCall implements AutoCloseable {
         return "OutboundCall[" + method + " " + uri + ", budget " + budgetMillis + " ms]";
     }
 
-    private void throwIfAborted(Throwable failure) {
+    private void throwIfAborted(@Nullable Throwable failure) {
         CancellationReason reason = reasonIfCancelled();
         if (reason != null) {
             if (failure instanceof TaskCancelledException cancelled) {
@@ -251,7 +252,7 @@ public final class OutboundCall implements AutoCloseable {
      * its timer has not fired yet, a deadline reason, so that a client timeout that was lowered to the budget and
      * fires first is reported as the timeout it is.
      */
-    private CancellationReason reasonIfCancelled() {
+    private @Nullable CancellationReason reasonIfCancelled() {
         CancellationReason reason = abortedBy;
         if (reason == null) {
             reason = token.reason().orElse(null);
@@ -262,7 +263,7 @@ public final class OutboundCall implements AutoCloseable {
         return reason;
     }
 
-    private TaskCancelledException cancelled(CancellationReason reason, Throwable failure) {
+    private TaskCancelledException cancelled(CancellationReason reason, @Nullable Throwable failure) {
         TaskCancelledException cancelled = TaskCancelledException.of(reason, method + " " + uri);
         if (failure != null) {
             cancelled.initCause(failure);

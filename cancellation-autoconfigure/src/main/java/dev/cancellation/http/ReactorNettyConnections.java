@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.client.ClientHttpResponse;
 
 /**
@@ -19,13 +20,13 @@ final class ReactorNettyConnections {
 
     private static final String RESPONSE_CLASS = "org.springframework.http.client.ReactorClientHttpResponse";
 
-    private static final MethodHandle CONNECTION = connectionGetter();
+    private static final @Nullable MethodHandle CONNECTION = connectionGetter();
 
     private ReactorNettyConnections() {
     }
 
-    /** What gives up the Netty connection of {@code response}, or {@code null} if it has none we can reach. */
-    static Closeable connectionOf(ClientHttpResponse response) {
+    /** What gives up the Netty connection of {@code response}; {@code null} if it has none we can reach. */
+    static @Nullable Closeable connectionOf(ClientHttpResponse response) {
         if (CONNECTION != null && response.getClass().getName().equals(RESPONSE_CLASS)) {
             try {
                 return Netty.closer(CONNECTION.invoke(response));
@@ -39,7 +40,7 @@ final class ReactorNettyConnections {
     /** The only code that names Reactor Netty types: loaded only once the getter was found. */
     private static final class Netty {
 
-        static Closeable closer(Object connection) {
+        static @Nullable Closeable closer(@Nullable Object connection) {
             if (connection instanceof reactor.netty.DisposableChannel channel) {
                 return channel::dispose;
             }
@@ -47,7 +48,8 @@ final class ReactorNettyConnections {
         }
     }
 
-    private static MethodHandle connectionGetter() {
+    /** The getter of the response's Netty connection; {@code null} without Reactor Netty or that field. */
+    private static @Nullable MethodHandle connectionGetter() {
         try {
             ClassLoader loader = ReactorNettyConnections.class.getClassLoader();
             Class.forName("reactor.netty.DisposableChannel", false, loader);

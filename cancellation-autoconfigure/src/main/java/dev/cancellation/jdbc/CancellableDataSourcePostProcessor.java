@@ -7,6 +7,7 @@ import java.util.Objects;
 import javax.sql.DataSource;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.framework.autoproxy.AbstractBeanFactoryAwareAdvisingPostProcessor;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
@@ -77,8 +78,9 @@ public class CancellableDataSourcePostProcessor extends AbstractBeanFactoryAware
     private record WrapConnection(StatementCanceller canceller) implements MethodInterceptor {
 
         @Override
-        public Object invoke(MethodInvocation invocation) throws Throwable {
-            return canceller.wrap((Connection) invocation.proceed());
+        public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
+            Connection connection = (Connection) invocation.proceed();
+            return (connection != null) ? canceller.wrap(connection) : null;
         }
     }
 }

@@ -5,6 +5,7 @@ import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The proxy of a {@link Connection}: every statement it creates ({@code createStatement}, {@code prepareStatement},
@@ -15,7 +16,6 @@ import java.sql.Statement;
 final class ConnectionHandler extends JdbcProxy<Connection> {
 
     private final StatementCanceller canceller;
-    private Connection proxy;
 
     private ConnectionHandler(Connection delegate, StatementCanceller canceller) {
         super(delegate);
@@ -23,23 +23,23 @@ final class ConnectionHandler extends JdbcProxy<Connection> {
     }
 
     static Connection proxy(Connection connection, StatementCanceller canceller) {
-        ConnectionHandler handler = new ConnectionHandler(connection, canceller);
-        handler.proxy = create(Connection.class, handler);
-        return handler.proxy;
+        return create(Connection.class, new ConnectionHandler(connection, canceller));
     }
 
+    /** {@code proxy} is the connection's proxy: the statements' {@code getConnection()} answers it. */
     @Override
-    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+    public @Nullable Object invoke(Object proxy, Method method, @Nullable Object @Nullable [] args) throws Throwable {
         String name = method.getName();
+        Connection connection = (Connection) proxy;
         switch (name) {
             case "createStatement":
-                return StatementHandler.proxy(Statement.class, (Statement) call(method, args), this.proxy, canceller);
+                return StatementHandler.proxy(Statement.class, (Statement) call(method, args), connection, canceller);
             case "prepareStatement":
                 return StatementHandler.proxy(PreparedStatement.class, (PreparedStatement) call(method, args),
-                        this.proxy, canceller);
+                        connection, canceller);
             case "prepareCall":
                 return StatementHandler.proxy(CallableStatement.class, (CallableStatement) call(method, args),
-                        this.proxy, canceller);
+                        connection, canceller);
             default:
                 Object common = invokeCommon(proxy, method, args);
                 return (common != UNHANDLED) ? common : call(method, args);

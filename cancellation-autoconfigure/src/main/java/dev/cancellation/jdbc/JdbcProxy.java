@@ -4,6 +4,7 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Base of the JDK dynamic proxies around JDBC objects: identity methods, {@code unwrap}/{@code isWrapperFor}
@@ -27,7 +28,8 @@ abstract class JdbcProxy<T> implements InvocationHandler {
     /**
      * Handles the methods every proxy answers the same way; returns {@link #UNHANDLED} for the others.
      */
-    final Object invokeCommon(Object proxy, Method method, Object[] args) throws Throwable {
+    final @Nullable Object invokeCommon(Object proxy, Method method, @Nullable Object @Nullable [] args)
+            throws Throwable {
         switch (method.getName()) {
             case "equals":
                 return proxy == args[0];
@@ -52,7 +54,7 @@ abstract class JdbcProxy<T> implements InvocationHandler {
 
     static final Object UNHANDLED = new Object();
 
-    final Object call(Method method, Object[] args) throws Throwable {
+    final @Nullable Object call(Method method, @Nullable Object @Nullable [] args) throws Throwable {
         try {
             return method.invoke(delegate, args);
         } catch (InvocationTargetException ex) {

@@ -4,6 +4,7 @@ import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Driver specifics of cancelling on the server. PostgreSQL's driver ignores {@link Statement#cancel()} while a
@@ -35,7 +36,7 @@ final class ServerCancel {
         }
     }
 
-    private static Class<?> load(String name, Statement statement) {
+    private static @Nullable Class<?> load(String name, Statement statement) {
         for (ClassLoader loader : new ClassLoader[] {statement.getClass().getClassLoader(),
                 Thread.currentThread().getContextClassLoader(), ServerCancel.class.getClassLoader()}) {
             if (loader == null) {

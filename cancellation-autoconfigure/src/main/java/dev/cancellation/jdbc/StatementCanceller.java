@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Makes JDBC statements follow the {@link dev.cancellation.CancellationToken#current() current token}: wraps
@@ -125,7 +126,8 @@ public final class StatementCanceller implements AutoCloseable {
         return executor;
     }
 
-    void cancelled(CancellationReason reason, long afterNanos, Exception failure) {
+    /** A {@code cancel()} was sent; {@code failure} is what it threw, {@code null} if it succeeded. */
+    void cancelled(CancellationReason reason, long afterNanos, @Nullable Exception failure) {
         long millis = TimeUnit.NANOSECONDS.toMillis(afterNanos);
         if (failure == null) {
             cancels.increment();

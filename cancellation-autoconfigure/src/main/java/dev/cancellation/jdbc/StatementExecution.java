@@ -14,6 +14,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One execution of a statement under a live token: the callback on the token, and the state that decides whether
@@ -53,10 +54,10 @@ final class StatementExecution implements Consumer<CancellationReason> {
     /** Set when this execution sent {@code cancel()} to the driver: a failure after that is the cancellation's. */
     private volatile boolean cancelSent;
     private volatile boolean cancelDone;
-    private volatile Thread waiter;
+    private volatile @Nullable Thread waiter;
     /** Whether the call in progress is a result-set move (a fetch), not the execution itself. */
     private volatile boolean fetching;
-    private Registration registration;
+    private @Nullable Registration registration;
 
     StatementExecution(Statement statement, CancellationToken token, StatementCanceller canceller) {
         this.statement = statement;

@@ -10,6 +10,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The proxy of a {@link Statement}, {@link java.sql.PreparedStatement} or {@link java.sql.CallableStatement}.
@@ -29,9 +30,8 @@ final class StatementHandler extends JdbcProxy<Statement> {
 
     private final Connection connection;
     private final StatementCanceller canceller;
-    private Statement proxy;
-    /** The execution whose result set may still be read, or {@code null}. */
-    private StatementExecution open;
+    /** The execution whose result set may still be read. */
+    private @Nullable StatementExecution open;
     /**
      * The application's query timeout while the driver holds one set from a budget, else {@code -1}. Restored at
      * the next execution without a budget and when the statement is closed (driver statement caches hand closed
@@ -48,22 +48,20 @@ final class StatementHandler extends JdbcProxy<Statement> {
         this.canceller = canceller;
     }
 
-    static <S extends Statement> S proxy(Class<S> type, S statement, Connection connection,
+    /** The proxy of {@code statement}, whose {@code getConnection()} answers {@code connection}. */
+    static <S extends Statement> @Nullable S proxy(Class<S> type, @Nullable S statement, Connection connection,
             StatementCanceller canceller) {
         if (statement == null) {
             return null;
         }
-        StatementHandler handler = new StatementHandler(statement, connection, canceller);
-        S proxy = create(type, handler);
-        handler.proxy = proxy;
-        return proxy;
+        return create(type, new StatementHandler(statement, connection, canceller));
     }
 
     @Override
-    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+    public @Nullable Object invoke(Object proxy, Method method, @Nullable Object @Nullable [] args) throws Throwable {
         String name = method.getName();
         if (name.startsWith("execute")) {
-            return execute(method, args);
+            return execute((Statement) proxy, method, args);
         }
         switch (name) {
             case "setQueryTimeout":
@@ -72,7 +70,7 @@ final class StatementHandler extends JdbcProxy<Statement> {
             case "getQueryTimeout":
                 return (ownTimeout >= 0) ? ownTimeout : call(method, args);
             case "getResultSet":
-                return wrap((ResultSet) call(method, args), open);
+                return wrap((ResultSet) call(method, args), (Statement) proxy, open);
             case "getConnection":
                 return connection;
             case "close":
@@ -87,7 +85,8 @@ final class StatementHandler extends JdbcProxy<Statement> {
         }
     }
 
-    private Object execute(Method method, Object[] args) throws Throwable {
+    private @Nullable Object execute(Statement proxy, Method method, @Nullable Object @Nullable [] args)
+            throws Throwable {
         if (open != null) {
             closeOpen(); // a new execution closes the previous result set (JDBC)
         }
@@ -114,7 +113,7 @@ final class StatementHandler extends JdbcProxy<Statement> {
             if (result instanceof ResultSet resultSet) {
                 keepOpen = true;
                 open = execution;
-                return wrap(resultSet, execution);
+                return wrap(resultSet, proxy, execution);
             }
             if (Boolean.TRUE.equals(result) && method.getReturnType() == boolean.class) {
                 keepOpen = true; // execute(): a result set to fetch with getResultSet()
@@ -162,15 +161,17 @@ final class StatementHandler extends JdbcProxy<Statement> {
         delegate.setQueryTimeout(own);
     }
 
-    private ResultSet wrap(ResultSet resultSet, StatementExecution execution) {
+    /** The result set of {@code execution}, wrapped so that it is read under its token. */
+    private @Nullable ResultSet wrap(@Nullable ResultSet resultSet, Statement proxy,
+            @Nullable StatementExecution execution) {
         if (resultSet == null || execution == null) {
             return resultSet;
         }
-        return ResultSetHandler.proxy(resultSet, proxy, execution, this);
+        return ResultSetHandler.proxy(resultSet, proxy, execution, () -> resultSetClosed(execution));
     }
 
-    /** Called by a result set of this statement when it is closed. */
-    void resultSetClosed(StatementExecution execution) {
+    /** A result set of this statement was closed. */
+    private void resultSetClosed(StatementExecution execution) {
         if (open == execution) {
             closeOpen();
         }

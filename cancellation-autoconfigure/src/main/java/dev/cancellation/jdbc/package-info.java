@@ -2,8 +2,15 @@
  * The JDBC edge: statements executed while a token is current are cancelled on the server when it is cancelled,
  * get a query timeout from its budget, and are refused once it is spent.
  *
- * <p>{@link dev.cancellation.jdbc.StatementCanceller} wraps connections (JDK dynamic proxies of the JDBC
- * interfaces); {@link dev.cancellation.jdbc.CancellableDataSourcePostProcessor} applies it to every
- * {@code DataSource} bean. Depends on the core only, never on another edge.
+ * <p>API: {@link StatementCanceller}, which wraps connections, and {@link CancellableDataSourcePostProcessor}, which
+ * applies it to every {@code DataSource} bean. Internal: the JDK dynamic proxies of the JDBC interfaces
+ * ({@code Connection}, {@code Statement}s, {@code ResultSet}) and the state of one execution.
+ *
+ * <p>It plugs into JDBC by wrapping what {@code DataSource.getConnection()} returns, and into Spring through an
+ * advising bean post-processor. Depends on the core only, never on another edge. Wired by
+ * {@code dev.cancellation.autoconfigure.CancellationJdbcAutoConfiguration}.
  */
+@NullMarked
 package dev.cancellation.jdbc;
+
+import org.jspecify.annotations.NullMarked;

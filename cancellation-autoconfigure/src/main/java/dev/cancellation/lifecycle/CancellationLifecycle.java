@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Objects;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -77,7 +78,7 @@ public class CancellationLifecycle implements SmartLifecycle {
     private final Duration lastGrace;
     private volatile int phase = DEFAULT_PHASE;
     private volatile boolean running;
-    private volatile ShutdownReport lastReport;
+    private volatile @Nullable ShutdownReport lastReport;
     private volatile List<ShutdownDrain> drains = List.of();
 
     /**
@@ -243,8 +244,8 @@ public class CancellationLifecycle implements SmartLifecycle {
         return false;
     }
 
-    /** The report of the shutdown, once it ran. */
-    public ShutdownReport getLastReport() {
+    /** The report of the shutdown; {@code null} until it ran. */
+    public @Nullable ShutdownReport getLastReport() {
         return lastReport;
     }
 

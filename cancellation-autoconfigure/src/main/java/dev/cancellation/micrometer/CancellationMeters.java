@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The cancellation meters of a {@link TaskRegistry} (the task timer itself comes from the {@code cancellation.task}
@@ -83,7 +84,7 @@ public final class CancellationMeters implements TaskListener, AutoCloseable {
     }
 
     @Override
-    public void onExited(TaskInfo task, TaskOutcome outcome, Duration runTime, Duration stopLatency) {
+    public void onExited(TaskInfo task, TaskOutcome outcome, Duration runTime, @Nullable Duration stopLatency) {
         if (stopLatency == null) {
             return; // not cancelled
         }
@@ -95,7 +96,8 @@ public final class CancellationMeters implements TaskListener, AutoCloseable {
     }
 
     @Override
-    public void onCleanupFinished(TaskInfo task, CleanupOutcome outcome, Duration duration, Throwable failure) {
+    public void onCleanupFinished(TaskInfo task, CleanupOutcome outcome, Duration duration,
+            @Nullable Throwable failure) {
         Timer.builder(CLEANUP)
                 .description("Cleanups (@OnCancel) of cancelled tasks")
                 .tag("task", task.name())

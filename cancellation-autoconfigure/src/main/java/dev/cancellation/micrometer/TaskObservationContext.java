@@ -5,6 +5,7 @@ import dev.cancellation.task.TaskInfo;
 import dev.cancellation.task.TaskOutcome;
 import io.micrometer.observation.Observation;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link Observation.Context} of a task's {@code cancellation.task} observation: the task as it was when it
@@ -17,9 +18,9 @@ public class TaskObservationContext extends Observation.Context {
 
     private final TaskInfo task;
 
-    private volatile TaskOutcome outcome;
+    private volatile @Nullable TaskOutcome outcome;
 
-    private volatile CancellationReason reason;
+    private volatile @Nullable CancellationReason reason;
 
     /** A context for {@code task}, which has just started. */
     public TaskObservationContext(TaskInfo task) {
@@ -31,8 +32,8 @@ public class TaskObservationContext extends Observation.Context {
         return task;
     }
 
-    /** How the task's code exited, or {@code null} while it runs. */
-    public TaskOutcome getOutcome() {
+    /** How the task's code exited; {@code null} while it runs. */
+    public @Nullable TaskOutcome getOutcome() {
         return outcome;
     }
 
@@ -41,13 +42,13 @@ public class TaskObservationContext extends Observation.Context {
         this.outcome = outcome;
     }
 
-    /** Why the task was cancelled, or {@code null} if it was not (or still runs). */
-    public CancellationReason getReason() {
+    /** Why the task was cancelled; {@code null} if it was not (or still runs). */
+    public @Nullable CancellationReason getReason() {
         return reason;
     }
 
-    /** Sets why the task was cancelled. */
-    public void setReason(CancellationReason reason) {
+    /** Sets why the task was cancelled, {@code null} if it was not. */
+    public void setReason(@Nullable CancellationReason reason) {
         this.reason = reason;
     }
 }

@@ -9,6 +9,7 @@ import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Observes every task of a {@link TaskRegistry}: starts a {@code cancellation.task} observation when a task
@@ -28,11 +29,11 @@ public final class TaskObservations implements TaskListener, AutoCloseable {
 
     private final TaskRegistry taskRegistry;
     private final ObservationRegistry observationRegistry;
-    private final TaskObservationConvention customConvention;
+    private final @Nullable TaskObservationConvention customConvention;
     private final ConcurrentHashMap<String, Observation> open = new ConcurrentHashMap<>();
 
     private TaskObservations(TaskRegistry taskRegistry, ObservationRegistry observationRegistry,
-            TaskObservationConvention customConvention) {
+            @Nullable TaskObservationConvention customConvention) {
         this.taskRegistry = Objects.requireNonNull(taskRegistry, "taskRegistry");
         this.observationRegistry = Objects.requireNonNull(observationRegistry, "observationRegistry");
         this.customConvention = customConvention;
@@ -41,10 +42,11 @@ public final class TaskObservations implements TaskListener, AutoCloseable {
     /**
      * Observes the tasks of {@code taskRegistry} from now on, until {@link #close()}.
      *
-     * @param customConvention a convention replacing {@link DefaultTaskObservationConvention}, or {@code null}
+     * @param customConvention a convention replacing {@link DefaultTaskObservationConvention}, {@code null} for the
+     *     default
      */
     public static TaskObservations observe(TaskRegistry taskRegistry, ObservationRegistry observationRegistry,
-            TaskObservationConvention customConvention) {
+            @Nullable TaskObservationConvention customConvention) {
         TaskObservations observations = new TaskObservations(taskRegistry, observationRegistry, customConvention);
         taskRegistry.addListener(observations);
         return observations;
@@ -66,13 +68,13 @@ public final class TaskObservations implements TaskListener, AutoCloseable {
     }
 
     @Override
-    public void onExited(TaskInfo task, TaskOutcome outcome, Duration runTime, Duration stopLatency) {
+    public void onExited(TaskInfo task, TaskOutcome outcome, Duration runTime, @Nullable Duration stopLatency) {
         onExited(task, outcome, runTime, stopLatency, null);
     }
 
     @Override
-    public void onExited(TaskInfo task, TaskOutcome outcome, Duration runTime, Duration stopLatency,
-            Throwable failure) {
+    public void onExited(TaskInfo task, TaskOutcome outcome, Duration runTime, @Nullable Duration stopLatency,
+            @Nullable Throwable failure) {
         Observation observation = open.remove(task.id());
         if (observation == null) {
             return; // started before this listener was added, or not observed

@@ -4,6 +4,7 @@ import dev.cancellation.annotation.Cancellable;
 import dev.cancellation.task.TaskRegistry;
 import java.lang.reflect.Method;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.springframework.aop.Pointcut;
 import org.springframework.aop.framework.AbstractAdvisingBeanPostProcessor;
 import org.springframework.aop.framework.Advised;
@@ -54,8 +55,8 @@ public class CancellableAnnotationBeanPostProcessor extends AbstractBeanFactoryA
     private final CancellableMethodResolver resolver = new CancellableMethodResolver(null);
     private final DefaultPointcutAdvisor outerAdvisor;
     private final DefaultPointcutAdvisor innerAdvisor;
-    private volatile ObjectProvider<TaskRegistry> registryProvider;
-    private volatile TaskRegistry registry;
+    private volatile @Nullable ObjectProvider<TaskRegistry> registryProvider;
+    private volatile @Nullable TaskRegistry registry;
 
     /**
      * A post-processor with the given defaults and order.

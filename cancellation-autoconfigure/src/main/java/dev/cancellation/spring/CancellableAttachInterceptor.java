@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
 import org.springframework.aop.ProxyMethodInvocation;
 
 /**
@@ -22,7 +23,7 @@ import org.springframework.aop.ProxyMethodInvocation;
 final class CancellableAttachInterceptor implements MethodInterceptor {
 
     @Override
-    public Object invoke(MethodInvocation invocation) throws Throwable {
+    public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
         TaskCall call = (invocation instanceof ProxyMethodInvocation proxied)
                 ? (TaskCall) proxied.getUserAttribute(TaskCall.ATTRIBUTE) : null;
         if (call == null) {

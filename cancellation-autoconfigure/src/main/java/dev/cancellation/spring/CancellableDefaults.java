@@ -1,20 +1,23 @@
 package dev.cancellation.spring;
 
-import dev.cancellation.autoconfigure.CancellationProperties;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The configured defaults that {@code @Cancellable} attributes fall back to when they are empty.
+ * The configured defaults that {@code @Cancellable} attributes fall back to when they are empty. The
+ * auto-configuration builds them from the {@code cancellation.*} properties; {@link #defaults()} are those of an
+ * unconfigured application.
  *
- * @param timeout the default timeout, or {@code null} for none ({@code cancellation.default-timeout})
+ * @param timeout the default timeout, {@code null} for none ({@code cancellation.default-timeout})
  * @param interrupt whether threads are interrupted at all ({@code cancellation.interrupt}); {@code false} overrides
  *     every {@code interruptAfter} attribute
  * @param interruptAfter the default grace before the interrupt ({@code cancellation.interrupt-after})
  * @param abandonAfter how long after the interrupt a task that still runs is abandoned
  *     ({@code cancellation.abandon-after})
  */
-public record CancellableDefaults(Duration timeout, boolean interrupt, Duration interruptAfter, Duration abandonAfter) {
+public record CancellableDefaults(@Nullable Duration timeout, boolean interrupt, Duration interruptAfter,
+        Duration abandonAfter) {
 
     /** Validates the defaults; a zero timeout means none. */
     public CancellableDefaults {
@@ -34,14 +37,14 @@ public record CancellableDefaults(Duration timeout, boolean interrupt, Duration 
         }
     }
 
-    /** The defaults of the given properties. */
-    public static CancellableDefaults of(CancellationProperties properties) {
-        return new CancellableDefaults(properties.getDefaultTimeout(), properties.isInterrupt(),
-                properties.getInterruptAfter(), properties.getAbandonAfter());
-    }
+    private static final CancellableDefaults DEFAULTS =
+            new CancellableDefaults(null, true, Duration.ofSeconds(2), Duration.ofSeconds(5));
 
-    /** The defaults of unconfigured properties. */
+    /**
+     * The defaults of an application that sets none of the properties (the defaults of {@code cancellation.*}):
+     * no timeout, interrupts on, a 2 s grace before the interrupt, abandoned 5 s after it.
+     */
     public static CancellableDefaults defaults() {
-        return of(new CancellationProperties());
+        return DEFAULTS;
     }
 }

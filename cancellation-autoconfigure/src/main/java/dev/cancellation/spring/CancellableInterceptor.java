@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
 import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.support.AopUtils;
 
@@ -60,7 +61,7 @@ public class CancellableInterceptor implements MethodInterceptor {
     }
 
     @Override
-    public Object invoke(MethodInvocation invocation) throws Throwable {
+    public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
         Object target = invocation.getThis();
         Class<?> targetClass = (target != null) ? AopUtils.getTargetClass(target)
                 : invocation.getMethod().getDeclaringClass();
@@ -77,21 +78,21 @@ public class CancellableInterceptor implements MethodInterceptor {
     }
 
     /**
-     * A copy of the call's arguments for its {@code @OnCancel} cleanup, or {@code null} when it has none: then
-     * there is nothing to hand the arguments to, so no copy and no per-call spec.
+     * A copy of the call's arguments for its {@code @OnCancel} cleanup; {@code null} when it has none: then there is
+     * nothing to hand the arguments to, so no copy and no per-call spec.
      */
-    private static Object[] captureArguments(CancellableMethod method, Object[] arguments) {
+    private static Object @Nullable [] captureArguments(CancellableMethod method, Object[] arguments) {
         return (method.onCancel() == null) ? null : arguments.clone();
     }
 
     /** The call's task spec (a child of the current token): the method's template unless it has a cleanup. */
-    private TaskSpec spec(ProxyMethodInvocation invocation, CancellableMethod method, Object[] captured) {
+    private TaskSpec spec(ProxyMethodInvocation invocation, CancellableMethod method, Object @Nullable [] captured) {
         return (captured == null) ? method.template(defaults) : method.spec(CancellationToken.current(), defaults,
                 invocation.getThis(), invocation.getProxy(), captured);
     }
 
     /** Puts the task's token into the call's {@code CancellationToken} parameters, and into the cleanup's copy. */
-    private static void injectToken(CancellableMethod method, Object[] arguments, Object[] captured,
+    private static void injectToken(CancellableMethod method, Object[] arguments, Object @Nullable [] captured,
             CancellationToken token) {
         method.injectToken(arguments, token);
         if (captured != null) {
@@ -99,7 +100,8 @@ public class CancellableInterceptor implements MethodInterceptor {
         }
     }
 
-    private TaskCall start(ProxyMethodInvocation invocation, CancellableMethod method, CompletableFuture<Object> result) {
+    private TaskCall start(ProxyMethodInvocation invocation, CancellableMethod method,
+            @Nullable CompletableFuture<Object> result) {
         Object[] arguments = invocation.getArguments();
         Object[] captured = captureArguments(method, arguments);
         TaskHandle handle = registry.get().start(spec(invocation, method, captured), CancellationToken.current());
@@ -111,7 +113,7 @@ public class CancellableInterceptor implements MethodInterceptor {
         return call;
     }
 
-    private Object invokeSync(ProxyMethodInvocation invocation, CancellableMethod method) throws Throwable {
+    private @Nullable Object invokeSync(ProxyMethodInvocation invocation, CancellableMethod method) throws Throwable {
         if (method.retryable()) {
             return invokeSyncRetryable(invocation, method);
         }
@@ -139,7 +141,8 @@ public class CancellableInterceptor implements MethodInterceptor {
         return result;
     }
 
-    private Object invokeSyncRetryable(ProxyMethodInvocation invocation, CancellableMethod method) throws Throwable {
+    private @Nullable Object invokeSyncRetryable(ProxyMethodInvocation invocation, CancellableMethod method)
+            throws Throwable {
         TaskCall call = start(invocation, method, null);
         call.tryStart();
         Object result = null;
@@ -164,7 +167,7 @@ public class CancellableInterceptor implements MethodInterceptor {
      * For {@code @Retryable} methods: consumes the interrupt that ended the retries, and reports the call's
      * failure as the cancellation it was.
      */
-    private static Throwable endRetries(TaskCall call, Throwable failure) {
+    private static @Nullable Throwable endRetries(TaskCall call, @Nullable Throwable failure) {
         if (call.consumeRetryInterrupt() && failure != null
                 && !(failure instanceof TaskCancelledException)) {
             return call.cancelledException(failure);
@@ -176,7 +179,7 @@ public class CancellableInterceptor implements MethodInterceptor {
      * A method returning a {@code CompletionStage} (or, for {@link CancellableMethod.Mode#DYNAMIC}, one that
      * might): the task follows the returned stage. Without a stage, it ends with the call like a plain method.
      */
-    private Object invokeFuture(ProxyMethodInvocation invocation, CancellableMethod method) throws Throwable {
+    private @Nullable Object invokeFuture(ProxyMethodInvocation invocation, CancellableMethod method) throws Throwable {
         TaskCall call = start(invocation, method, null);
         call.tryStart();
         Object returned = null;
@@ -222,7 +225,7 @@ public class CancellableInterceptor implements MethodInterceptor {
             call.exit(cancelled); // no-op if cancelling the stage completed it and so ended the task already
         }));
         stage.whenComplete((value, error) -> {
-            Throwable failure = unwrap(error);
+            Throwable failure = (error != null) ? unwrap(error) : null;
             if (failure instanceof CancellationException && !(failure instanceof TaskCancelledException)
                     && token.isCancelled()) {
                 // we cancelled the method's future: that is the task stopping because of its cancellation
@@ -238,7 +241,7 @@ public class CancellableInterceptor implements MethodInterceptor {
         return result;
     }
 
-    private Object invokeAsync(ProxyMethodInvocation invocation, CancellableMethod method) throws Throwable {
+    private @Nullable Object invokeAsync(ProxyMethodInvocation invocation, CancellableMethod method) throws Throwable {
         boolean returnsFuture = method.mode() == CancellableMethod.Mode.ASYNC_FUTURE;
         TaskFuture result = returnsFuture ? new TaskFuture() : null;
         TaskCall call = start(invocation, method, result);
@@ -316,7 +319,7 @@ public class CancellableInterceptor implements MethodInterceptor {
      */
     static final class TaskFuture extends CompletableFuture<Object> {
 
-        private volatile TaskHandle task;
+        private volatile @Nullable TaskHandle task;
 
         void task(TaskHandle handle) {
             this.task = handle;

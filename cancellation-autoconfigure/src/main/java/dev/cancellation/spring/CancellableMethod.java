@@ -5,6 +5,7 @@ import dev.cancellation.task.CleanupAction;
 import dev.cancellation.task.TaskSpec;
 import java.lang.reflect.Method;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@code @Cancellable} method of a bean class, resolved and validated at startup: everything the interceptor
@@ -43,18 +44,18 @@ final class CancellableMethod {
     private final DurationSetting interruptAfter;
     private final Mode mode;
     private final int[] tokenParameters;
-    private final Object reactiveAdapter;
+    private final @Nullable Object reactiveAdapter;
     private final boolean quietWhenCancelled;
     private final boolean retryable;
-    private volatile OnCancelMethod onCancel;
+    private volatile @Nullable OnCancelMethod onCancel;
     /** The spec of calls without a cleanup, for the defaults it was built with (built on first use). */
-    private volatile Template template;
+    private volatile @Nullable Template template;
 
     private record Template(CancellableDefaults defaults, TaskSpec spec) {
     }
 
     CancellableMethod(Method method, String name, DurationSetting timeout, DurationSetting interruptAfter, Mode mode,
-            int[] tokenParameters, Object reactiveAdapter, boolean quietWhenCancelled, boolean retryable) {
+            int[] tokenParameters, @Nullable Object reactiveAdapter, boolean quietWhenCancelled, boolean retryable) {
         this.method = method;
         this.name = name;
         this.timeout = timeout;
@@ -97,9 +98,9 @@ final class CancellableMethod {
 
     /**
      * The {@code org.springframework.core.ReactiveAdapter} of a {@link Mode#REACTIVE} method's return type (typed
-     * {@code Object} so that this class loads without Reactor), else {@code null}.
+     * {@code Object} so that this class loads without Reactor); {@code null} for other modes.
      */
-    Object reactiveAdapter() {
+    @Nullable Object reactiveAdapter() {
         return reactiveAdapter;
     }
 
@@ -120,7 +121,8 @@ final class CancellableMethod {
         return mode.isAsync() || retryable;
     }
 
-    OnCancelMethod onCancel() {
+    /** The method's {@code @OnCancel} cleanup, if it has one. */
+    @Nullable OnCancelMethod onCancel() {
         return onCancel;
     }
 
@@ -138,17 +140,19 @@ final class CancellableMethod {
 
     /**
      * The task to start for a call with these {@code arguments}: the array is kept, unchanged, for the
-     * {@code @OnCancel} cleanup (the caller puts the task's token into it once the task exists).
+     * {@code @OnCancel} cleanup (the caller puts the task's token into it once the task exists). Without arguments
+     * (the {@linkplain #template template} of calls without a cleanup) the task gets no cleanup.
      */
-    TaskSpec spec(CancellationToken parent, CancellableDefaults defaults, Object target, Object proxy,
-            Object[] arguments) {
+    TaskSpec spec(CancellationToken parent, CancellableDefaults defaults, @Nullable Object target,
+            @Nullable Object proxy, Object @Nullable [] arguments) {
         Duration effectiveTimeout = timeout.orElse(defaults.timeout());
         if (effectiveTimeout != null && effectiveTimeout.isZero()) {
             effectiveTimeout = null;
         }
         Duration grace = defaults.interrupt() ? interruptAfter.orElse(defaults.interruptAfter()) : null;
         OnCancelMethod cleanup = onCancel;
-        CleanupAction action = (cleanup == null) ? null : cleanup.action(target, proxy, arguments);
+        CleanupAction action = (cleanup == null || arguments == null) ? null
+                : cleanup.action(target, proxy, arguments);
         return new TaskSpec(name, parent, effectiveTimeout, grace, defaults.abandonAfter(), action);
     }
 
@@ -167,6 +171,6 @@ final class CancellableMethod {
 
     @Override
     public String toString() {
-        return "@Cancellable " + name + " (" + CancellableMethodResolver.describe(method) + ", " + mode + ")";
+        return "@Cancellable " + name + " (" + MethodNames.describe(method) + ", " + mode + ")";
     }
 }

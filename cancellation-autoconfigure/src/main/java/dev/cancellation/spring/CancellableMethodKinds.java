@@ -6,6 +6,7 @@ import java.lang.reflect.Method;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.core.annotation.AnnotatedElementUtils;
@@ -23,14 +24,14 @@ final class CancellableMethodKinds {
             CancellableMethodKinds.class.getClassLoader());
 
     /** Spring 7's {@code @Retryable}, if present. */
-    private static final Class<? extends Annotation> RETRYABLE =
+    private static final @Nullable Class<? extends Annotation> RETRYABLE =
             optionalAnnotation("org.springframework.resilience.annotation.Retryable");
 
     private CancellableMethodKinds() {
     }
 
     @SuppressWarnings("unchecked")
-    private static Class<? extends Annotation> optionalAnnotation(String name) {
+    private static @Nullable Class<? extends Annotation> optionalAnnotation(String name) {
         try {
             return (Class<? extends Annotation>) ClassUtils.forName(name, CancellableMethodKinds.class.getClassLoader());
         } catch (ClassNotFoundException | LinkageError absent) {
@@ -62,12 +63,12 @@ final class CancellableMethodKinds {
      * The {@code ReactiveAdapter} of a reactive return type Spring knows (Reactor, RxJava, JDK Flow, ...), as an
      * {@code Object} so that callers load no Reactor class; {@code null} for futures and everything else.
      */
-    static Object reactiveAdapter(Class<?> returnType) {
+    static @Nullable Object reactiveAdapter(Class<?> returnType) {
         boolean future = Future.class.isAssignableFrom(returnType) || CompletionStage.class.isAssignableFrom(returnType);
         return (!future && REACTOR_PRESENT) ? ReactorTypes.adapterFor(returnType) : null;
     }
 
-    static CancellableMethod.Mode mode(Class<?> userClass, Method method, Object reactiveAdapter) {
+    static CancellableMethod.Mode mode(Class<?> userClass, Method method, @Nullable Object reactiveAdapter) {
         Class<?> returnType = method.getReturnType();
         boolean async = AnnotatedElementUtils.hasAnnotation(method, Async.class)
                 || AnnotatedElementUtils.hasAnnotation(userClass, Async.class);

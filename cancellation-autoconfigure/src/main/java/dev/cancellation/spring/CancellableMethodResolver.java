@@ -1,5 +1,7 @@
 package dev.cancellation.spring;
 
+import static dev.cancellation.spring.MethodNames.describe;
+
 import dev.cancellation.CancellationToken;
 import dev.cancellation.annotation.Cancellable;
 import dev.cancellation.annotation.OnCancel;
@@ -7,14 +9,13 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.MethodClassKey;
@@ -41,13 +42,13 @@ final class CancellableMethodResolver {
     private static final org.apache.commons.logging.Log LOGGER =
             org.apache.commons.logging.LogFactory.getLog(CancellableMethodResolver.class);
 
-    private volatile StringValueResolver valueResolver;
+    private volatile @Nullable StringValueResolver valueResolver;
     private final Map<Class<?>, Optional<BeanMethods>> byClass = new ConcurrentHashMap<>();
     private final Map<MethodClassKey, Optional<CancellableMethod>> byMethod = new ConcurrentHashMap<>();
     private final Map<Method, LastResolved> lastByMethod = new ConcurrentHashMap<>();
 
-    /** @param valueResolver resolves {@code ${...}} placeholders, or {@code null} to take values as they are */
-    CancellableMethodResolver(StringValueResolver valueResolver) {
+    /** @param valueResolver resolves {@code ${...}} placeholders; without one, values are taken as they are */
+    CancellableMethodResolver(@Nullable StringValueResolver valueResolver) {
         this.valueResolver = valueResolver;
     }
 
@@ -87,8 +88,10 @@ final class CancellableMethodResolver {
      * last resolution of each method is kept by the method's identity (a proxy passes the same {@code Method}
      * on every call, and usually for one target class), which spares the per-call key and its
      * {@code Method.equals}.
+     *
+     * @return the method's {@code @Cancellable}, {@code null} if it is not one
      */
-    CancellableMethod find(Method method, Class<?> targetClass) {
+    @Nullable CancellableMethod find(Method method, Class<?> targetClass) {
         LastResolved last = lastByMethod.get(method);
         if (last != null && last.targetClass == targetClass) {
             return last.cancellable;
@@ -99,14 +102,14 @@ final class CancellableMethodResolver {
     }
 
     /** A method's last resolution, for one target class. */
-    private record LastResolved(Class<?> targetClass, CancellableMethod cancellable) {
+    private record LastResolved(Class<?> targetClass, @Nullable CancellableMethod cancellable) {
     }
 
     /**
      * Like {@link #find}, without keeping the result as the method's last resolution: for callers (the pointcut)
      * whose {@code Method} may be a copy of the one the proxy passes, which must not take the identity slot.
      */
-    CancellableMethod resolveCall(Method method, Class<?> targetClass) {
+    @Nullable CancellableMethod resolveCall(Method method, Class<?> targetClass) {
         Class<?> userClass = ClassUtils.getUserClass(targetClass);
         MethodClassKey key = new MethodClassKey(method, userClass);
         Optional<CancellableMethod> found = byMethod.get(key);
@@ -121,7 +124,7 @@ final class CancellableMethodResolver {
 
     // ------------------------------------------------------------------------------------------ resolution
 
-    private BeanMethods resolve(Class<?> userClass) {
+    private @Nullable BeanMethods resolve(Class<?> userClass) {
         if (!AnnotationUtils.isCandidateClass(userClass, Set.of(Cancellable.class, OnCancel.class))) {
             return null;
         }
@@ -153,7 +156,7 @@ final class CancellableMethodResolver {
         return new BeanMethods(userClass, Map.copyOf(cancellables), List.copyOf(cleanups));
     }
 
-    private CancellableMethod resolveCancellable(Class<?> userClass, Method method) {
+    private @Nullable CancellableMethod resolveCancellable(Class<?> userClass, Method method) {
         Cancellable onMethod = AnnotatedElementUtils.findMergedAnnotation(method, Cancellable.class);
         int modifiers = method.getModifiers();
         Cancellable onClass = null;
@@ -223,7 +226,7 @@ final class CancellableMethodResolver {
         }
     }
 
-    private static String attribute(Cancellable onMethod, Cancellable onClass,
+    private static String attribute(@Nullable Cancellable onMethod, @Nullable Cancellable onClass,
             java.util.function.Function<Cancellable, String> attribute) {
         String value = (onMethod != null) ? attribute.apply(onMethod) : "";
         if (!StringUtils.hasText(value) && onClass != null) {
@@ -232,7 +235,8 @@ final class CancellableMethodResolver {
         return value;
     }
 
-    private static String taskName(Class<?> userClass, Method method, Cancellable onMethod, Cancellable onClass) {
+    private static String taskName(Class<?> userClass, Method method, @Nullable Cancellable onMethod,
+            @Nullable Cancellable onClass) {
         if (onMethod != null && StringUtils.hasText(onMethod.name())) {
             return onMethod.name().trim();
         }
@@ -292,16 +296,5 @@ final class CancellableMethodResolver {
     private static String invalid(Class<?> userClass, Method method, String attribute, String value, String problem) {
         return "Invalid @Cancellable on " + describe(method) + " of bean class " + userClass.getName() + ": "
                 + attribute + " " + value + " " + problem;
-    }
-
-    /** {@code (SimpleName, ...)}. */
-    static String simpleNames(Class<?>[] types) {
-        return Arrays.stream(types).map(Class::getSimpleName).collect(Collectors.joining(", ", "(", ")"));
-    }
-
-    /** {@code SimpleClassName.method(ParamType, ...)}. */
-    static String describe(Method method) {
-        return method.getDeclaringClass().getSimpleName() + "." + method.getName()
-                + simpleNames(method.getParameterTypes());
     }
 }

@@ -3,6 +3,7 @@ package dev.cancellation.spring;
 import dev.cancellation.Cancellation;
 import dev.cancellation.CancellationToken;
 import io.micrometer.context.ThreadLocalAccessor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Makes {@link CancellationToken#current()} a Micrometer context-propagation value, so that Spring's
@@ -25,7 +26,7 @@ public final class CancellationTokenAccessor implements ThreadLocalAccessor<Canc
     }
 
     @Override
-    public CancellationToken getValue() {
+    public @Nullable CancellationToken getValue() {
         return Cancellation.boundTokenOrNull();
     }
 

@@ -1,12 +1,13 @@
 package dev.cancellation.spring;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A duration attribute of {@code @Cancellable} as resolved at startup: the configured default, explicitly none,
  * or a value.
  */
-record DurationSetting(Kind kind, Duration value) {
+record DurationSetting(Kind kind, @Nullable Duration value) {
 
     enum Kind {
         /** Empty attribute: use the configured default. */
@@ -26,7 +27,7 @@ record DurationSetting(Kind kind, Duration value) {
     }
 
     /** The effective value, {@code null} meaning none. */
-    Duration orElse(Duration configuredDefault) {
+    @Nullable Duration orElse(@Nullable Duration configuredDefault) {
         return switch (kind) {
             case DEFAULT -> configuredDefault;
             case NONE -> null;
@@ -39,7 +40,7 @@ record DurationSetting(Kind kind, Duration value) {
         return switch (kind) {
             case DEFAULT -> "default";
             case NONE -> "none";
-            case VALUE -> value.toString();
+            case VALUE -> String.valueOf(value);
         };
     }
 }

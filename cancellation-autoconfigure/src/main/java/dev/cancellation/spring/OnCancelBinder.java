@@ -1,7 +1,7 @@
 package dev.cancellation.spring;
 
-import static dev.cancellation.spring.CancellableMethodResolver.describe;
-import static dev.cancellation.spring.CancellableMethodResolver.simpleNames;
+import static dev.cancellation.spring.MethodNames.describe;
+import static dev.cancellation.spring.MethodNames.simpleNames;
 
 import dev.cancellation.CancellationReason;
 import dev.cancellation.annotation.OnCancel;

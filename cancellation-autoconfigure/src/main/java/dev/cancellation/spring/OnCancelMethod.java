@@ -7,6 +7,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 import org.springframework.util.ReflectionUtils;
 
 /**
@@ -50,13 +51,13 @@ final class OnCancelMethod {
     }
 
     /** The cleanup of one call on {@code target} (reached through {@code proxy} if possible). */
-    CleanupAction action(Object target, Object proxy, Object[] callArguments) {
+    CleanupAction action(@Nullable Object target, @Nullable Object proxy, Object[] callArguments) {
         Object receiver = (viaProxy && proxy != null && method.getDeclaringClass().isInstance(proxy)) ? proxy : target;
         return (task, reason, token) -> invoke(receiver, task, reason, callArguments);
     }
 
-    private CompletionStage<?> invoke(Object receiver, TaskInfo task, CancellationReason reason, Object[] callArguments)
-            throws Exception {
+    private @Nullable CompletionStage<?> invoke(@Nullable Object receiver, TaskInfo task, CancellationReason reason,
+            Object[] callArguments) throws Exception {
         int leading = (reasonIndex >= 0 ? 1 : 0) + (infoIndex >= 0 ? 1 : 0);
         Object[] arguments = new Object[leading + argumentCount];
         if (reasonIndex >= 0) {
@@ -83,6 +84,6 @@ final class OnCancelMethod {
 
     @Override
     public String toString() {
-        return "@OnCancel " + CancellableMethodResolver.describe(method);
+        return "@OnCancel " + MethodNames.describe(method);
     }
 }

@@ -1,5 +1,6 @@
 package dev.cancellation.spring;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.ReactiveAdapter;
 import org.springframework.core.ReactiveAdapterRegistry;
 
@@ -12,8 +13,8 @@ final class ReactorTypes {
     private ReactorTypes() {
     }
 
-    /** The adapter of a reactive return type (Reactor, RxJava, JDK Flow, ...), or {@code null} for none. */
-    static ReactiveAdapter adapterFor(Class<?> type) {
+    /** The adapter of a reactive return type (Reactor, RxJava, JDK Flow, ...); none for other types. */
+    static @Nullable ReactiveAdapter adapterFor(Class<?> type) {
         if (type == void.class || type.isPrimitive() || type == Object.class) {
             return null;
         }

@@ -7,6 +7,7 @@ import dev.cancellation.task.TaskHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One call of a {@code @Cancellable} method: its task, whether its body has started, and the single exit.
@@ -43,12 +44,12 @@ final class TaskCall {
     private final CancellableMethod method;
     private volatile int phase = PENDING; // fields + VarHandles: no Atomic* objects per call
     private volatile boolean exited;
-    private final CompletableFuture<Object> result;
-    private volatile Registration registration;
-    /** The attempts of a {@code @Retryable} method, else {@code null} (so other calls pay nothing for them). */
-    private final Attempts attempts;
+    private final @Nullable CompletableFuture<Object> result;
+    private volatile @Nullable Registration registration;
+    /** The attempts of a {@code @Retryable} method; other methods have none, so they pay nothing for them. */
+    private final @Nullable Attempts attempts;
 
-    TaskCall(TaskHandle handle, CancellableMethod method, CompletableFuture<Object> result) {
+    TaskCall(TaskHandle handle, CancellableMethod method, @Nullable CompletableFuture<Object> result) {
         this.handle = handle;
         this.method = method;
         this.result = result;
@@ -63,8 +64,8 @@ final class TaskCall {
         return method;
     }
 
-    /** The future returned to the caller of a future-returning method, or {@code null}. */
-    CompletableFuture<Object> result() {
+    /** The future returned to the caller of a future-returning method; {@code null} for other methods. */
+    @Nullable CompletableFuture<Object> result() {
         return result;
     }
 
@@ -88,8 +89,12 @@ final class TaskCall {
 
     /**
      * Ends the task once: see {@link TaskHandle#exit(Throwable)}. Later calls return {@code failure} unchanged.
+     *
+     * @param failure what the call threw, {@code null} if it returned normally
+     * @return what the caller should throw ({@code failure} itself or the task's {@code TaskCancelledException});
+     *     {@code null}, to return normally, only when {@code failure} is {@code null}
      */
-    Throwable exit(Throwable failure) {
+    @Nullable Throwable exit(@Nullable Throwable failure) {
         if (!EXITED.compareAndSet(this, false, true)) {
             return failure;
         }
@@ -163,8 +168,8 @@ final class TaskCall {
         }
 
         private volatile int state = IN_ATTEMPT;
-        private volatile Thread thread;
-        private volatile Registration registration;
+        private volatile @Nullable Thread thread;
+        private volatile @Nullable Registration registration;
 
         void starting() {
             STATE.compareAndSet(this, BETWEEN_ATTEMPTS, IN_ATTEMPT);

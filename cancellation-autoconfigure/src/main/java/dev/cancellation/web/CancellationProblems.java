@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 
@@ -37,9 +38,9 @@ public final class CancellationProblems {
 
     /**
      * The cancellation or rejection in {@code failure} or its causes (a future's {@code CompletionException}, a
-     * {@code CancellationException} from {@code get()} on Java 23+), or {@code null} if there is none.
+     * {@code CancellationException} from {@code get()} on Java 23+); {@code null} if there is none.
      */
-    public static RuntimeException findCancellation(Throwable failure) {
+    public static @Nullable RuntimeException findCancellation(@Nullable Throwable failure) {
         Throwable current = failure;
         for (int depth = 0; current != null && depth < 16; depth++) {
             if (current instanceof TaskCancelledException || current instanceof TaskRejectedException) {
@@ -118,7 +119,7 @@ public final class CancellationProblems {
 
     /** The problem as UTF-8 JSON: {@code type} (unless {@code about:blank}), title, status, detail, instance, properties. */
     public static byte[] toJson(ProblemDetail problem) {
-        Map<String, Object> fields = new LinkedHashMap<>();
+        Map<String, @Nullable Object> fields = new LinkedHashMap<>();
         if (problem.getType() != null && !"about:blank".equals(problem.getType().toString())) {
             fields.put("type", problem.getType().toString());
         }

@@ -5,7 +5,11 @@ import dev.cancellation.CancellationSource;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.TaskCancelledException;
 import dev.cancellation.task.TaskHandle;
+import dev.cancellation.task.TaskRegistry;
+import dev.cancellation.task.TaskSpec;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One request being answered: its token (cancelled by the caller's deadline, the client going away, an operator
@@ -22,14 +26,20 @@ public final class InFlightRequest {
                 "client disconnected");
     }
 
-    private final InFlightRequests owner;
     private final CancellationSource source;
+    private final @Nullable TaskRegistry registry;
+    private final Consumer<InFlightRequest> onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile TaskHandle task;
+    private volatile @Nullable TaskHandle task;
 
-    InFlightRequest(InFlightRequests owner, CancellationSource source) {
-        this.owner = owner;
+    /**
+     * @param registry where {@link #register} registers the request, {@code null} if nowhere
+     * @param onClose told once, when the request is closed
+     */
+    InFlightRequest(CancellationSource source, @Nullable TaskRegistry registry, Consumer<InFlightRequest> onClose) {
         this.source = source;
+        this.registry = registry;
+        this.onClose = onClose;
     }
 
     /** The request's own token: the parent of everything done for it. */
@@ -43,22 +53,34 @@ public final class InFlightRequest {
         return (registered != null) ? registered.token() : source.token();
     }
 
-    /** The registered task, or {@code null} when requests are not registered (or not yet). */
-    public TaskHandle task() {
+    /** The registered task; {@code null} when requests are not registered (or not yet). */
+    public @Nullable TaskHandle task() {
         return task;
     }
 
     /**
      * Registers the request as a task named {@code name} (once; later calls return the first task). Cancelling the
      * task (from the endpoint) cancels the request with the same reason.
+     *
+     * @throws IllegalStateException if there is no task registry to register it in
      */
     public TaskHandle register(String name) {
         TaskHandle registered = task;
         if (registered == null) {
-            registered = owner.registerTask(this, name);
+            registered = registerTask(name);
             task = registered;
         }
         return registered;
+    }
+
+    private TaskHandle registerTask(String name) {
+        if (registry == null) {
+            throw new IllegalStateException("No TaskRegistry to register request '" + name + "' in");
+        }
+        // Never interrupted nor abandoned on its own: a request thread belongs to the server.
+        TaskHandle handle = registry.start(new TaskSpec(name, requestToken(), null, null, null, null));
+        handle.token().onCancel(this::cancel); // an operator cancelling the task cancels the whole request
+        return handle;
     }
 
     /** Cancels the request (and the work done for it) with {@code reason}; returns whether this call did. */
@@ -87,7 +109,7 @@ public final class InFlightRequest {
             }
         } finally {
             source.close();
-            owner.closed(this);
+            onClose.accept(this);
         }
     }
 }

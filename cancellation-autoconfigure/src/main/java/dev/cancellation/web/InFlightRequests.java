@@ -4,15 +4,14 @@ import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationSource;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.lifecycle.ShutdownDrain;
-import dev.cancellation.task.TaskHandle;
 import dev.cancellation.task.TaskRegistry;
-import dev.cancellation.task.TaskSpec;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The requests being answered, each with its {@link InFlightRequest} token; the {@link ShutdownDrain} that gives
@@ -27,16 +26,16 @@ import java.util.concurrent.locks.LockSupport;
 public final class InFlightRequests implements ShutdownDrain {
 
     private final Set<InFlightRequest> open = ConcurrentHashMap.newKeySet();
-    private final TaskRegistry registry;
+    private final @Nullable TaskRegistry registry;
     private final Duration drainPeriod;
 
     /**
      * Creates the set.
      *
-     * @param registry where {@link InFlightRequest#register} registers requests; {@code null} if none
+     * @param registry where {@link InFlightRequest#register} registers requests, {@code null} if nowhere
      * @param drainPeriod how long requests in flight may finish at shutdown before they are cancelled
      */
-    public InFlightRequests(TaskRegistry registry, Duration drainPeriod) {
+    public InFlightRequests(@Nullable TaskRegistry registry, Duration drainPeriod) {
         Objects.requireNonNull(drainPeriod, "drainPeriod");
         if (drainPeriod.isNegative()) {
             throw new IllegalArgumentException("cancellation.web.shutdown-drain must not be negative, but was "
@@ -50,26 +49,12 @@ public final class InFlightRequests implements ShutdownDrain {
      * Opens a request with the given budget ({@code null} for none) under no parent. Close it with
      * {@link InFlightRequest#close()} when its response is complete.
      */
-    public InFlightRequest open(Duration budget) {
+    public InFlightRequest open(@Nullable Duration budget) {
         CancellationSource source = (budget == null) ? CancellationSource.create()
                 : CancellationSource.withTimeout(budget);
-        InFlightRequest request = new InFlightRequest(this, source);
+        InFlightRequest request = new InFlightRequest(source, registry, open::remove);
         open.add(request);
         return request;
-    }
-
-    void closed(InFlightRequest request) {
-        open.remove(request);
-    }
-
-    TaskHandle registerTask(InFlightRequest request, String name) {
-        if (registry == null) {
-            throw new IllegalStateException("No TaskRegistry to register request '" + name + "' in");
-        }
-        // Never interrupted nor abandoned on its own: a request thread belongs to the server.
-        TaskHandle handle = registry.start(new TaskSpec(name, request.requestToken(), null, null, null, null));
-        handle.token().onCancel(request::cancel); // an operator cancelling the task cancels the whole request
-        return handle;
     }
 
     /** Whether the request with this token (its own, or its registered task's) is still in flight. */

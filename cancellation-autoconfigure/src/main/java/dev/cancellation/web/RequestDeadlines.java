@@ -1,6 +1,7 @@
 package dev.cancellation.web;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.ProblemDetail;
 
 /**
@@ -22,8 +23,8 @@ import org.springframework.http.ProblemDetail;
 public final class RequestDeadlines {
 
     private final String headerName;
-    private final Duration defaultTimeout;
-    private final Duration maxTimeout;
+    private final @Nullable Duration defaultTimeout;
+    private final @Nullable Duration maxTimeout;
 
     /**
      * Creates the policy.
@@ -34,7 +35,7 @@ public final class RequestDeadlines {
      * @throws IllegalArgumentException naming the property if a value is blank, not positive, or the default
      *     exceeds the cap
      */
-    public RequestDeadlines(String headerName, Duration defaultTimeout, Duration maxTimeout) {
+    public RequestDeadlines(String headerName, @Nullable Duration defaultTimeout, @Nullable Duration maxTimeout) {
         if (headerName == null || headerName.isBlank()) {
             throw new IllegalArgumentException("cancellation.web.deadline-header must not be blank");
         }
@@ -49,7 +50,7 @@ public final class RequestDeadlines {
         this.maxTimeout = maxTimeout;
     }
 
-    private static void requirePositive(Duration value, String property) {
+    private static void requirePositive(@Nullable Duration value, String property) {
         if (value != null && (value.isNegative() || value.isZero())) {
             throw new IllegalArgumentException(property + " must be positive, but was " + value);
         }
@@ -60,13 +61,13 @@ public final class RequestDeadlines {
         return headerName;
     }
 
-    /** The budget of requests without the header, or {@code null}. */
-    public Duration defaultTimeout() {
+    /** The budget of requests without the header; {@code null} for none. */
+    public @Nullable Duration defaultTimeout() {
         return defaultTimeout;
     }
 
-    /** The cap on every budget, or {@code null}. */
-    public Duration maxTimeout() {
+    /** The cap on every budget; {@code null} for none. */
+    public @Nullable Duration maxTimeout() {
         return maxTimeout;
     }
 
@@ -76,7 +77,7 @@ public final class RequestDeadlines {
      * @param values the header's values in order, {@code null} or empty when the header is absent
      * @throws MalformedDeadlineHeaderException if a value is not a decimal integer
      */
-    public Budget budget(Iterable<String> values) {
+    public Budget budget(@Nullable Iterable<String> values) {
         Long smallest = null;
         if (values != null) {
             for (String value : values) {
@@ -104,7 +105,7 @@ public final class RequestDeadlines {
      * @param values the header's values in order, {@code null} or empty when the header is absent
      * @param path the request's path, the problem's {@code instance}
      */
-    public Admission admit(Iterable<String> values, String path) {
+    public Admission admit(@Nullable Iterable<String> values, String path) {
         Budget budget;
         try {
             budget = budget(values);
@@ -141,7 +142,7 @@ public final class RequestDeadlines {
      *     when already spent
      * @param received the header's (smallest) value as parsed, {@code null} when the header was absent
      */
-    public record Budget(Duration timeout, String received) {
+    public record Budget(@Nullable Duration timeout, @Nullable String received) {
 
         /** Whether the caller's budget is already spent: the handler must not run. */
         public boolean spent() {
@@ -155,6 +156,6 @@ public final class RequestDeadlines {
      * @param budget the budget of a request that may run, {@code null} when it is refused
      * @param problem the answer to a refused request, {@code null} when it may run
      */
-    public record Admission(Budget budget, ProblemDetail problem) {
+    public record Admission(@Nullable Budget budget, @Nullable ProblemDetail problem) {
     }
 }

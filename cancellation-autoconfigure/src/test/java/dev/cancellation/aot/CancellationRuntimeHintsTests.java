@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.CancellationReason;
 import dev.cancellation.actuate.CancellationEndpoint;
+import dev.cancellation.actuate.CancellationEndpointRuntimeHints;
 import dev.cancellation.annotation.Cancellable;
 import dev.cancellation.annotation.OnCancel;
+import dev.cancellation.autoconfigure.CancellationEndpointAutoConfiguration;
 import dev.cancellation.spring.CancellationTokenAccessor;
 import org.junit.jupiter.api.Test;
 import org.springframework.aot.AotDetector;
@@ -33,6 +35,7 @@ class CancellationRuntimeHintsTests {
     void endpointResponsesAndTheContextAccessorAreHinted() {
         RuntimeHints hints = new RuntimeHints();
         new CancellationRuntimeHints().registerHints(hints, getClass().getClassLoader());
+        new CancellationEndpointRuntimeHints().registerHints(hints, getClass().getClassLoader());
 
         for (Class<?> response : new Class<?>[] { CancellationEndpoint.TasksDescriptor.class,
                 CancellationEndpoint.SummaryDescriptor.class, CancellationEndpoint.TaskDescriptor.class,
@@ -59,6 +62,19 @@ class CancellationRuntimeHintsTests {
                 .hasAtLeastOneElementOfType(CancellationRuntimeHints.class);
         assertThat(AotServices.factories().load(BeanRegistrationAotProcessor.class))
                 .hasAtLeastOneElementOfType(CancellableBeanRegistrationAotProcessor.class);
+    }
+
+    @Test
+    void theEndpointAutoConfigurationImportsTheEndpointHints() {
+        GenericApplicationContext context = new GenericApplicationContext();
+        context.registerBean(CancellationEndpointAutoConfiguration.class);
+        DefaultGenerationContext generation = new DefaultGenerationContext(
+                new ClassNameGenerator(ClassName.get(getClass().getPackageName(), "AotEndpointTest")),
+                new InMemoryGeneratedFiles());
+        new ApplicationContextAotGenerator().processAheadOfTime(context, generation);
+
+        assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(CancellationEndpoint.TaskDescriptor.class,
+                "state")).accepts(generation.getRuntimeHints());
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.cancellation.web.InFlightRequest;
 import dev.cancellation.web.InFlightRequests;
 import dev.cancellation.web.RequestDeadlines;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpStatus;
@@ -46,16 +47,16 @@ public class RequestCancellationWebFilter implements WebFilter, Ordered {
 
     private final RequestDeadlines deadlines;
     private final InFlightRequests requests;
-    private final Function<ServerWebExchange, Mono<String>> routeNames;
+    private final @Nullable Function<ServerWebExchange, Mono<String>> routeNames;
     private int order = DEFAULT_ORDER;
 
     /**
      * Creates the filter.
      *
-     * @param routeNames the task name of a request (its matched route), or {@code null} not to register requests
+     * @param routeNames the task name of a request (its matched route), {@code null} not to register requests
      */
     public RequestCancellationWebFilter(RequestDeadlines deadlines, InFlightRequests requests,
-            Function<ServerWebExchange, Mono<String>> routeNames) {
+            @Nullable Function<ServerWebExchange, Mono<String>> routeNames) {
         this.deadlines = deadlines;
         this.requests = requests;
         this.routeNames = routeNames;

@@ -4,6 +4,7 @@ import dev.cancellation.web.CancellationProblems;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.Ordered;
 import org.springframework.web.servlet.HandlerExceptionResolver;
 import org.springframework.web.servlet.ModelAndView;
@@ -28,8 +29,8 @@ public class CancellationHandlerExceptionResolver implements HandlerExceptionRes
     }
 
     @Override
-    public ModelAndView resolveException(HttpServletRequest request, HttpServletResponse response, Object handler,
-            Exception ex) {
+    public @Nullable ModelAndView resolveException(HttpServletRequest request, HttpServletResponse response,
+            @Nullable Object handler, Exception ex) {
         RuntimeException cancellation = CancellationProblems.findCancellation(ex);
         if (cancellation == null || response.isCommitted()) {
             return null;

@@ -7,6 +7,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
 import java.io.PrintWriter;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A response that cancels its request with the client-disconnected reason when writing to it fails: the one signal
@@ -18,8 +19,8 @@ import java.io.PrintWriter;
 final class DisconnectAwareResponse extends HttpServletResponseWrapper {
 
     private final InFlightRequest inFlight;
-    private ServletOutputStream stream;
-    private PrintWriter writer;
+    private @Nullable ServletOutputStream stream;
+    private @Nullable PrintWriter writer;
 
     DisconnectAwareResponse(HttpServletResponse response, InFlightRequest inFlight) {
         super(response);

@@ -6,6 +6,7 @@ import dev.cancellation.task.TaskRejectedException;
 import dev.cancellation.web.InFlightRequest;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
 import org.springframework.web.servlet.AsyncHandlerInterceptor;
 import org.springframework.web.servlet.HandlerMapping;
 
@@ -53,7 +54,7 @@ public class RequestTaskInterceptor implements AsyncHandlerInterceptor {
 
     @Override
     public void afterCompletion(HttpServletRequest request, HttpServletResponse response, Object handler,
-            Exception ex) {
+            @Nullable Exception ex) {
         detach(request);
     }
 

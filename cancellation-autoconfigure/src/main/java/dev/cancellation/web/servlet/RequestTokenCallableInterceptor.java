@@ -3,6 +3,7 @@ package dev.cancellation.web.servlet;
 import dev.cancellation.Cancellation;
 import dev.cancellation.web.InFlightRequest;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import org.springframework.web.context.request.NativeWebRequest;
 import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.context.request.async.CallableProcessingInterceptor;
@@ -27,7 +28,7 @@ public class RequestTokenCallableInterceptor implements CallableProcessingInterc
     }
 
     @Override
-    public <T> void postProcess(NativeWebRequest request, Callable<T> task, Object concurrentResult) {
+    public <T> void postProcess(NativeWebRequest request, Callable<T> task, @Nullable Object concurrentResult) {
         Cancellation.Scope scope = SCOPE.get();
         if (scope != null) {
             SCOPE.remove();
