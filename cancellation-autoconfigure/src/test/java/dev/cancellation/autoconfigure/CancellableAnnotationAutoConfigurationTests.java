@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.annotation.Cancellable;
 import dev.cancellation.spring.CancellableAnnotationBeanPostProcessor;
+import dev.cancellation.spring.CancellableDefaults;
 import dev.cancellation.spring.CancellationTokenAccessor;
 import dev.cancellation.spring.TaskCancelledEventPublisher;
 import dev.cancellation.task.TaskRegistry;
@@ -120,5 +121,12 @@ class CancellableAnnotationAutoConfigurationTests {
         @Cancellable
         public void work() {
         }
+    }
+
+    /** The glue's own defaults, for code that builds the advice without Boot, are those of the properties. */
+    @Test
+    void theDefaultsOfAnUnconfiguredApplicationAreThoseOfTheProperties() {
+        assertThat(CancellableAnnotationAutoConfiguration.cancellableDefaults(new CancellationProperties()))
+                .isEqualTo(CancellableDefaults.defaults());
     }
 }
