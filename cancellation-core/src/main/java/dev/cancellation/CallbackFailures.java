@@ -36,6 +36,6 @@ final class CallbackFailures {
     }
 
     private static void log(CancellationCallbackException report) {
-        Cancellation.LOGGER.log(System.Logger.Level.WARNING, report.getMessage(), report);
+        CancellationLog.LOGGER.log(System.Logger.Level.WARNING, report.getMessage(), report);
     }
 }

@@ -40,23 +40,15 @@ import java.util.function.Function;
  */
 public final class Cancellation {
 
-    static final System.Logger LOGGER = System.getLogger(Cancellation.class.getName());
-
-    private static final ThreadLocal<CancellationToken> CURRENT = new ThreadLocal<>();
-
     private Cancellation() {
     }
 
     // ------------------------------------------------------------------------------------------- binding
-
-    static CancellationToken currentToken() {
-        CancellationToken token = CURRENT.get();
-        return (token != null) ? token : CancellationToken.none();
-    }
+    // The thread-local itself is the token's (CancellationToken.current() reads it); these are its writers.
 
     /** Throws if the current token is cancelled: a checkpoint for loops. Same as {@code current().throwIfCancelled()}. */
     public static void checkpoint() {
-        CancellationToken token = CURRENT.get();
+        CancellationToken token = CancellationToken.boundOrNull();
         if (token != null) {
             token.throwIfCancelled();
         }
@@ -69,8 +61,8 @@ public final class Cancellation {
      */
     public static Scope enter(CancellationToken token) {
         Objects.requireNonNull(token, "token");
-        CancellationToken previous = CURRENT.get();
-        CURRENT.set(token);
+        CancellationToken previous = CancellationToken.boundOrNull();
+        CancellationToken.bind(token);
         return new Scope(previous);
     }
 
@@ -100,7 +92,7 @@ public final class Cancellation {
      * integrations, which must restore it with {@link #restore(CancellationToken)}.
      */
     public static CancellationToken boundTokenOrNull() {
-        return CURRENT.get();
+        return CancellationToken.boundOrNull();
     }
 
     /**
@@ -109,7 +101,7 @@ public final class Cancellation {
      * should use {@link #enter} or {@link #bind}.
      */
     public static void restore(CancellationToken token) {
-        CURRENT.set(token); // not remove() for null: the next binding would allocate the thread's entry again
+        CancellationToken.bind(token);
     }
 
     /** A binding made by {@link #enter}; closing it restores the previous token. */
@@ -152,7 +144,7 @@ public final class Cancellation {
     public static <T> T withTimeout(Duration timeout, Function<? super CancellationToken, ? extends T> operation) {
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(operation, "operation");
-        return callBound(CancellationSource.childOf(currentToken(), timeout), operation);
+        return callBound(CancellationSource.childOf(CancellationToken.current(), timeout), operation);
     }
 
     /**
@@ -232,7 +224,7 @@ public final class Cancellation {
      * @throws InterruptedException if the thread is interrupted
      */
     public static void sleep(Duration duration) throws InterruptedException {
-        sleep(duration, currentToken());
+        sleep(duration, CancellationToken.current());
     }
 
     /** Like {@link #sleep(Duration)}, observing the given token. */
@@ -252,7 +244,7 @@ public final class Cancellation {
      * @throws InterruptedException if the thread is interrupted
      */
     public static <T> T await(Future<T> future) throws InterruptedException {
-        return await(future, currentToken());
+        return await(future, CancellationToken.current());
     }
 
     /**
@@ -266,7 +258,7 @@ public final class Cancellation {
      * @throws InterruptedException if the thread is interrupted
      */
     public static <T> T await(CompletableFuture<T> future) throws InterruptedException {
-        return await(future, currentToken());
+        return await(future, CancellationToken.current());
     }
 
     /**
@@ -274,7 +266,7 @@ public final class Cancellation {
      * soon as the current token is cancelled. See {@link #await(CompletableFuture)}.
      */
     public static <T> T await(CompletionStage<T> stage) throws InterruptedException {
-        return await(stage, currentToken());
+        return await(stage, CancellationToken.current());
     }
 
     /** Like {@link #await(Future)}, observing the given token. */
@@ -350,17 +342,5 @@ public final class Cancellation {
      */
     public static void setCallbackFailureHandler(Consumer<? super CancellationCallbackException> handler) {
         CallbackFailures.setHandler(handler);
-    }
-
-    /** Reports the callbacks of one cancellation that threw; called by the cancelling thread. */
-    static void reportCallbackFailures(CancellationReason reason, List<Throwable> failures) {
-        CallbackFailures.report(reason, failures);
-    }
-
-    // ------------------------------------------------------------------------------------------- memory
-
-    /** Detaches child links whose child was garbage-collected without being closed. */
-    static void expungeStaleChildren() {
-        StaleChildren.expunge();
     }
 }

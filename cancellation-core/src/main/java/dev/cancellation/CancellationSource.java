@@ -209,14 +209,6 @@ public final class CancellationSource implements AutoCloseable {
         schedule(fresh ? new Deadline(token, delay, startNanos) : new Deadline(token, delay), delay.isZero(), fresh);
     }
 
-    static Instant plusSaturated(Instant start, Duration delay) {
-        try {
-            return start.plus(delay);
-        } catch (java.time.DateTimeException | ArithmeticException tooLate) {
-            return Instant.MAX;
-        }
-    }
-
     /**
      * Cancels the token with a {@code TIMEOUT} reason at {@code deadline} (at once, on this thread, if it has
      * passed), replacing any timer set earlier. Does nothing if the token is already cancelled or this source is

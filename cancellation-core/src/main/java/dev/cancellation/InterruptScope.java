@@ -20,7 +20,7 @@ import java.util.Objects;
 public final class InterruptScope extends InterruptibleSection implements AutoCloseable {
 
     private final Registration registration;
-    private volatile Timer.Entry graceTimer;
+    private volatile TimerEntry graceTimer;
 
     InterruptScope(CancellationToken token, Duration grace) {
         super(Thread.currentThread(), true);
@@ -62,7 +62,7 @@ public final class InterruptScope extends InterruptibleSection implements AutoCl
     }
 
     private void cancelGraceTimer() {
-        Timer.Entry timer = graceTimer;
+        TimerEntry timer = graceTimer;
         if (timer != null) {
             timer.cancel();
         }

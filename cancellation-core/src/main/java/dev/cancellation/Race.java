@@ -29,7 +29,7 @@ final class Race {
         if (operations == null || operations.isEmpty()) {
             throw new IllegalArgumentException("race needs at least one operation");
         }
-        CancellationToken parent = Cancellation.currentToken();
+        CancellationToken parent = CancellationToken.current();
         CompletableFuture<T> winner = new CompletableFuture<>();
         CancellationSource race = CancellationSource.childOf(parent);
         AtomicInteger remaining = new AtomicInteger(operations.size());
@@ -40,9 +40,15 @@ final class Race {
             Objects.requireNonNull(operation, "operation");
             CancellationSource lane = CancellationSource.childOf(race.token());
             Runnable run = () -> {
-                try (lane; Cancellation.Scope ignored = Cancellation.enter(lane.token())) {
-                    lane.token().throwIfCancelled();
-                    winner.complete(operation.apply(lane.token()));
+                try (lane) {
+                    CancellationToken previous = CancellationToken.boundOrNull();
+                    CancellationToken.bind(lane.token()); // current while it runs, as Cancellation.bind would make it
+                    try {
+                        lane.token().throwIfCancelled();
+                        winner.complete(operation.apply(lane.token()));
+                    } finally {
+                        CancellationToken.bind(previous);
+                    }
                 } catch (Throwable ex) {
                     failures.add(ex);
                     if (remaining.decrementAndGet() == 0) { // every add happens-before this point

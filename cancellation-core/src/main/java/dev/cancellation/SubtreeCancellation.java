@@ -27,9 +27,9 @@ final class SubtreeCancellation {
      *
      * @return {@code true} if this call cancelled {@code root}, {@code false} if it already was
      */
-    static boolean cancel(CancellationToken root, CancellationReason cancelReason, boolean dispatchCallbacks) {
+    static boolean cancel(TokenList root, CancellationReason cancelReason, boolean dispatchCallbacks) {
         Node detached = root.markCancelled(cancelReason);
-        if (detached == CancellationToken.MARK_FAILED) {
+        if (detached == TokenList.MARK_FAILED) {
             return false;
         }
         root.cancelTimer();
@@ -60,11 +60,11 @@ final class SubtreeCancellation {
                     Consumer<? super CancellationReason> claimed = (Consumer<? super CancellationReason>) callback;
                     callbacks.add(claimed);
                 } else {
-                    CancellationToken child = node.child();
+                    TokenList child = node.child();
                     node.strongChild = null;
                     if (child != null) {
                         Node grandchildren = child.markCancelled(cancelReason);
-                        if (grandchildren != CancellationToken.MARK_FAILED) {
+                        if (grandchildren != TokenList.MARK_FAILED) {
                             child.cancelTimer();
                             child.detachFromParents(); // from its other parents, if it is a linked token
                             enqueue(pending, child.observerOrNull(), grandchildren);
@@ -88,7 +88,7 @@ final class SubtreeCancellation {
 
     private static void enqueue(ArrayDeque<Object> pending, Consumer<? super CancellationReason> tokenObserver,
             Node list) {
-        if (tokenObserver != null && tokenObserver != CancellationToken.SOURCE_CLOSED) {
+        if (tokenObserver != null) {
             pending.add(tokenObserver);
         }
         if (list != null) {
@@ -110,7 +110,7 @@ final class SubtreeCancellation {
             }
         }
         if (failures != null) {
-            Cancellation.reportCallbackFailures(cancelReason, failures);
+            CallbackFailures.report(cancelReason, failures);
         }
     }
 }
