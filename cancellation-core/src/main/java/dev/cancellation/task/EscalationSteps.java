@@ -15,7 +15,10 @@ import java.time.Duration;
  */
 final class EscalationSteps {
 
-    /** When the steps are due, in {@link System#nanoTime()}; {@link Escalations#DONE} for none (left). */
+    /** A due time that means no step is left: {@link TaskHandle#escalate(long)} returns it when the task is done. */
+    static final long DONE = Long.MIN_VALUE;
+
+    /** When the steps are due, in {@link System#nanoTime()}; {@link #DONE} for none (left). */
     private long interruptAtNanos;
     private long abandonAtNanos;
 
@@ -36,31 +39,31 @@ final class EscalationSteps {
         }
         long interruptStep = (interruptAfter != null) ? TaskLifecycle.cappedNanos(interruptAfter) : 0;
         return new EscalationSteps(
-                (interruptAfter != null) ? requestedNanos + interruptStep : Escalations.DONE,
+                (interruptAfter != null) ? requestedNanos + interruptStep : DONE,
                 (abandonAfter != null) ? requestedNanos + interruptStep + TaskLifecycle.cappedNanos(abandonAfter)
-                        : Escalations.DONE);
+                        : DONE);
     }
 
     /** When the first step is due. */
     long firstDueNanos() {
-        return (interruptAtNanos != Escalations.DONE) ? interruptAtNanos : abandonAtNanos;
+        return (interruptAtNanos != DONE) ? interruptAtNanos : abandonAtNanos;
     }
 
     /**
      * Performs on {@code task} the steps due at {@code now}, each once. Returns when the next step is due, or
-     * {@link Escalations#DONE} when there is none left.
+     * {@link #DONE} when there is none left.
      */
     long perform(TaskHandle task, long now) {
-        if (interruptAtNanos != Escalations.DONE && now - interruptAtNanos >= 0) {
-            interruptAtNanos = Escalations.DONE;
+        if (interruptAtNanos != DONE && now - interruptAtNanos >= 0) {
+            interruptAtNanos = DONE;
             task.interruptNow();
         }
-        if (abandonAtNanos != Escalations.DONE && now - abandonAtNanos >= 0) {
-            abandonAtNanos = Escalations.DONE;
+        if (abandonAtNanos != DONE && now - abandonAtNanos >= 0) {
+            abandonAtNanos = DONE;
             task.abandon();
-            return Escalations.DONE;
+            return DONE;
         }
-        if (interruptAtNanos != Escalations.DONE) {
+        if (interruptAtNanos != DONE) {
             return interruptAtNanos; // comes first: the abandon step is at least as late
         }
         return abandonAtNanos;

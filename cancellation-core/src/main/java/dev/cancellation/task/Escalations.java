@@ -28,9 +28,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class Escalations {
 
-    /** {@link TaskHandle#escalate(long)} returns this when the task needs no more escalation. */
-    static final long DONE = Long.MIN_VALUE;
-
     private static final int STOPPED = 0;
     private static final int SCANNING = 1;
     private static final int PARKED = 2;
@@ -116,10 +113,10 @@ final class Escalations {
                 try {
                     due = task.escalate(now);
                 } catch (RuntimeException | Error ex) { // listeners and cleanups are guarded; this is a last resort
-                    due = DONE;
+                    due = EscalationSteps.DONE;
                 }
                 Thread.interrupted(); // a listener may have interrupted this thread: never carry it into a park
-                if (due == DONE) {
+                if (due == EscalationSteps.DONE) {
                     it.remove();
                 } else if (!pending || due - next < 0) {
                     pending = true;

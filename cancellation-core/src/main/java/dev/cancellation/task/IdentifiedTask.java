@@ -25,13 +25,13 @@ abstract sealed class IdentifiedTask permits TaskHandle {
         }
     }
 
-    /** The registry's parts: the id generator and index among them. */
-    final TaskEvents events;
+    /** The handle's way to its registry's parts: the id generator and index among them. */
+    final TaskHandle.Events events;
     private volatile String id;
     /** Set when the task leaves the live table: an id revealed after that is not indexed. */
     private volatile boolean unlisted;
 
-    IdentifiedTask(TaskEvents events) {
+    IdentifiedTask(TaskHandle.Events events) {
         this.events = events;
     }
 

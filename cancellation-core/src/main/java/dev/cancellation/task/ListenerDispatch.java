@@ -22,8 +22,6 @@ import java.util.function.Consumer;
  */
 final class ListenerDispatch {
 
-    private static final System.Logger LOGGER = System.getLogger(TaskRegistry.class.getName());
-
     private final List<TaskListener> listeners = new CopyOnWriteArrayList<>();
     private volatile Listeners dispatch = Listeners.NONE;
 
@@ -120,7 +118,7 @@ final class ListenerDispatch {
             } catch (VirtualMachineError fatal) {
                 throw fatal;
             } catch (Throwable ex) { // a listener never stops the task's own lifecycle (interrupt, abandon, cleanup)
-                LOGGER.log(System.Logger.Level.WARNING, "Task listener " + listener + " failed", ex);
+                TaskLog.LOGGER.log(System.Logger.Level.WARNING, "Task listener " + listener + " failed", ex);
             }
         }
     }

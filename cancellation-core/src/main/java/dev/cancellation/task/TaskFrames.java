@@ -58,13 +58,13 @@ final class TaskFrames {
         }
     }
 
-    private final TaskEvents events;
+    private final TaskHandle.Events events;
     private final LiveTasks live;
     private final ConcurrentLinkedQueue<WeakReference<ThreadFrames>> threads = new ConcurrentLinkedQueue<>();
     /** Set on a thread's first {@link #begin}: a thread that never begins a task here gets no frames. */
     private final ThreadLocal<ThreadFrames> perThread = new ThreadLocal<>();
 
-    TaskFrames(TaskEvents events, LiveTasks live) {
+    TaskFrames(TaskHandle.Events events, LiveTasks live) {
         this.events = events;
         this.live = live;
     }

@@ -19,11 +19,12 @@ import java.util.function.Function;
  * abandoned tasks are kept in a bounded history for operators. Cleanups ({@link CleanupAction}) run on a bounded
  * executor owned by the registry, each shielded with its own token and bound by the cleanup timeout.
  *
- * <p>The registry is a facade over parts with one job each: the live table with its id index and history
- * ({@code LiveTasks}), the tasks run on the calling thread ({@code SynchronousTasks}, over the per-thread
- * {@code TaskFrames}), the fan-out of events to {@link TaskListener}s ({@code ListenerDispatch}), the cleanup
- * executor ({@code CleanupRunner}), the escalation sweeper ({@code Escalations}) and the shutdown
- * ({@code RegistryShutdown}).
+ * <p>The registry is a facade over parts with one job each: the admission and start of tasks with a handle
+ * ({@code TaskAdmission}), the live table with its id index and history ({@code LiveTasks}), the tasks run on the
+ * calling thread ({@code SynchronousTasks}, over the per-thread {@code TaskFrames}), the fan-out of events to
+ * {@link TaskListener}s ({@code ListenerDispatch}), the cleanup executor ({@code CleanupRunner}), the escalation
+ * sweeper ({@code Escalations}) and the shutdown ({@code RegistryShutdown}). The parts never call the registry:
+ * it wires them, once, in its constructor.
  *
  * <p>Thread-safety: every method may be called from any thread; no lock is held while user code or listeners
  * run. Shutdown runs at most once; a concurrent second call waits (bounded) for the first to finish.
@@ -70,8 +71,6 @@ public final class TaskRegistry implements AutoCloseable {
         }
     }
 
-    private static final System.Logger LOGGER = System.getLogger(TaskRegistry.class.getName());
-
     private final Settings settings;
     private final ListenerDispatch listeners = new ListenerDispatch();
     private final LiveTasks live;
@@ -79,9 +78,7 @@ public final class TaskRegistry implements AutoCloseable {
     private final Escalations escalations = new Escalations("cancellation-escalation");
     private final RegistryShutdown shutdown;
     private final SynchronousTasks synchronous;
-    /** What a task's handle reports to, and asks of, the parts above. */
-    private final TaskEvents events;
-    private volatile boolean admitting = true;
+    private final TaskAdmission admission;
 
     /** A registry with {@link Settings#defaults()}. */
     public TaskRegistry() {
@@ -92,11 +89,14 @@ public final class TaskRegistry implements AutoCloseable {
     public TaskRegistry(Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.live = new LiveTasks(settings.historySize(), listeners);
-        this.cleanups = new CleanupRunner(settings, listeners, this::isAdmitting);
-        this.events = new TaskEvents(live, listeners, escalations, cleanups);
+        this.cleanups = new CleanupRunner(settings.cleanupThreads(), settings.cleanupQueueCapacity(),
+                settings.cleanupTimeout(), listeners, this::isAdmitting);
+        // what a task's handle reports to, and asks of, the parts
+        TaskEvents events = new TaskEvents(live, listeners, escalations, cleanups);
+        this.admission = new TaskAdmission(events, live, listeners);
         TaskFrames frames = new TaskFrames(events, live);
         live.track(frames);
-        this.synchronous = new SynchronousTasks(this, frames, live, listeners);
+        this.synchronous = new SynchronousTasks(admission, frames, live, listeners);
         this.shutdown = new RegistryShutdown(live, cleanups, escalations);
     }
 
@@ -139,21 +139,7 @@ public final class TaskRegistry implements AutoCloseable {
      */
     public TaskHandle start(TaskSpec spec, CancellationToken parent) {
         Objects.requireNonNull(spec, "spec");
-        if (!admitting) {
-            throw new TaskRejectedException(spec.name());
-        }
-        CancellationToken parentToken = (parent == null) ? CancellationToken.none() : parent;
-        TaskHandle parentTask = parentToken.isNone() ? null : live.get(parentToken);
-        TaskHandle handle = new TaskHandle(events, spec, parentToken, parentTask);
-        live.add(handle);
-        listeners.started(handle);
-        // Only now react to cancellation, so that listeners see onStarted before onCancelRequested even when the
-        // parent is already cancelled.
-        handle.activate();
-        if (!admitting) { // lost a race with shutdown: it may not have seen this task
-            handle.cancel(CancellationReason.shutdown("registry"));
-        }
-        return handle;
+        return admission.start(spec, parent);
     }
 
     /**
@@ -360,7 +346,7 @@ public final class TaskRegistry implements AutoCloseable {
 
     /** Whether new tasks are admitted (until {@link #shutdown} starts). */
     public boolean isAdmitting() {
-        return admitting;
+        return admission.isOpen();
     }
 
     /**
@@ -379,7 +365,7 @@ public final class TaskRegistry implements AutoCloseable {
      * @throws IllegalArgumentException if a duration is negative
      */
     public ShutdownReport shutdown(Duration drainTimeout, Duration timeout, boolean interrupt, Duration lastGrace) {
-        return shutdown.run(drainTimeout, timeout, interrupt, lastGrace, () -> admitting = false);
+        return shutdown.run(drainTimeout, timeout, interrupt, lastGrace, admission::close);
     }
 
     /** Shuts down with no drain, a 10s bound, interrupts and a 1s last grace. */
@@ -387,7 +373,7 @@ public final class TaskRegistry implements AutoCloseable {
     public void close() {
         ShutdownReport report = shutdown(Duration.ZERO, Duration.ofSeconds(10), true, Duration.ofSeconds(1));
         if (report.runningAtStart() > 0) {
-            LOGGER.log(System.Logger.Level.INFO, report::describe);
+            TaskLog.LOGGER.log(System.Logger.Level.INFO, report::describe);
         }
     }
 }
