@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The observing side of a cancellation: handed to code that must notice, at a safe point, that it should stop.
@@ -63,21 +64,24 @@ public final class CancellationToken extends TokenList {
 
     private static final CancellationToken NONE = new CancellationToken((Consumer<CancellationReason>) null);
 
+    /** What registering on {@link #none()} returns: the callback was dropped, there is nothing to deregister. */
+    private static final Registration DROPPED = () -> false;
+
     /**
      * The token bound to each thread (see {@link #current()}), {@code null} where none is. Written by
      * {@link Cancellation}'s {@code bind}, {@code enter} and {@code restore}; it lives here so that the token reads
      * it without calling up into those helpers.
      */
-    private static final ThreadLocal<CancellationToken> BOUND = new ThreadLocal<>();
+    private static final ThreadLocal<@Nullable CancellationToken> BOUND = new ThreadLocal<>();
 
     /**
      * The deadline set by this token's own source (a {@link Deadline}), {@code null} for none. Kept after it is
      * disarmed (by cancellation or by closing the source), for {@link #deadline()}; a disarmed entry no longer
      * refers to this token. Held as a plain timer entry: the token needs only its instant and its disarming.
      */
-    private volatile TimerEntry timer;
+    private volatile @Nullable TimerEntry timer;
 
-    private volatile CompletionStage<CancellationReason> whenCancelled;
+    private volatile @Nullable CompletionStage<CancellationReason> whenCancelled;
 
     /**
      * The observer given by the creator of this token's source ({@link CancellationSource#childOf(CancellationToken,
@@ -85,7 +89,7 @@ public final class CancellationToken extends TokenList {
      * (which is where the source keeps its closed flag). A canceller may still see an observer being replaced,
      * which is why observers check what they are told.
      */
-    private volatile Consumer<? super CancellationReason> observer;
+    private volatile @Nullable Consumer<? super CancellationReason> observer;
 
     private static final Consumer<CancellationReason> SOURCE_CLOSED = reason -> { };
 
@@ -105,12 +109,12 @@ public final class CancellationToken extends TokenList {
     }
 
     /** A token with several parents, whose links the source fills in. */
-    CancellationToken(Node[] parentLinks) {
+    CancellationToken(@Nullable Node[] parentLinks) {
         super((parentLinks.length == 0) ? null : parentLinks);
     }
 
     /** A root or a child of one parent (its source records the link), with an observer or {@code null}. */
-    CancellationToken(Consumer<? super CancellationReason> observer) {
+    CancellationToken(@Nullable Consumer<? super CancellationReason> observer) {
         super(null);
         if (observer != null) {
             OBSERVER.set(this, observer); // plain: the token is published later, by its parent's lock or a volatile
@@ -139,12 +143,12 @@ public final class CancellationToken extends TokenList {
     }
 
     /** The token bound to this thread, or {@code null} if none is (not {@link #none()}: the raw binding). */
-    static CancellationToken boundOrNull() {
+    static @Nullable CancellationToken boundOrNull() {
         return BOUND.get();
     }
 
     /** Binds {@code token} to this thread, or with {@code null} leaves it unbound. */
-    static void bind(CancellationToken token) {
+    static void bind(@Nullable CancellationToken token) {
         BOUND.set(token); // not remove() for null: the next binding would allocate the thread's entry again
     }
 
@@ -204,7 +208,7 @@ public final class CancellationToken extends TokenList {
         return Optional.ofNullable(earliestDeadline());
     }
 
-    Instant earliestDeadline() {
+    @Nullable Instant earliestDeadline() {
         TimerEntry own = timer;
         Instant earliest = (own == null) ? null : own.instant();
         for (int i = 0, count = linkCount(); i < count; i++) {
@@ -230,13 +234,13 @@ public final class CancellationToken extends TokenList {
      * thread, exactly once, unless the registration is closed first. Close the registration when the callback is
      * no longer wanted: it then no longer holds memory in this token. On {@link #none()} the callback is dropped.
      *
-     * @param callback receives the reason; not {@code null}
+     * @param callback receives the reason
      * @return a registration whose {@code close()} deregisters the callback in O(1)
      */
     public Registration onCancel(Consumer<? super CancellationReason> callback) {
         Objects.requireNonNull(callback, "callback");
         if (this == NONE) {
-            return Node.DEAD;
+            return DROPPED;
         }
         Node node = new Node(this, callback, null);
         if (!expungeAndLink(node)) {
@@ -313,7 +317,7 @@ public final class CancellationToken extends TokenList {
         return link(node);
     }
 
-    CancellationReason reasonOrNull() {
+    @Nullable CancellationReason reasonOrNull() {
         return reason;
     }
 
@@ -336,7 +340,7 @@ public final class CancellationToken extends TokenList {
     }
 
     @Override
-    Consumer<? super CancellationReason> observerOrNull() {
+    @Nullable Consumer<? super CancellationReason> observerOrNull() {
         Consumer<? super CancellationReason> current = observer;
         return (current == SOURCE_CLOSED) ? null : current;
     }

@@ -3,6 +3,7 @@ package dev.cancellation;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The timer entry of a source's own deadline ({@link CancellationSource#cancelAfter} /
@@ -21,10 +22,10 @@ import java.time.Instant;
  */
 final class Deadline extends TimerEntry {
 
-    private CancellationToken token;
+    private @Nullable CancellationToken token;
 
-    /** The timeout, for the message, or {@code null} for an absolute deadline (its instant is then given). */
-    private final Duration delay;
+    /** The timeout, for the message; {@code null} for an absolute deadline (its instant is then given). */
+    private final @Nullable Duration delay;
 
     /** A deadline {@code delay} from now. */
     Deadline(CancellationToken token, Duration delay) {

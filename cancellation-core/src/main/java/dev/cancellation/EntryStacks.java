@@ -2,6 +2,7 @@ package dev.cancellation;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A set of lock-free stacks of timer entries, through which producers hand entries to the timer thread: one
@@ -30,7 +31,7 @@ final class EntryStacks {
      * Stack heads, linked through {@link TimerEntry#link}: stripe {@code i} at index {@code (i + 1) * SPACING}
      * (padding before the first, after the last), accessed through {@link #HEADS}.
      */
-    private final TimerEntry[] heads = new TimerEntry[(STRIPES + 1) * SPACING];
+    private final @Nullable TimerEntry[] heads = new TimerEntry[(STRIPES + 1) * SPACING];
 
     /** Treiber push onto this thread's stripe; returns the stripe's depth since the consumer last took it. */
     int push(TimerEntry entry) {
@@ -47,12 +48,12 @@ final class EntryStacks {
     }
 
     /** Empties one stripe and returns its entries, newest first; consumer only. */
-    TimerEntry take(int stripe) {
+    @Nullable TimerEntry take(int stripe) {
         return (TimerEntry) HEADS.getAndSet(heads, (stripe + 1) * SPACING, (TimerEntry) null);
     }
 
-    /** The newest entry of one stripe, or {@code null}. */
-    TimerEntry peek(int stripe) {
+    /** The newest entry of one stripe, {@code null} if it is empty. */
+    @Nullable TimerEntry peek(int stripe) {
         return (TimerEntry) HEADS.getVolatile(heads, (stripe + 1) * SPACING);
     }
 

@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An entry in a token's list: either a registered callback or a link to a child token.
@@ -18,7 +19,6 @@ final class Node extends WeakReference<TokenList> implements Registration {
 
     static final ReferenceQueue<TokenList> STALE = new ReferenceQueue<>();
     static final Node[] EMPTY = new Node[0];
-    static final Node DEAD = new Node(null, null, null);
 
     static final int ACTIVE = 0;
     static final int FIRED = 1;
@@ -32,27 +32,26 @@ final class Node extends WeakReference<TokenList> implements Registration {
         } catch (ReflectiveOperationException ex) {
             throw new ExceptionInInitializerError(ex);
         }
-        DEAD.state = CLOSED;
     }
 
     /** The token whose list holds this node. */
     final TokenList owner;
 
-    /** The callback, or {@code null} for a child link. Cleared after it has run. */
-    volatile Consumer<?> callback;
+    /** The callback, {@code null} for a child link. Cleared after it has run. */
+    volatile @Nullable Consumer<?> callback;
 
     /**
      * Strong reference to the child while it has observers that must not be lost. Written under the owner's
      * lock (and by the canceller once the owner is cancelled).
      */
-    volatile TokenList strongChild;
+    volatile @Nullable TokenList strongChild;
 
     volatile int state;
 
-    Node prev;
-    Node next;
+    @Nullable Node prev;
+    @Nullable Node next;
 
-    Node(TokenList owner, Consumer<?> callback, TokenList child) {
+    Node(TokenList owner, @Nullable Consumer<?> callback, @Nullable TokenList child) {
         super(child, (child == null) ? null : STALE);
         this.owner = owner;
         if (callback != null) { // a child link leaves it null: no volatile write (and its fence) for nothing
@@ -60,7 +59,17 @@ final class Node extends WeakReference<TokenList> implements Registration {
         }
     }
 
-    TokenList child() {
+    /** A node that is only compared with, never linked: the one node without an owner, which nothing reads. */
+    static Node marker() {
+        return new Node();
+    }
+
+    private Node() {
+        super(null);
+        this.owner = null; // never linked, so never unlinked: no code path reaches it
+    }
+
+    @Nullable TokenList child() {
         TokenList strong = strongChild;
         return (strong != null) ? strong : get();
     }

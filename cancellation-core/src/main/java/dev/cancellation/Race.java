@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The race behind {@link Cancellation#raceAsync}: one lane (a child token of the race, itself a child of the
@@ -23,7 +24,7 @@ final class Race {
     private Race() {
     }
 
-    static <T> CompletableFuture<T> start(Executor executor,
+    static <T extends @Nullable Object> CompletableFuture<T> start(Executor executor,
             List<? extends Function<? super CancellationToken, ? extends T>> operations) {
         Objects.requireNonNull(executor, "executor");
         if (operations == null || operations.isEmpty()) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Cancelling a token and its subtree: first every live descendant is marked cancelled with the same reason (so
@@ -86,8 +87,8 @@ final class SubtreeCancellation {
         return true;
     }
 
-    private static void enqueue(ArrayDeque<Object> pending, Consumer<? super CancellationReason> tokenObserver,
-            Node list) {
+    private static void enqueue(ArrayDeque<Object> pending,
+            @Nullable Consumer<? super CancellationReason> tokenObserver, @Nullable Node list) {
         if (tokenObserver != null) {
             pending.add(tokenObserver);
         }

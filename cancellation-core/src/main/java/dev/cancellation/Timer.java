@@ -1,6 +1,7 @@
 package dev.cancellation;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one timer thread shared by every deadline ({@link #SHARED}): arming and disarming take no lock, and a
@@ -93,17 +94,17 @@ final class Timer {
     /** An entry that runs a {@link Runnable}. */
     static final class Task extends TimerEntry {
 
-        private final Timer timer;
-        private Runnable action;
+        private final @Nullable Timer timer;
+        private @Nullable Runnable action;
 
-        Task(Timer timer, long deadline, Runnable action) {
+        Task(@Nullable Timer timer, long deadline, Runnable action) {
             super(deadline);
             this.timer = timer;
             this.action = action;
         }
 
         @Override
-        Timer timer() {
+        @Nullable Timer timer() {
             return timer;
         }
 

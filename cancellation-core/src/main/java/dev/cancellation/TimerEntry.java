@@ -3,6 +3,7 @@ package dev.cancellation;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Something to do at a deadline, on a {@link Timer}. Subclasses hold the action's references and drop them in
@@ -47,15 +48,15 @@ abstract class TimerEntry {
     volatile int slot = NOT_FILED;
 
     /** Next in {@code armed} until filed; then next in {@code cancelled} once disarmed. */
-    TimerEntry link;
+    @Nullable TimerEntry link;
     int depth;
 
     /** Bucket neighbours; timer thread only. */
-    TimerEntry prev;
-    TimerEntry next;
+    @Nullable TimerEntry prev;
+    @Nullable TimerEntry next;
 
     /** The wall-clock deadline: given, or computed from {@link #deadline} on the first {@link #instant()}. */
-    private volatile Instant at;
+    private volatile @Nullable Instant at;
 
     TimerEntry(long deadline) {
         this.deadline = Math.min(Math.max(0, deadline), TimerClock.MAX_DEADLINE);
@@ -65,15 +66,18 @@ abstract class TimerEntry {
      * An entry whose wall-clock deadline may be known exactly ({@code at}: an absolute one, or one beyond the
      * clock's cap), else {@code null}, computed when first asked for.
      */
-    TimerEntry(long deadline, Instant at) {
+    TimerEntry(long deadline, @Nullable Instant at) {
         this(deadline);
         if (at != null) { // a volatile write costs a fence: only when there is something to write
             this.at = at;
         }
     }
 
-    /** The timer this entry is armed on: a disarmed entry asks it to unlink the entry from its wheel. */
-    abstract Timer timer();
+    /**
+     * The timer this entry is armed on, which a disarmed entry asks to unlink it from its wheel; {@code null} for
+     * an entry filed into a bare wheel (as in unit tests).
+     */
+    abstract @Nullable Timer timer();
 
     /** The wheel tick at or after the deadline: an entry never fires early. */
     final long tick() {

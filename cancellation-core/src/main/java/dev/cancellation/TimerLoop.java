@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The thread of one {@link Timer}: takes what producers pushed onto the timer's {@link EntryStacks}, files it into
@@ -79,7 +80,7 @@ final class TimerLoop {
     // ------------------------------------------------------------- timer thread only
 
     private final TimingWheel wheel = new TimingWheel(TimerClock.elapsed() / TimerClock.TICK_NANOS);
-    private final ArrayList<TimerEntry> due = new ArrayList<>();
+    private final ArrayList<@Nullable TimerEntry> due = new ArrayList<>(); // a fired entry is nulled out
     private final Thread thread;
 
     /**

@@ -2,6 +2,7 @@ package dev.cancellation;
 
 import java.util.Comparator;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The timer thread's index of pending entries: a two-level hashed timing wheel with {@link TimerClock#TICK_NANOS}
@@ -26,7 +27,7 @@ final class TimingWheel {
     private static final Comparator<TimerEntry> BY_DEADLINE = Comparator.comparingLong(e -> e.deadline);
 
     /** Level 0 in {@code [0, SIZE)}, level 1 in {@code [SIZE, 2 * SIZE)}. */
-    private final TimerEntry[] buckets = new TimerEntry[2 * SIZE];
+    private final @Nullable TimerEntry[] buckets = new TimerEntry[2 * SIZE];
 
     /** The next tick to process: every tick before it has been expired. */
     private long current;
@@ -68,7 +69,7 @@ final class TimingWheel {
      * Processes every tick up to and including {@code nowTick}: appends the pending entries that are due to
      * {@code due}, in tick order and, within a tick, in deadline order; drops cancelled ones.
      */
-    void advance(long nowTick, List<TimerEntry> due) {
+    void advance(long nowTick, List<@Nullable TimerEntry> due) {
         while (current <= nowTick) {
             if (near == 0 && far == 0) {
                 current = nowTick + 1; // nothing to expire or cascade on the way
@@ -178,7 +179,7 @@ final class TimingWheel {
         }
     }
 
-    private void expire(List<TimerEntry> due) {
+    private void expire(List<@Nullable TimerEntry> due) {
         int index = (int) (current & MASK);
         TimerEntry entry = buckets[index];
         if (entry == null) {

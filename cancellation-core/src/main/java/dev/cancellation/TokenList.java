@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The part of a {@link CancellationToken} that its lock guards: the reason, the list of callbacks and child links,
@@ -21,11 +22,11 @@ import java.util.function.Consumer;
  */
 abstract class TokenList {
 
-    /** What {@link #markCancelled} returns for a token that was already cancelled (a detached list may be null). */
-    static final Node MARK_FAILED = new Node(null, null, null);
+    /** What {@link #markCancelled} returns for a token that was already cancelled (an empty list is {@code null}). */
+    static final Node MARK_FAILED = Node.marker();
 
     /** Non-null once cancelled. Written under the lock (see {@link #lockWord}), read without it. */
-    volatile CancellationReason reason;
+    volatile @Nullable CancellationReason reason;
 
     /**
      * Links of this token in its parents' lists: {@code null} for a root, the {@link Node} for one parent (no
@@ -33,13 +34,13 @@ abstract class TokenList {
      * constructor after this token may already be visible to a cancelling parent, so readers tolerate a missing
      * link (see {@link #link(int)}).
      */
-    private Object parentLinks;
+    private @Nullable Object parentLinks;
 
     /**
      * Registered callbacks and child links, newest first: a doubly-linked list guarded by the lock (the canceller
      * restores registration order).
      */
-    private Node head;
+    private @Nullable Node head;
 
     /**
      * The per-token spin lock (bit 0: held) and, above it, the number of <em>observers</em>: active callbacks in
@@ -52,7 +53,7 @@ abstract class TokenList {
     private volatile int lockWord;
 
     /** Sets the reason and detaches the list; returns {@link #MARK_FAILED} if already cancelled. */
-    final Node markCancelled(CancellationReason cancelReason) {
+    final @Nullable Node markCancelled(CancellationReason cancelReason) {
         acquire();
         try {
             if (reason != null) {
@@ -170,7 +171,7 @@ abstract class TokenList {
     abstract void cancelTimer();
 
     /** The observer to tell of this token's cancellation, or {@code null} for none (or a closed source). */
-    abstract Consumer<? super CancellationReason> observerOrNull();
+    abstract @Nullable Consumer<? super CancellationReason> observerOrNull();
 
     /** Records the link of a token with one parent (see {@link CancellationSource}). */
     final void linkedInParent(Node link) {
@@ -183,7 +184,7 @@ abstract class TokenList {
     }
 
     /** The {@code index}th link, or {@code null} if it is not filled in yet. */
-    final Node link(int index) {
+    final @Nullable Node link(int index) {
         Object links = parentLinks;
         return (links instanceof Node single) ? single : (links == null) ? null : ((Node[]) links)[index];
     }
@@ -283,7 +284,7 @@ abstract class TokenList {
      * @param parentLinks {@code null}, a {@code Node[]} the source fills in, or set later with
      *     {@link #linkedInParent}
      */
-    TokenList(Object parentLinks) {
+    TokenList(@Nullable Object parentLinks) {
         this.parentLinks = parentLinks;
     }
 }

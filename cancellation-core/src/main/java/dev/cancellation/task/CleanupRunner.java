@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs the {@link CleanupAction}s of cancelled tasks on a registry's bounded cleanup executor.
@@ -101,8 +102,8 @@ final class CleanupRunner {
         return cleanupsTimedOut.get();
     }
 
-    /** The thread running the cleanup of {@code handle}, or {@code null}. */
-    Thread workerOf(TaskHandle handle) {
+    /** The thread running the cleanup of {@code handle}, {@code null} if none is. */
+    @Nullable Thread workerOf(TaskHandle handle) {
         CleanupRun run = running.get(handle);
         return (run == null) ? null : run.worker();
     }
@@ -236,8 +237,8 @@ final class CleanupRunner {
         private final CancellationReason reason;
         private final AtomicBoolean finished = new AtomicBoolean();
         private final long startNanos = System.nanoTime();
-        private volatile CancellationSource shield;
-        private volatile Worker worker;
+        private volatile @Nullable CancellationSource shield;
+        private volatile @Nullable Worker worker;
 
         CleanupRun(TaskHandle handle, TaskInfo info, CleanupAction action, CancellationReason reason) {
             this.handle = handle;
@@ -302,18 +303,18 @@ final class CleanupRunner {
             }
         }
 
-        /** The thread running this cleanup's action, or {@code null}. */
-        Thread worker() {
+        /** The thread running this cleanup's action, {@code null} if none is. */
+        @Nullable Thread worker() {
             Worker running = worker;
             return (running == null) ? null : running.thread();
         }
 
-        boolean finish(CleanupOutcome outcome, Throwable failure) {
+        boolean finish(CleanupOutcome outcome, @Nullable Throwable failure) {
             return finish(outcome, failure, true);
         }
 
         /** Finishes once; {@code log} is false when the caller logs an aggregate instead. */
-        boolean finish(CleanupOutcome outcome, Throwable failure, boolean log) {
+        boolean finish(CleanupOutcome outcome, @Nullable Throwable failure, boolean log) {
             if (!finished.compareAndSet(false, true)) {
                 return false;
             }
@@ -329,8 +330,8 @@ final class CleanupRunner {
                 case FAILED -> {
                     cleanupsFailed.incrementAndGet();
                     if (log) {
-                        TaskLog.LOGGER.log(System.Logger.Level.WARNING, "Cleanup of task " + info.id() + " (" + info.name()
-                                + ") failed: " + failure, failure);
+                        TaskLog.LOGGER.log(System.Logger.Level.WARNING, "Cleanup of task " + info.id() + " ("
+                                + info.name() + ") failed: " + failure, failure);
                     }
                 }
                 case TIMEOUT -> {

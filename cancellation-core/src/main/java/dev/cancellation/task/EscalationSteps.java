@@ -1,6 +1,7 @@
 package dev.cancellation.task;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The escalation of a cancelled task that does not stop: its thread is interrupted {@code interruptAfter} after
@@ -31,7 +32,7 @@ final class EscalationSteps {
      * The steps of {@code spec} for a cancellation requested at {@code requestedNanos}, or {@code null} when it has
      * none (the task is waited for, until shutdown).
      */
-    static EscalationSteps of(TaskSpec spec, long requestedNanos) {
+    static @Nullable EscalationSteps of(TaskSpec spec, long requestedNanos) {
         Duration interruptAfter = spec.interruptAfter();
         Duration abandonAfter = spec.abandonAfter();
         if (interruptAfter == null && abandonAfter == null) {

@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The escalation of cancelled tasks (interrupt after the grace, abandon after that), for a whole registry: one
@@ -44,7 +45,7 @@ final class Escalations {
     private final AtomicInteger exitedSincePurge = new AtomicInteger();
     private final String threadName;
     private volatile long wakeAt;
-    private volatile Thread sweeper;
+    private volatile @Nullable Thread sweeper;
 
     Escalations(String threadName) {
         this.threadName = threadName;

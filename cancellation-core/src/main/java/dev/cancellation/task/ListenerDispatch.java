@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The fan-out of task events to a registry's {@link TaskListener}s.
@@ -62,7 +63,8 @@ final class ListenerDispatch {
      * @param runNanos from start to exit
      * @param stopLatencyNanos from the cancel request to exit, or negative if the task was not cancelled
      */
-    void exited(TaskHandle handle, TaskOutcome outcome, long runNanos, long stopLatencyNanos, Throwable failure) {
+    void exited(TaskHandle handle, TaskOutcome outcome, long runNanos, long stopLatencyNanos,
+            @Nullable Throwable failure) {
         Listeners current = dispatch;
         TaskListener[] interested = (outcome == TaskOutcome.COMPLETED && stopLatencyNanos < 0)
                 ? current.exitedOfCompleted() : current.exited();
@@ -81,7 +83,7 @@ final class ListenerDispatch {
         }
     }
 
-    void cleanupFinished(TaskInfo info, CleanupOutcome outcome, Duration duration, Throwable failure) {
+    void cleanupFinished(TaskInfo info, CleanupOutcome outcome, Duration duration, @Nullable Throwable failure) {
         TaskListener[] interested = dispatch.cleanupFinished();
         if (interested.length > 0) {
             deliver(interested, listener -> listener.onCleanupFinished(info, outcome, duration, failure));

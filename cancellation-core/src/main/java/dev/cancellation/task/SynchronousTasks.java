@@ -3,6 +3,7 @@ package dev.cancellation.task;
 import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The tasks of a registry whose code runs on the calling thread, between {@link TaskRegistry#begin} and
@@ -32,7 +33,7 @@ final class SynchronousTasks {
      *
      * @param bound the token bound on this thread now, as {@code Cancellation.boundTokenOrNull()} returns it
      */
-    CancellationToken begin(TaskSpec spec, CancellationToken parent, CancellationToken bound) {
+    CancellationToken begin(TaskSpec spec, @Nullable CancellationToken parent, @Nullable CancellationToken bound) {
         Objects.requireNonNull(spec, "spec");
         if (!admission.isOpen()) {
             throw new TaskRejectedException(spec.name());
@@ -51,7 +52,7 @@ final class SynchronousTasks {
     }
 
     /** Ends the task that {@link #begin} began on this thread (see {@link TaskRegistry#end}). */
-    Throwable end(CancellationToken token, Throwable failure) {
+    @Nullable Throwable end(CancellationToken token, @Nullable Throwable failure) {
         TaskFrames.Frame frame = frames.innermost(token);
         if (frame != null) {
             if (failure == null && !token.isCancelled() && !listeners.wantsCompletions()

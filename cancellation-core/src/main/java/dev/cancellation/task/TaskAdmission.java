@@ -2,6 +2,7 @@ package dev.cancellation.task;
 
 import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A registry's door: whether it still admits tasks, and the start of a task with a handle (listed, announced to
@@ -35,12 +36,12 @@ final class TaskAdmission {
     }
 
     /**
-     * Registers a task with a handle, its token a child of {@code parent} ({@code null} for a root); see
+     * Registers a task with a handle, its token a child of {@code parent} ({@code null}: a root); see
      * {@link TaskRegistry#start(TaskSpec, CancellationToken)}.
      *
      * @throws TaskRejectedException if the door is closed
      */
-    TaskHandle start(TaskSpec spec, CancellationToken parent) {
+    TaskHandle start(TaskSpec spec, @Nullable CancellationToken parent) {
         if (!open) {
             throw new TaskRejectedException(spec.name());
         }

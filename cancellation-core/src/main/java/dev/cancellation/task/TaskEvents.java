@@ -1,6 +1,7 @@
 package dev.cancellation.task;
 
 import dev.cancellation.CancellationReason;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The registry's side of {@link TaskHandle.Events}: each thing a handle reports or asks goes to the part that
@@ -55,7 +56,7 @@ final class TaskEvents implements TaskHandle.Events {
 
     @Override
     public void exited(TaskHandle handle, TaskOutcome outcome, long runNanos, long stopLatencyNanos,
-            Throwable failure) {
+            @Nullable Throwable failure) {
         listeners.exited(handle, outcome, runNanos, stopLatencyNanos, failure);
     }
 

@@ -10,6 +10,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A live task in a {@link TaskRegistry}: its token, its state, and the thread running it.
@@ -54,24 +55,24 @@ public final class TaskHandle extends IdentifiedTask {
     private static final long NOT_FINISHED = Long.MIN_VALUE;
 
     private final TaskSpec spec;
-    private final TaskHandle parent;
+    private final @Nullable TaskHandle parent;
     private final CancellationSource source;
     private final long startNanos;
 
     private volatile TaskState state = TaskState.RUNNING;
-    private volatile TaskAttachment attachment;
+    private volatile @Nullable TaskAttachment attachment;
     private volatile long cancelRequestedNanos;
     private volatile boolean exited;
     private volatile boolean cleanupClaimed;
     private volatile long finishedNanos = NOT_FINISHED;
     /** Wall-clock instants, derived once on first need so that every view shows the same value. */
-    private volatile Instant startedAtWall;
-    private volatile Instant finishedAtWall;
+    private volatile @Nullable Instant startedAtWall;
+    private volatile @Nullable Instant finishedAtWall;
     private volatile boolean interruptDelivered;
     /** Set once, when a cancel request escalates: from then on the sweeper holds the task until it stops. */
-    private volatile EscalationSteps escalation;
+    private volatile @Nullable EscalationSteps escalation;
 
-    TaskHandle(Events events, TaskSpec spec, CancellationToken parentToken, TaskHandle parent) {
+    TaskHandle(Events events, TaskSpec spec, CancellationToken parentToken, @Nullable TaskHandle parent) {
         super(events);
         this.spec = spec;
         this.parent = parent;
@@ -84,7 +85,7 @@ public final class TaskHandle extends IdentifiedTask {
      * token and start time, and its thread is attached as if it had called {@link #attach()} (the frame restores
      * the current token itself).
      */
-    TaskHandle(Events events, TaskSpec spec, TaskHandle parent, CancellationSource source, long startNanos,
+    TaskHandle(Events events, TaskSpec spec, @Nullable TaskHandle parent, CancellationSource source, long startNanos,
             Thread thread) {
         super(events);
         this.spec = spec;
@@ -111,7 +112,7 @@ public final class TaskHandle extends IdentifiedTask {
     }
 
     /** The task started from, if it was started from a registered task. */
-    TaskHandle parent() {
+    @Nullable TaskHandle parent() {
         return parent;
     }
 
@@ -134,8 +135,8 @@ public final class TaskHandle extends IdentifiedTask {
         return state;
     }
 
-    /** The id of the parent task, or {@code null}. */
-    public String parentId() {
+    /** The id of the parent task, {@code null} if it has none. */
+    public @Nullable String parentId() {
         return (parent == null) ? null : parent.id();
     }
 
@@ -182,7 +183,7 @@ public final class TaskHandle extends IdentifiedTask {
                 finishedAt);
     }
 
-    Thread attachedThread() {
+    @Nullable Thread attachedThread() {
         TaskAttachment current = attachment;
         return (current == null) ? null : current.thread();
     }
@@ -227,7 +228,7 @@ public final class TaskHandle extends IdentifiedTask {
      * stopped because of the cancellation. Closes the token source, starts the cleanup of a cancelled task, and
      * removes the task from the live table unless a cleanup is running. Call once.
      */
-    public Throwable exit(Throwable failure) {
+    public @Nullable Throwable exit(@Nullable Throwable failure) {
         if (exited) {
             throw new IllegalStateException("Task " + id() + " (" + name() + ") already exited");
         }
@@ -381,7 +382,8 @@ public final class TaskHandle extends IdentifiedTask {
 
         void cancelRequested(TaskHandle handle, CancellationReason reason);
         /** See {@code ListenerDispatch#exited}. */
-        void exited(TaskHandle handle, TaskOutcome outcome, long runNanos, long stopLatencyNanos, Throwable failure);
+        void exited(TaskHandle handle, TaskOutcome outcome, long runNanos, long stopLatencyNanos,
+                @Nullable Throwable failure);
         void abandoned(TaskHandle handle);
         /** The task is finished: out of the live table. */
         void remove(TaskHandle handle);

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Knows every running task: those started by {@code @Cancellable} methods and those run programmatically with
@@ -137,7 +138,7 @@ public final class TaskRegistry implements AutoCloseable {
      *     for a root)
      * @throws TaskRejectedException if the registry is shutting down
      */
-    public TaskHandle start(TaskSpec spec, CancellationToken parent) {
+    public TaskHandle start(TaskSpec spec, @Nullable CancellationToken parent) {
         Objects.requireNonNull(spec, "spec");
         return admission.start(spec, parent);
     }
@@ -151,7 +152,8 @@ public final class TaskRegistry implements AutoCloseable {
      *     ({@link dev.cancellation.TaskTimeoutException} for the timeout)
      * @throws TaskRejectedException if the registry is shutting down
      */
-    public <T> T run(String name, Duration timeout, Function<? super CancellationToken, ? extends T> work) {
+    public <T extends @Nullable Object> T run(String name, @Nullable Duration timeout,
+            Function<? super CancellationToken, ? extends T> work) {
         Objects.requireNonNull(work, "work");
         // No interrupt and no self-abandonment: the caller's thread is the one waiting for the work anyway.
         TaskSpec spec = new TaskSpec(name, CancellationToken.current(), timeout, null, null, null);
@@ -166,7 +168,7 @@ public final class TaskRegistry implements AutoCloseable {
 
     /** The body of a task run by {@link #call}. */
     @FunctionalInterface
-    public interface TaskBody<T> {
+    public interface TaskBody<T extends @Nullable Object> {
         /** Runs the task's code with its token. */
         T run(CancellationToken token) throws Throwable;
     }
@@ -176,7 +178,7 @@ public final class TaskRegistry implements AutoCloseable {
      * runs it, and applies {@link TaskHandle#exit(Throwable)}: returns the result, or throws the failure or the
      * {@code TaskCancelledException} it was translated to.
      */
-    public <T> T call(TaskSpec spec, TaskBody<T> body) throws Throwable {
+    public <T extends @Nullable Object> T call(TaskSpec spec, TaskBody<T> body) throws Throwable {
         CancellationToken token = begin(spec, spec.parent());
         T result = null;
         Throwable failure = null;
@@ -203,7 +205,7 @@ public final class TaskRegistry implements AutoCloseable {
      *
      * @throws TaskRejectedException if the registry is shutting down
      */
-    public CancellationToken begin(TaskSpec spec, CancellationToken parent) {
+    public CancellationToken begin(TaskSpec spec, @Nullable CancellationToken parent) {
         return synchronous.begin(spec, parent, Cancellation.boundTokenOrNull());
     }
 
@@ -222,7 +224,7 @@ public final class TaskRegistry implements AutoCloseable {
      * @param failure what the task's code threw, {@code null} if it returned normally
      * @throws IllegalStateException if no task begun on this thread with this token is running
      */
-    public Throwable end(CancellationToken token, Throwable failure) {
+    public @Nullable Throwable end(CancellationToken token, @Nullable Throwable failure) {
         return synchronous.end(token, failure);
     }
 
@@ -234,7 +236,7 @@ public final class TaskRegistry implements AutoCloseable {
     }
 
     /** Snapshots of the live tasks with the given name and/or state ({@code null} for any), oldest first. */
-    public List<TaskInfo> list(String name, TaskState state) {
+    public List<TaskInfo> list(@Nullable String name, @Nullable TaskState state) {
         return live.list(name, state);
     }
 
@@ -249,12 +251,12 @@ public final class TaskRegistry implements AutoCloseable {
     }
 
     /** A live task by id. */
-    public Optional<TaskInfo> find(String id) {
+    public Optional<TaskInfo> find(@Nullable String id) {
         return Optional.ofNullable(live.byId(id)).map(TaskHandle::info);
     }
 
     /** A live task, or else a task from the history, by id. */
-    public Optional<TaskInfo> findIncludingHistory(String id) {
+    public Optional<TaskInfo> findIncludingHistory(@Nullable String id) {
         Optional<TaskInfo> found = find(id);
         if (found.isPresent() || id == null) {
             return found;
@@ -263,7 +265,7 @@ public final class TaskRegistry implements AutoCloseable {
     }
 
     /** The live tasks started from the task {@code id} (its direct children), oldest first. */
-    public List<TaskInfo> children(String id) {
+    public List<TaskInfo> children(@Nullable String id) {
         return (id == null) ? new ArrayList<>() : live.children(id);
     }
 
@@ -273,12 +275,12 @@ public final class TaskRegistry implements AutoCloseable {
     }
 
     /** The handle of the task whose token is {@code token}, if it is live. */
-    public Optional<TaskHandle> handleFor(CancellationToken token) {
+    public Optional<TaskHandle> handleFor(@Nullable CancellationToken token) {
         return Optional.ofNullable((token == null) ? null : live.get(token));
     }
 
     /** The handle of a live task by id. */
-    public Optional<TaskHandle> handle(String id) {
+    public Optional<TaskHandle> handle(@Nullable String id) {
         return Optional.ofNullable(live.byId(id));
     }
 
@@ -302,7 +304,7 @@ public final class TaskRegistry implements AutoCloseable {
      *
      * @return the task's snapshot after the request, or empty if no live task has this id
      */
-    public Optional<TaskInfo> cancel(String id, CancellationReason reason) {
+    public Optional<TaskInfo> cancel(@Nullable String id, CancellationReason reason) {
         Objects.requireNonNull(reason, "reason");
         TaskHandle handle = live.byId(id);
         if (handle == null) {
