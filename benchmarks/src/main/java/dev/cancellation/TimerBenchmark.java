@@ -34,7 +34,7 @@ public class TimerBenchmark {
     }
 
     private static boolean armCancel(Deadlines deadlines) {
-        Timer.Task task = new Timer.Task(Timer.SHARED, Timer.deadlineAfter(deadlines.nextNanos()), NOOP);
+        Timer.Task task = new Timer.Task(Timer.SHARED, TimerClock.deadlineAfter(deadlines.nextNanos()), NOOP);
         Timer.SHARED.arm(task);
         return task.cancel();
     }

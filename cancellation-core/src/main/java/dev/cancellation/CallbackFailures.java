@@ -2,6 +2,7 @@ package dev.cancellation;
 
 import java.util.List;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where failures of cancellation callbacks go: the JVM-wide handler set by
@@ -20,7 +21,7 @@ final class CallbackFailures {
     }
 
     /** Installs {@code newHandler}, or with {@code null} the default logging one. */
-    static void setHandler(Consumer<? super CancellationCallbackException> newHandler) {
+    static void setHandler(@Nullable Consumer<? super CancellationCallbackException> newHandler) {
         handler = (newHandler == null) ? CallbackFailures::log : newHandler;
     }
 
@@ -36,6 +37,6 @@ final class CallbackFailures {
     }
 
     private static void log(CancellationCallbackException report) {
-        Cancellation.LOGGER.log(System.Logger.Level.WARNING, report.getMessage(), report);
+        CancellationLog.LOGGER.log(System.Logger.Level.WARNING, report.getMessage(), report);
     }
 }

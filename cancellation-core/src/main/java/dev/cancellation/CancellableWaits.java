@@ -10,6 +10,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The waits behind {@link Cancellation#sleep} and {@link Cancellation#await}: they park the calling thread (a
@@ -36,7 +37,7 @@ final class CancellableWaits {
         waitUntil(token, () -> System.nanoTime() - deadline >= 0, deadline);
     }
 
-    static <T> T await(Future<T> future, CancellationToken token) throws InterruptedException {
+    static <T extends @Nullable Object> T await(Future<T> future, CancellationToken token) throws InterruptedException {
         Objects.requireNonNull(future, "future");
         Objects.requireNonNull(token, "token");
         if (future instanceof CompletableFuture<T> completable) {
@@ -54,7 +55,8 @@ final class CancellableWaits {
         }
     }
 
-    static <T> T await(CompletableFuture<T> future, CancellationToken token) throws InterruptedException {
+    static <T extends @Nullable Object> T await(CompletableFuture<T> future, CancellationToken token)
+            throws InterruptedException {
         Objects.requireNonNull(future, "future");
         Objects.requireNonNull(token, "token");
         if (!future.isDone()) {
@@ -73,7 +75,8 @@ final class CancellableWaits {
         return future.join();
     }
 
-    static <T> T await(CompletionStage<T> stage, CancellationToken token) throws InterruptedException {
+    static <T extends @Nullable Object> T await(CompletionStage<T> stage, CancellationToken token)
+            throws InterruptedException {
         Objects.requireNonNull(stage, "stage");
         CompletableFuture<T> future;
         try {
@@ -97,7 +100,7 @@ final class CancellableWaits {
 
     /** What a future's completion action refers to instead of the waiting thread. */
     private static final class Waiter {
-        volatile Thread thread;
+        volatile @Nullable Thread thread;
 
         Waiter(Thread thread) {
             this.thread = thread;

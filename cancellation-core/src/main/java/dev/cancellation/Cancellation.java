@@ -12,6 +12,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Binding tokens to running code, and the helpers for the patterns reached for first: run with a timeout, race,
@@ -40,23 +41,15 @@ import java.util.function.Function;
  */
 public final class Cancellation {
 
-    static final System.Logger LOGGER = System.getLogger(Cancellation.class.getName());
-
-    private static final ThreadLocal<CancellationToken> CURRENT = new ThreadLocal<>();
-
     private Cancellation() {
     }
 
     // ------------------------------------------------------------------------------------------- binding
-
-    static CancellationToken currentToken() {
-        CancellationToken token = CURRENT.get();
-        return (token != null) ? token : CancellationToken.none();
-    }
+    // The thread-local itself is the token's (CancellationToken.current() reads it); these are its writers.
 
     /** Throws if the current token is cancelled: a checkpoint for loops. Same as {@code current().throwIfCancelled()}. */
     public static void checkpoint() {
-        CancellationToken token = CURRENT.get();
+        CancellationToken token = CancellationToken.boundOrNull();
         if (token != null) {
             token.throwIfCancelled();
         }
@@ -69,8 +62,8 @@ public final class Cancellation {
      */
     public static Scope enter(CancellationToken token) {
         Objects.requireNonNull(token, "token");
-        CancellationToken previous = CURRENT.get();
-        CURRENT.set(token);
+        CancellationToken previous = CancellationToken.boundOrNull();
+        CancellationToken.bind(token);
         return new Scope(previous);
     }
 
@@ -82,7 +75,7 @@ public final class Cancellation {
     }
 
     /** Calls {@code action} with {@code token} as the current token, restoring the previous one afterwards. */
-    public static <T> T bind(CancellationToken token, Callable<T> action) throws Exception {
+    public static <T extends @Nullable Object> T bind(CancellationToken token, Callable<T> action) throws Exception {
         try (Scope ignored = enter(token)) {
             return action.call();
         }
@@ -96,11 +89,11 @@ public final class Cancellation {
     }
 
     /**
-     * The token bound to this thread, or {@code null} if none: the raw value for context-propagation
-     * integrations, which must restore it with {@link #restore(CancellationToken)}.
+     * The token bound to this thread, {@code null} if none: the raw value for context-propagation integrations,
+     * which must restore it with {@link #restore(CancellationToken)}.
      */
-    public static CancellationToken boundTokenOrNull() {
-        return CURRENT.get();
+    public static @Nullable CancellationToken boundTokenOrNull() {
+        return CancellationToken.boundOrNull();
     }
 
     /**
@@ -108,17 +101,17 @@ public final class Cancellation {
      * context-propagation integrations that save and restore thread-local values themselves; application code
      * should use {@link #enter} or {@link #bind}.
      */
-    public static void restore(CancellationToken token) {
-        CURRENT.set(token); // not remove() for null: the next binding would allocate the thread's entry again
+    public static void restore(@Nullable CancellationToken token) {
+        CancellationToken.bind(token);
     }
 
     /** A binding made by {@link #enter}; closing it restores the previous token. */
     public static final class Scope implements AutoCloseable {
 
-        private final CancellationToken previous;
+        private final @Nullable CancellationToken previous;
         private boolean closed;
 
-        private Scope(CancellationToken previous) {
+        private Scope(@Nullable CancellationToken previous) {
             this.previous = previous;
         }
 
@@ -149,17 +142,18 @@ public final class Cancellation {
      * @throws TaskCancelledException if it stopped because an enclosing token was cancelled
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
-    public static <T> T withTimeout(Duration timeout, Function<? super CancellationToken, ? extends T> operation) {
+    public static <T extends @Nullable Object> T withTimeout(Duration timeout,
+            Function<? super CancellationToken, ? extends T> operation) {
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(operation, "operation");
-        return callBound(CancellationSource.childOf(currentToken(), timeout), operation);
+        return callBound(CancellationSource.childOf(CancellationToken.current(), timeout), operation);
     }
 
     /**
      * Calls {@code operation} with the token of {@code source} bound, then closes the source; a failure after the
      * token was cancelled is {@linkplain #translate translated}.
      */
-    private static <T> T callBound(CancellationSource source,
+    private static <T extends @Nullable Object> T callBound(CancellationSource source,
             Function<? super CancellationToken, ? extends T> operation) {
         try (source; Scope ignored = enter(source.token())) {
             try {
@@ -204,7 +198,7 @@ public final class Cancellation {
      * @throws java.util.concurrent.RejectedExecutionException if the executor rejects an operation; those already
      *     started are cancelled
      */
-    public static <T> CompletableFuture<T> raceAsync(Executor executor,
+    public static <T extends @Nullable Object> CompletableFuture<T> raceAsync(Executor executor,
             List<? extends Function<? super CancellationToken, ? extends T>> operations) {
         return Race.start(executor, operations);
     }
@@ -217,7 +211,7 @@ public final class Cancellation {
      * @throws TaskCancelledException if the current token is cancelled first
      * @throws InterruptedException if the thread is interrupted while waiting
      */
-    public static <T> T race(Executor executor,
+    public static <T extends @Nullable Object> T race(Executor executor,
             List<? extends Function<? super CancellationToken, ? extends T>> operations) throws InterruptedException {
         return await(raceAsync(executor, operations));
     }
@@ -232,7 +226,7 @@ public final class Cancellation {
      * @throws InterruptedException if the thread is interrupted
      */
     public static void sleep(Duration duration) throws InterruptedException {
-        sleep(duration, currentToken());
+        sleep(duration, CancellationToken.current());
     }
 
     /** Like {@link #sleep(Duration)}, observing the given token. */
@@ -251,8 +245,8 @@ public final class Cancellation {
      * @throws CancellationException if the future itself was cancelled
      * @throws InterruptedException if the thread is interrupted
      */
-    public static <T> T await(Future<T> future) throws InterruptedException {
-        return await(future, currentToken());
+    public static <T extends @Nullable Object> T await(Future<T> future) throws InterruptedException {
+        return await(future, CancellationToken.current());
     }
 
     /**
@@ -265,30 +259,33 @@ public final class Cancellation {
      * @throws CancellationException if the future itself was cancelled
      * @throws InterruptedException if the thread is interrupted
      */
-    public static <T> T await(CompletableFuture<T> future) throws InterruptedException {
-        return await(future, currentToken());
+    public static <T extends @Nullable Object> T await(CompletableFuture<T> future) throws InterruptedException {
+        return await(future, CancellationToken.current());
     }
 
     /**
      * Waits for {@code stage} and returns its result, returning early with a {@link TaskCancelledException} as
      * soon as the current token is cancelled. See {@link #await(CompletableFuture)}.
      */
-    public static <T> T await(CompletionStage<T> stage) throws InterruptedException {
-        return await(stage, currentToken());
+    public static <T extends @Nullable Object> T await(CompletionStage<T> stage) throws InterruptedException {
+        return await(stage, CancellationToken.current());
     }
 
     /** Like {@link #await(Future)}, observing the given token. */
-    public static <T> T await(Future<T> future, CancellationToken token) throws InterruptedException {
+    public static <T extends @Nullable Object> T await(Future<T> future, CancellationToken token)
+            throws InterruptedException {
         return CancellableWaits.await(future, token);
     }
 
     /** Like {@link #await(CompletableFuture)}, observing the given token. */
-    public static <T> T await(CompletableFuture<T> future, CancellationToken token) throws InterruptedException {
+    public static <T extends @Nullable Object> T await(CompletableFuture<T> future, CancellationToken token)
+            throws InterruptedException {
         return CancellableWaits.await(future, token);
     }
 
     /** Like {@link #await(CompletionStage)}, observing the given token. */
-    public static <T> T await(CompletionStage<T> stage, CancellationToken token) throws InterruptedException {
+    public static <T extends @Nullable Object> T await(CompletionStage<T> stage, CancellationToken token)
+            throws InterruptedException {
         return CancellableWaits.await(stage, token);
     }
 
@@ -302,7 +299,8 @@ public final class Cancellation {
      * @throws TaskTimeoutException if the operation stopped because {@code bound} passed
      * @throws IllegalArgumentException if {@code bound} is negative
      */
-    public static <T> T shielded(Duration bound, Function<? super CancellationToken, ? extends T> operation) {
+    public static <T extends @Nullable Object> T shielded(Duration bound,
+            Function<? super CancellationToken, ? extends T> operation) {
         Objects.requireNonNull(bound, "bound");
         Objects.requireNonNull(operation, "operation");
         return callBound(CancellationSource.withTimeout(bound), operation);
@@ -348,19 +346,7 @@ public final class Cancellation {
      * {@link System.Logger}; {@code null} restores it. The handler runs on the cancelling thread; if it throws,
      * the report is logged instead and {@code cancel} still does not throw.
      */
-    public static void setCallbackFailureHandler(Consumer<? super CancellationCallbackException> handler) {
+    public static void setCallbackFailureHandler(@Nullable Consumer<? super CancellationCallbackException> handler) {
         CallbackFailures.setHandler(handler);
-    }
-
-    /** Reports the callbacks of one cancellation that threw; called by the cancelling thread. */
-    static void reportCallbackFailures(CancellationReason reason, List<Throwable> failures) {
-        CallbackFailures.report(reason, failures);
-    }
-
-    // ------------------------------------------------------------------------------------------- memory
-
-    /** Detaches child links whose child was garbage-collected without being closed. */
-    static void expungeStaleChildren() {
-        StaleChildren.expunge();
     }
 }

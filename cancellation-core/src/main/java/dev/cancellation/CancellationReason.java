@@ -3,6 +3,7 @@ package dev.cancellation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Why a token was cancelled: the {@link Kind}, a human-readable message, when it happened and who did it.
@@ -12,10 +13,9 @@ import java.util.Objects;
  * can tell whether it timed out itself or was swept up by its parent's cancellation.
  *
  * @param kind what triggered the cancellation
- * @param message a short human-readable description, never {@code null}
+ * @param message a short human-readable description
  * @param at when the cancellation was requested
- * @param origin who cancelled: an operator's name, {@code "deadline"}, {@code "shutdown"}, a parent task id;
- *     never {@code null}
+ * @param origin who cancelled: an operator's name, {@code "deadline"}, {@code "shutdown"}, a parent task id
  */
 public record CancellationReason(Kind kind, String message, Instant at, String origin) {
 
@@ -30,24 +30,24 @@ public record CancellationReason(Kind kind, String message, Instant at, String o
     }
 
     /**
-     * Creates a reason.
+     * Creates a reason; a {@code null} message becomes {@code ""}, a {@code null} origin {@code "unknown"}.
      *
      * @throws NullPointerException if {@code kind} or {@code at} is {@code null}
      */
-    public CancellationReason {
-        Objects.requireNonNull(kind, "kind");
-        Objects.requireNonNull(at, "at");
-        message = (message == null) ? "" : message;
-        origin = (origin == null) ? "unknown" : origin;
+    public CancellationReason(Kind kind, @Nullable String message, Instant at, @Nullable String origin) {
+        this.kind = Objects.requireNonNull(kind, "kind");
+        this.message = (message == null) ? "" : message;
+        this.at = Objects.requireNonNull(at, "at");
+        this.origin = (origin == null) ? "unknown" : origin;
     }
 
     /** A {@link Kind#REQUESTED} reason, now, with the given origin (e.g. an operator's name). */
-    public static CancellationReason requested(String origin) {
+    public static CancellationReason requested(@Nullable String origin) {
         return new CancellationReason(Kind.REQUESTED, "cancelled on request", Instant.now(), origin);
     }
 
     /** A {@link Kind#REQUESTED} reason, now, with a message and an origin. */
-    public static CancellationReason requested(String message, String origin) {
+    public static CancellationReason requested(@Nullable String message, @Nullable String origin) {
         return new CancellationReason(Kind.REQUESTED, message, Instant.now(), origin);
     }
 
@@ -62,7 +62,7 @@ public record CancellationReason(Kind kind, String message, Instant at, String o
     }
 
     /** A {@link Kind#SHUTDOWN} reason, now. */
-    public static CancellationReason shutdown(String origin) {
+    public static CancellationReason shutdown(@Nullable String origin) {
         return new CancellationReason(Kind.SHUTDOWN, "application is shutting down", Instant.now(), origin);
     }
 

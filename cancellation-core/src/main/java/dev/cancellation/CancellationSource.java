@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The controlling side of a cancellation, like .NET's {@code CancellationTokenSource} or the cancel function
@@ -50,7 +51,7 @@ public final class CancellationSource implements AutoCloseable {
                 live++;
             }
         }
-        Node[] parentLinks = (live == 0) ? Node.EMPTY : new Node[live];
+        @Nullable Node[] parentLinks = (live == 0) ? Node.EMPTY : new Node[live]; // filled in below
         this.token = new CancellationToken(parentLinks);
         CancellationReason inherited = null;
         int index = 0;
@@ -67,7 +68,7 @@ public final class CancellationSource implements AutoCloseable {
     }
 
     /** A child of one parent (or a root, for {@code none()}): no array of parents to walk. */
-    private CancellationSource(CancellationToken parent, Consumer<? super CancellationReason> observer) {
+    private CancellationSource(CancellationToken parent, @Nullable Consumer<? super CancellationReason> observer) {
         this.token = new CancellationToken(observer);
         if (!parent.isNone()) {
             Node link = parent.linkChild(token);
@@ -76,7 +77,7 @@ public final class CancellationSource implements AutoCloseable {
         }
     }
 
-    private void inherit(CancellationReason inherited) {
+    private void inherit(@Nullable CancellationReason inherited) {
         if (inherited != null) {
             token.cancel(inherited);
         }
@@ -127,7 +128,7 @@ public final class CancellationSource implements AutoCloseable {
      *
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
-    public static CancellationSource childOf(CancellationToken parent, Duration timeout) {
+    public static CancellationSource childOf(CancellationToken parent, @Nullable Duration timeout) {
         return childOf(parent, timeout, System.nanoTime(), null);
     }
 
@@ -144,13 +145,13 @@ public final class CancellationSource implements AutoCloseable {
      * source drops it, though a cancellation racing with {@code close()} may still call it, so the observer must
      * check the state it is told about rather than assume it.
      *
-     * @param timeout the timeout, or {@code null} for none
+     * @param timeout the timeout; {@code null} for none
      * @param startNanos a {@link System#nanoTime()} reading, taken just before, from which the timeout runs
      * @param observer called with the reason; {@code null} for none
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
-    public static CancellationSource childOf(CancellationToken parent, Duration timeout, long startNanos,
-            Consumer<? super CancellationReason> observer) {
+    public static CancellationSource childOf(CancellationToken parent, @Nullable Duration timeout, long startNanos,
+            @Nullable Consumer<? super CancellationReason> observer) {
         CancellationSource source = new CancellationSource(Objects.requireNonNull(parent, "parent"), observer);
         if (timeout != null) {
             source.cancelAfter(timeout, true, startNanos);
@@ -207,14 +208,6 @@ public final class CancellationSource implements AutoCloseable {
         }
         // The reason and the wall-clock deadline are built only if needed (when it fires / deadline() is called).
         schedule(fresh ? new Deadline(token, delay, startNanos) : new Deadline(token, delay), delay.isZero(), fresh);
-    }
-
-    static Instant plusSaturated(Instant start, Duration delay) {
-        try {
-            return start.plus(delay);
-        } catch (java.time.DateTimeException | ArithmeticException tooLate) {
-            return Instant.MAX;
-        }
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The observing side of a cancellation: handed to code that must notice, at a safe point, that it should stop.
@@ -63,14 +64,24 @@ public final class CancellationToken extends TokenList {
 
     private static final CancellationToken NONE = new CancellationToken((Consumer<CancellationReason>) null);
 
-    /**
-     * The deadline set by this token's own source, {@code null} for none. Kept after it is disarmed (by
-     * cancellation or by closing the source), for {@link #deadline()}; a disarmed entry no longer refers to
-     * this token.
-     */
-    private volatile Deadline timer;
+    /** What registering on {@link #none()} returns: the callback was dropped, there is nothing to deregister. */
+    private static final Registration DROPPED = () -> false;
 
-    private volatile CompletionStage<CancellationReason> whenCancelled;
+    /**
+     * The token bound to each thread (see {@link #current()}), {@code null} where none is. Written by
+     * {@link Cancellation}'s {@code bind}, {@code enter} and {@code restore}; it lives here so that the token reads
+     * it without calling up into those helpers.
+     */
+    private static final ThreadLocal<@Nullable CancellationToken> BOUND = new ThreadLocal<>();
+
+    /**
+     * The deadline set by this token's own source (a {@link Deadline}), {@code null} for none. Kept after it is
+     * disarmed (by cancellation or by closing the source), for {@link #deadline()}; a disarmed entry no longer
+     * refers to this token. Held as a plain timer entry: the token needs only its instant and its disarming.
+     */
+    private volatile @Nullable TimerEntry timer;
+
+    private volatile @Nullable CompletionStage<CancellationReason> whenCancelled;
 
     /**
      * The observer given by the creator of this token's source ({@link CancellationSource#childOf(CancellationToken,
@@ -78,9 +89,9 @@ public final class CancellationToken extends TokenList {
      * (which is where the source keeps its closed flag). A canceller may still see an observer being replaced,
      * which is why observers check what they are told.
      */
-    private volatile Consumer<? super CancellationReason> observer;
+    private volatile @Nullable Consumer<? super CancellationReason> observer;
 
-    static final Consumer<CancellationReason> SOURCE_CLOSED = reason -> { };
+    private static final Consumer<CancellationReason> SOURCE_CLOSED = reason -> { };
 
     private static final VarHandle WHEN_CANCELLED;
     private static final VarHandle TIMER;
@@ -90,7 +101,7 @@ public final class CancellationToken extends TokenList {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             WHEN_CANCELLED = lookup.findVarHandle(CancellationToken.class, "whenCancelled", CompletionStage.class);
-            TIMER = lookup.findVarHandle(CancellationToken.class, "timer", Deadline.class);
+            TIMER = lookup.findVarHandle(CancellationToken.class, "timer", TimerEntry.class);
             OBSERVER = lookup.findVarHandle(CancellationToken.class, "observer", Consumer.class);
         } catch (ReflectiveOperationException ex) {
             throw new ExceptionInInitializerError(ex);
@@ -98,12 +109,12 @@ public final class CancellationToken extends TokenList {
     }
 
     /** A token with several parents, whose links the source fills in. */
-    CancellationToken(Node[] parentLinks) {
+    CancellationToken(@Nullable Node[] parentLinks) {
         super((parentLinks.length == 0) ? null : parentLinks);
     }
 
     /** A root or a child of one parent (its source records the link), with an observer or {@code null}. */
-    CancellationToken(Consumer<? super CancellationReason> observer) {
+    CancellationToken(@Nullable Consumer<? super CancellationReason> observer) {
         super(null);
         if (observer != null) {
             OBSERVER.set(this, observer); // plain: the token is published later, by its parent's lock or a volatile
@@ -127,7 +138,18 @@ public final class CancellationToken extends TokenList {
      * set up.
      */
     public static CancellationToken current() {
-        return Cancellation.currentToken();
+        CancellationToken token = BOUND.get();
+        return (token != null) ? token : NONE;
+    }
+
+    /** The token bound to this thread, or {@code null} if none is (not {@link #none()}: the raw binding). */
+    static @Nullable CancellationToken boundOrNull() {
+        return BOUND.get();
+    }
+
+    /** Binds {@code token} to this thread, or with {@code null} leaves it unbound. */
+    static void bind(@Nullable CancellationToken token) {
+        BOUND.set(token); // not remove() for null: the next binding would allocate the thread's entry again
     }
 
     /** {@code true} if this is {@link #none()}, the token that can never be cancelled. */
@@ -144,13 +166,7 @@ public final class CancellationToken extends TokenList {
      */
     public boolean isDescendantOf(CancellationToken ancestor) {
         Objects.requireNonNull(ancestor, "ancestor");
-        for (int i = 0, count = linkCount(); i < count; i++) {
-            Node link = link(i);
-            if (link != null && (link.owner == ancestor || link.owner.isDescendantOf(ancestor))) {
-                return true;
-            }
-        }
-        return false;
+        return hasAncestor(ancestor);
     }
 
     /**
@@ -192,15 +208,15 @@ public final class CancellationToken extends TokenList {
         return Optional.ofNullable(earliestDeadline());
     }
 
-    Instant earliestDeadline() {
-        Deadline own = timer;
+    @Nullable Instant earliestDeadline() {
+        TimerEntry own = timer;
         Instant earliest = (own == null) ? null : own.instant();
         for (int i = 0, count = linkCount(); i < count; i++) {
             Node link = link(i);
             if (link == null) {
                 continue;
             }
-            Instant inherited = link.owner.earliestDeadline();
+            Instant inherited = ((CancellationToken) link.owner).earliestDeadline(); // TokenList's only subclass
             if (inherited != null && (earliest == null || inherited.isBefore(earliest))) {
                 earliest = inherited;
             }
@@ -218,16 +234,16 @@ public final class CancellationToken extends TokenList {
      * thread, exactly once, unless the registration is closed first. Close the registration when the callback is
      * no longer wanted: it then no longer holds memory in this token. On {@link #none()} the callback is dropped.
      *
-     * @param callback receives the reason; not {@code null}
+     * @param callback receives the reason
      * @return a registration whose {@code close()} deregisters the callback in O(1)
      */
     public Registration onCancel(Consumer<? super CancellationReason> callback) {
         Objects.requireNonNull(callback, "callback");
         if (this == NONE) {
-            return Node.DEAD;
+            return DROPPED;
         }
         Node node = new Node(this, callback, null);
-        if (!link(node)) {
+        if (!expungeAndLink(node)) {
             node.state = Node.FIRED;
             node.callback = null;
             SubtreeCancellation.runCallbacks(List.of(callback), reason);
@@ -285,13 +301,23 @@ public final class CancellationToken extends TokenList {
      */
     Node linkChild(CancellationToken child) {
         Node node = new Node(this, null, child);
-        if (!link(node)) {
+        if (!expungeAndLink(node)) {
             node.retire();
         }
         return node;
     }
 
-    CancellationReason reasonOrNull() {
+    /**
+     * Links a node, after detaching the child links whose child was collected without being closed: every link
+     * pays a bounded share of that, so a long-lived parent does not accumulate them. Outside the lock, because
+     * expunging takes other tokens' locks.
+     */
+    private boolean expungeAndLink(Node node) {
+        StaleChildren.expunge();
+        return link(node);
+    }
+
+    @Nullable CancellationReason reasonOrNull() {
         return reason;
     }
 
@@ -313,43 +339,29 @@ public final class CancellationToken extends TokenList {
         return SubtreeCancellation.cancel(this, cancelReason, dispatchCallbacks);
     }
 
-    /** The observer to tell of a cancellation, or {@code null}. */
-    Consumer<? super CancellationReason> observerOrNull() {
-        return observer;
-    }
-
-    static final Node MARK_FAILED = new Node(null, null, null);
-
-    /**
-     * Removes this (cancelled or closed) token from its parents' lists: a cancelled token can never be cancelled
-     * again, so its parents have no reason to keep it. Links already claimed by a cancelling parent are left
-     * to that parent.
-     */
-    void detachFromParents() {
-        for (int i = 0, count = linkCount(); i < count; i++) {
-            Node link = link(i);
-            if (link != null) {
-                link.unregister();
-            }
-        }
+    @Override
+    @Nullable Consumer<? super CancellationReason> observerOrNull() {
+        Consumer<? super CancellationReason> current = observer;
+        return (current == SOURCE_CLOSED) ? null : current;
     }
 
     /** Installs the first deadline of a source nobody else holds yet: no other timer to replace, no race. */
-    void setFirstTimer(Deadline first) {
+    void setFirstTimer(TimerEntry first) {
         TIMER.setRelease(this, first);
     }
 
     /** Installs the deadline of this token's own source, disarming the one it replaces. */
-    void replaceTimer(Deadline next) {
-        Deadline previous = (Deadline) TIMER.getAndSet(this, next);
+    void replaceTimer(TimerEntry next) {
+        TimerEntry previous = (TimerEntry) TIMER.getAndSet(this, next);
         if (previous != null) {
             previous.cancel();
         }
     }
 
     /** Disarms this token's deadline, if it has a pending one; keeps it for {@link #deadline()}. */
+    @Override
     void cancelTimer() {
-        Deadline current = timer;
+        TimerEntry current = timer;
         if (current != null && current.isPending()) {
             current.cancel();
         }

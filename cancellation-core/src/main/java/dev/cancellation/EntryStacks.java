@@ -2,10 +2,11 @@ package dev.cancellation;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A set of lock-free stacks of timer entries, through which producers hand entries to the timer thread: one
- * {@link Timer.Entry#link}-linked Treiber stack per stripe, newest first, the stripe picked by the pushing thread's
+ * {@link TimerEntry#link}-linked Treiber stack per stripe, newest first, the stripe picked by the pushing thread's
  * id so that producers on different cores do not contend for one cache line.
  *
  * <p>Thread-safety: {@link #push} and {@link #peek} may be called from any thread; {@link #take} only by the one
@@ -24,21 +25,21 @@ final class EntryStacks {
     /** Array slots between two stack heads: 128 bytes with compressed references, so no two share a cache line. */
     private static final int SPACING = 32;
 
-    private static final VarHandle HEADS = MethodHandles.arrayElementVarHandle(Timer.Entry[].class);
+    private static final VarHandle HEADS = MethodHandles.arrayElementVarHandle(TimerEntry[].class);
 
     /**
-     * Stack heads, linked through {@link Timer.Entry#link}: stripe {@code i} at index {@code (i + 1) * SPACING}
+     * Stack heads, linked through {@link TimerEntry#link}: stripe {@code i} at index {@code (i + 1) * SPACING}
      * (padding before the first, after the last), accessed through {@link #HEADS}.
      */
-    private final Timer.Entry[] heads = new Timer.Entry[(STRIPES + 1) * SPACING];
+    private final @Nullable TimerEntry[] heads = new TimerEntry[(STRIPES + 1) * SPACING];
 
     /** Treiber push onto this thread's stripe; returns the stripe's depth since the consumer last took it. */
-    int push(Timer.Entry entry) {
+    int push(TimerEntry entry) {
         @SuppressWarnings("deprecation") // Thread.threadId() is Java 19+
         int index = (((int) Thread.currentThread().getId() & (STRIPES - 1)) + 1) * SPACING;
-        Timer.Entry head;
+        TimerEntry head;
         do {
-            head = (Timer.Entry) HEADS.getVolatile(heads, index);
+            head = (TimerEntry) HEADS.getVolatile(heads, index);
             entry.link = head;
             // head cannot be taken and relinked while still the head: entries are pushed onto a stack only once.
             entry.depth = (head == null) ? 1 : head.depth + 1;
@@ -47,13 +48,13 @@ final class EntryStacks {
     }
 
     /** Empties one stripe and returns its entries, newest first; consumer only. */
-    Timer.Entry take(int stripe) {
-        return (Timer.Entry) HEADS.getAndSet(heads, (stripe + 1) * SPACING, (Timer.Entry) null);
+    @Nullable TimerEntry take(int stripe) {
+        return (TimerEntry) HEADS.getAndSet(heads, (stripe + 1) * SPACING, (TimerEntry) null);
     }
 
-    /** The newest entry of one stripe, or {@code null}. */
-    Timer.Entry peek(int stripe) {
-        return (Timer.Entry) HEADS.getVolatile(heads, (stripe + 1) * SPACING);
+    /** The newest entry of one stripe, {@code null} if it is empty. */
+    @Nullable TimerEntry peek(int stripe) {
+        return (TimerEntry) HEADS.getVolatile(heads, (stripe + 1) * SPACING);
     }
 
     /** Whether any stripe holds an entry. */

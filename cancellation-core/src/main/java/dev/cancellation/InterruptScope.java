@@ -2,6 +2,7 @@ package dev.cancellation;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * While open, cancellation of a token interrupts the thread that opened the scope (after an optional grace
@@ -20,7 +21,7 @@ import java.util.Objects;
 public final class InterruptScope extends InterruptibleSection implements AutoCloseable {
 
     private final Registration registration;
-    private volatile Timer.Entry graceTimer;
+    private volatile @Nullable TimerEntry graceTimer;
 
     InterruptScope(CancellationToken token, Duration grace) {
         super(Thread.currentThread(), true);
@@ -62,7 +63,7 @@ public final class InterruptScope extends InterruptibleSection implements AutoCl
     }
 
     private void cancelGraceTimer() {
-        Timer.Entry timer = graceTimer;
+        TimerEntry timer = graceTimer;
         if (timer != null) {
             timer.cancel();
         }

@@ -5,7 +5,9 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The interrupt protocol, written once: a stretch of code running on one thread (the <em>owner</em>) that other
- * threads may interrupt while, and only while, it runs.
+ * threads may interrupt while, and only while, it runs. A building block for types that hand out such a stretch
+ * ({@link InterruptScope}, {@code TaskAttachment}); it is public so that those in other packages can extend it, and
+ * it is extended rather than held so that the protocol costs them no object of its own.
  *
  * <p>Guarantees:
  * <ul>
@@ -21,10 +23,14 @@ import java.lang.invoke.VarHandle;
  * A <em>once</em> section delivers at most one interrupt; otherwise a section delivers again after its owner has
  * cleared the previous one (a task interrupted by escalation and later by shutdown).
  *
+ * <p>What a subclass must do: call {@link #leave()} when the stretch ends, typically from {@code close()} on the
+ * owner thread (until then, whoever can reach the section can interrupt the thread); expose
+ * {@link #interruptOwner()} only to the parties allowed to interrupt; keep {@link #beforeInterrupt()} short, and
+ * never throw or block in it. The protected methods are the whole contract: the state behind them is private.
+ *
  * <p>Thread-safety: {@link #interruptOwner()} and {@link #interruptDelivered()} may be called from any thread;
  * {@link #leave()} from any thread, but only on the owner thread does it consume the interrupt. The protocol is a
- * single state word changed by compare-and-set; no lock is taken. Subclasses embed it to avoid an allocation of
- * its own.
+ * single state word changed by compare-and-set; no lock is taken.
  */
 public abstract class InterruptibleSection {
 
@@ -87,8 +93,9 @@ public abstract class InterruptibleSection {
     }
 
     /**
-     * Runs just before the interrupt is delivered (on the interrupting thread), so that the owner, woken by it,
-     * already sees what the subclass records here. Must not throw or block.
+     * Runs just before the interrupt is delivered (on the interrupting thread, at most once per interrupt), so that
+     * the owner, woken by it, already sees what the subclass records here. Must not throw or block: {@link #leave()}
+     * waits for it.
      */
     protected void beforeInterrupt() {
     }
@@ -124,7 +131,7 @@ public abstract class InterruptibleSection {
         return state == LEFT;
     }
 
-    /** Whether this section has interrupted its owner. */
+    /** Whether this section has interrupted its owner; once {@code true}, it stays {@code true}. */
     public boolean interruptDelivered() {
         return delivered;
     }

@@ -5,20 +5,20 @@ import java.lang.invoke.VarHandle;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An entry in a token's list: either a registered callback or a link to a child token.
  *
  * <p>A child link refers to its child weakly, so an abandoned child can be collected; after collection the link
- * is enqueued on {@link #STALE} and unlinked by {@link Cancellation#expungeStaleChildren()}. Its state moves
+ * is enqueued on {@link #STALE} and unlinked by {@link StaleChildren}. Its state moves
  * once, from {@code ACTIVE} to either {@code FIRED} (the canceller claimed it) or {@code CLOSED} (deregistered),
  * which is what makes each callback run at most once.
  */
-final class Node extends WeakReference<CancellationToken> implements Registration {
+final class Node extends WeakReference<TokenList> implements Registration {
 
-    static final ReferenceQueue<CancellationToken> STALE = new ReferenceQueue<>();
+    static final ReferenceQueue<TokenList> STALE = new ReferenceQueue<>();
     static final Node[] EMPTY = new Node[0];
-    static final Node DEAD = new Node(null, null, null);
 
     static final int ACTIVE = 0;
     static final int FIRED = 1;
@@ -32,27 +32,26 @@ final class Node extends WeakReference<CancellationToken> implements Registratio
         } catch (ReflectiveOperationException ex) {
             throw new ExceptionInInitializerError(ex);
         }
-        DEAD.state = CLOSED;
     }
 
     /** The token whose list holds this node. */
-    final CancellationToken owner;
+    final TokenList owner;
 
-    /** The callback, or {@code null} for a child link. Cleared after it has run. */
-    volatile Consumer<?> callback;
+    /** The callback, {@code null} for a child link. Cleared after it has run. */
+    volatile @Nullable Consumer<?> callback;
 
     /**
      * Strong reference to the child while it has observers that must not be lost. Written under the owner's
      * lock (and by the canceller once the owner is cancelled).
      */
-    volatile CancellationToken strongChild;
+    volatile @Nullable TokenList strongChild;
 
     volatile int state;
 
-    Node prev;
-    Node next;
+    @Nullable Node prev;
+    @Nullable Node next;
 
-    Node(CancellationToken owner, Consumer<?> callback, CancellationToken child) {
+    Node(TokenList owner, @Nullable Consumer<?> callback, @Nullable TokenList child) {
         super(child, (child == null) ? null : STALE);
         this.owner = owner;
         if (callback != null) { // a child link leaves it null: no volatile write (and its fence) for nothing
@@ -60,8 +59,18 @@ final class Node extends WeakReference<CancellationToken> implements Registratio
         }
     }
 
-    CancellationToken child() {
-        CancellationToken strong = strongChild;
+    /** A node that is only compared with, never linked: the one node without an owner, which nothing reads. */
+    static Node marker() {
+        return new Node();
+    }
+
+    private Node() {
+        super(null);
+        this.owner = null; // never linked, so never unlinked: no code path reaches it
+    }
+
+    @Nullable TokenList child() {
+        TokenList strong = strongChild;
         return (strong != null) ? strong : get();
     }
 

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The race behind {@link Cancellation#raceAsync}: one lane (a child token of the race, itself a child of the
@@ -23,13 +24,13 @@ final class Race {
     private Race() {
     }
 
-    static <T> CompletableFuture<T> start(Executor executor,
+    static <T extends @Nullable Object> CompletableFuture<T> start(Executor executor,
             List<? extends Function<? super CancellationToken, ? extends T>> operations) {
         Objects.requireNonNull(executor, "executor");
         if (operations == null || operations.isEmpty()) {
             throw new IllegalArgumentException("race needs at least one operation");
         }
-        CancellationToken parent = Cancellation.currentToken();
+        CancellationToken parent = CancellationToken.current();
         CompletableFuture<T> winner = new CompletableFuture<>();
         CancellationSource race = CancellationSource.childOf(parent);
         AtomicInteger remaining = new AtomicInteger(operations.size());
@@ -40,9 +41,15 @@ final class Race {
             Objects.requireNonNull(operation, "operation");
             CancellationSource lane = CancellationSource.childOf(race.token());
             Runnable run = () -> {
-                try (lane; Cancellation.Scope ignored = Cancellation.enter(lane.token())) {
-                    lane.token().throwIfCancelled();
-                    winner.complete(operation.apply(lane.token()));
+                try (lane) {
+                    CancellationToken previous = CancellationToken.boundOrNull();
+                    CancellationToken.bind(lane.token()); // current while it runs, as Cancellation.bind would make it
+                    try {
+                        lane.token().throwIfCancelled();
+                        winner.complete(operation.apply(lane.token()));
+                    } finally {
+                        CancellationToken.bind(previous);
+                    }
                 } catch (Throwable ex) {
                     failures.add(ex);
                     if (remaining.decrementAndGet() == 0) { // every add happens-before this point

@@ -22,7 +22,7 @@ final class StaleChildren {
     }
 
     static void expunge() {
-        Reference<? extends CancellationToken> stale = Node.STALE.poll();
+        Reference<? extends TokenList> stale = Node.STALE.poll();
         if (stale == null) {
             return; // the common case: a single volatile read
         }

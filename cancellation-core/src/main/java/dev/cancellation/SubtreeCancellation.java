@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Cancelling a token and its subtree: first every live descendant is marked cancelled with the same reason (so
@@ -27,9 +28,9 @@ final class SubtreeCancellation {
      *
      * @return {@code true} if this call cancelled {@code root}, {@code false} if it already was
      */
-    static boolean cancel(CancellationToken root, CancellationReason cancelReason, boolean dispatchCallbacks) {
+    static boolean cancel(TokenList root, CancellationReason cancelReason, boolean dispatchCallbacks) {
         Node detached = root.markCancelled(cancelReason);
-        if (detached == CancellationToken.MARK_FAILED) {
+        if (detached == TokenList.MARK_FAILED) {
             return false;
         }
         root.cancelTimer();
@@ -60,11 +61,11 @@ final class SubtreeCancellation {
                     Consumer<? super CancellationReason> claimed = (Consumer<? super CancellationReason>) callback;
                     callbacks.add(claimed);
                 } else {
-                    CancellationToken child = node.child();
+                    TokenList child = node.child();
                     node.strongChild = null;
                     if (child != null) {
                         Node grandchildren = child.markCancelled(cancelReason);
-                        if (grandchildren != CancellationToken.MARK_FAILED) {
+                        if (grandchildren != TokenList.MARK_FAILED) {
                             child.cancelTimer();
                             child.detachFromParents(); // from its other parents, if it is a linked token
                             enqueue(pending, child.observerOrNull(), grandchildren);
@@ -86,9 +87,9 @@ final class SubtreeCancellation {
         return true;
     }
 
-    private static void enqueue(ArrayDeque<Object> pending, Consumer<? super CancellationReason> tokenObserver,
-            Node list) {
-        if (tokenObserver != null && tokenObserver != CancellationToken.SOURCE_CLOSED) {
+    private static void enqueue(ArrayDeque<Object> pending,
+            @Nullable Consumer<? super CancellationReason> tokenObserver, @Nullable Node list) {
+        if (tokenObserver != null) {
             pending.add(tokenObserver);
         }
         if (list != null) {
@@ -110,7 +111,7 @@ final class SubtreeCancellation {
             }
         }
         if (failures != null) {
-            Cancellation.reportCallbackFailures(cancelReason, failures);
+            CallbackFailures.report(cancelReason, failures);
         }
     }
 }

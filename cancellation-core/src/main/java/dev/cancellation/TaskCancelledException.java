@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Thrown when work stops because its {@link CancellationToken} was cancelled.
@@ -28,7 +29,7 @@ public class TaskCancelledException extends CancellationException {
     /**
      * Creates an exception for the given reason.
      *
-     * @param reason why the work was cancelled, never {@code null}
+     * @param reason why the work was cancelled
      */
     public TaskCancelledException(CancellationReason reason) {
         this(reason, null);
@@ -37,10 +38,10 @@ public class TaskCancelledException extends CancellationException {
     /**
      * Creates an exception for the given reason with a message prefix (typically the task name).
      *
-     * @param reason why the work was cancelled, never {@code null}
-     * @param context what was cancelled, e.g. {@code "ReportService.render"}; may be {@code null}
+     * @param reason why the work was cancelled
+     * @param context what was cancelled, e.g. {@code "ReportService.render"}
      */
-    public TaskCancelledException(CancellationReason reason, String context) {
+    public TaskCancelledException(CancellationReason reason, @Nullable String context) {
         super(((context == null) ? "" : context + ": ") + Objects.requireNonNull(reason, "reason").describe());
         this.reason = reason;
     }
@@ -51,7 +52,7 @@ public class TaskCancelledException extends CancellationException {
     }
 
     /** The exception type matching the reason, with a message prefix naming what was cancelled. */
-    public static TaskCancelledException of(CancellationReason reason, String context) {
+    public static TaskCancelledException of(CancellationReason reason, @Nullable String context) {
         return reason.isTimeout() ? new TaskTimeoutException(reason, context) : new TaskCancelledException(reason, context);
     }
 
@@ -64,11 +65,11 @@ public class TaskCancelledException extends CancellationException {
      *
      * <p>Safe to call from any thread; it only reads the chain (and stops at a cycle).
      *
-     * @param failure what was thrown or what a stage completed with; may be {@code null}
+     * @param failure what was thrown or what a stage completed with
      * @return the exception, with its {@link #reason()}; empty if there is none in the chain (for example a plain
      *     {@code Future.cancel}, whose {@code CancellationException} carries no reason)
      */
-    public static Optional<TaskCancelledException> find(Throwable failure) {
+    public static Optional<TaskCancelledException> find(@Nullable Throwable failure) {
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Throwable current = failure; current != null && seen.add(current); current = current.getCause()) {
             if (current instanceof TaskCancelledException cancelled) {

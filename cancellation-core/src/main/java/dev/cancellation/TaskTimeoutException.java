@@ -1,5 +1,7 @@
 package dev.cancellation;
 
+import org.jspecify.annotations.Nullable;
+
 /** A {@link TaskCancelledException} whose reason is a {@link CancellationReason.Kind#TIMEOUT timeout}. */
 public class TaskTimeoutException extends TaskCancelledException {
 
@@ -11,7 +13,7 @@ public class TaskTimeoutException extends TaskCancelledException {
     }
 
     /** Creates an exception for a timeout reason with a message prefix naming what timed out. */
-    public TaskTimeoutException(CancellationReason reason, String context) {
+    public TaskTimeoutException(CancellationReason reason, @Nullable String context) {
         super(reason, context);
     }
 }

@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The thread of one {@link Timer}: takes what producers pushed onto the timer's {@link EntryStacks}, files it into
@@ -49,7 +50,7 @@ final class TimerLoop {
     /** {@link #wakeAt} while the thread is parked with no timeout; also the deadline of a wake-up for no entry. */
     static final long IDLE = Long.MAX_VALUE;
 
-    private static final Comparator<Timer.Entry> BY_DEADLINE = Comparator.comparingLong(e -> e.deadline);
+    private static final Comparator<TimerEntry> BY_DEADLINE = Comparator.comparingLong(e -> e.deadline);
 
     private static final VarHandle WAKE_AT;
 
@@ -64,8 +65,8 @@ final class TimerLoop {
 
     // ------------------------------------------------------------- shared with producers
 
-    /** The timer this loop serves: the object its thread parks on, as thread dumps show. */
-    private final Timer timer;
+    /** The timer this loop serves, as the object its thread parks on (what thread dumps show); only that. */
+    private final Object blocker;
 
     /** Newly armed entries. */
     private final EntryStacks armed;
@@ -78,13 +79,16 @@ final class TimerLoop {
 
     // ------------------------------------------------------------- timer thread only
 
-    private final TimingWheel wheel = new TimingWheel(Timer.elapsed() / Timer.TICK_NANOS);
-    private final ArrayList<Timer.Entry> due = new ArrayList<>();
+    private final TimingWheel wheel = new TimingWheel(TimerClock.elapsed() / TimerClock.TICK_NANOS);
+    private final ArrayList<@Nullable TimerEntry> due = new ArrayList<>(); // a fired entry is nulled out
     private final Thread thread;
 
-    /** Starts the daemon thread {@code name}, which serves {@code timer} from {@code armed} and {@code cancelled}. */
-    TimerLoop(Timer timer, EntryStacks armed, EntryStacks cancelled, String name) {
-        this.timer = timer;
+    /**
+     * Starts the daemon thread {@code name}, which serves a timer (its {@code blocker} when parked) from
+     * {@code armed} and {@code cancelled}.
+     */
+    TimerLoop(Object blocker, EntryStacks armed, EntryStacks cancelled, String name) {
+        this.blocker = blocker;
         this.armed = armed;
         this.cancelled = cancelled;
         thread = new Thread(this::run, name);
@@ -127,11 +131,11 @@ final class TimerLoop {
                 wakeAt = AWAKE;
                 Thread.interrupted();
                 try {
-                    Cancellation.LOGGER.log(System.Logger.Level.ERROR, "Timer thread failed; continuing", ex);
+                    CancellationLog.LOGGER.log(System.Logger.Level.ERROR, "Timer thread failed; continuing", ex);
                 } catch (Throwable logFailure) {
                     // nothing left to report it to; the timer must go on
                 }
-                LockSupport.parkNanos(timer, Timer.TICK_NANOS);
+                LockSupport.parkNanos(blocker, TimerClock.TICK_NANOS);
             }
         }
     }
@@ -139,11 +143,11 @@ final class TimerLoop {
     private void cycle() {
         boolean active = takeArmed();
         takeCancelled();
-        long now = Timer.elapsed();
-        wheel.advance(now / Timer.TICK_NANOS, due);
+        long now = TimerClock.elapsed();
+        wheel.advance(now / TimerClock.TICK_NANOS, due);
         fireDue();
 
-        long plan = plan(active, Timer.elapsed());
+        long plan = plan(active, TimerClock.elapsed());
         wakeAt = plan;
         // Producers that pushed before the write above saw AWAKE and did not wake us: look at what they left.
         if (mustRunAgain(plan)) {
@@ -153,11 +157,11 @@ final class TimerLoop {
         // An interrupt (an action's, or anyone's) would make every park return at once: clear it, never spin.
         Thread.interrupted();
         if (plan == IDLE) {
-            LockSupport.park(timer);
+            LockSupport.park(blocker);
         } else {
-            long wait = plan - Timer.elapsed();
+            long wait = plan - TimerClock.elapsed();
             if (wait > 0) {
-                LockSupport.parkNanos(timer, wait);
+                LockSupport.parkNanos(blocker, wait);
             }
         }
         wakeAt = AWAKE;
@@ -167,7 +171,7 @@ final class TimerLoop {
     private boolean takeArmed() {
         boolean any = false;
         for (int stripe = 0; stripe < EntryStacks.STRIPES; stripe++) {
-            Timer.Entry stack = armed.take(stripe);
+            TimerEntry stack = armed.take(stripe);
             if (stack != null) {
                 any = true;
                 file(stack);
@@ -179,21 +183,21 @@ final class TimerLoop {
         return any;
     }
 
-    private void file(Timer.Entry stack) {
-        Timer.Entry oldest = null; // reverse into arrival order, so that equal deadlines fire first come, first served
+    private void file(TimerEntry stack) {
+        TimerEntry oldest = null; // reverse into arrival order, so that equal deadlines fire first come, first served
         while (stack != null) {
-            Timer.Entry following = stack.link;
+            TimerEntry following = stack.link;
             stack.link = oldest;
             oldest = stack;
             stack = following;
         }
-        for (Timer.Entry entry = oldest; entry != null; ) {
-            Timer.Entry following = entry.link; // read before filing: once filed, a canceller may reuse the link
+        for (TimerEntry entry = oldest; entry != null; ) {
+            TimerEntry following = entry.link; // read before filing: once filed, a canceller may reuse the link
             entry.link = null;
-            if (entry.state == Timer.Entry.PENDING) {
+            if (entry.state == TimerEntry.PENDING) {
                 if (!wheel.add(entry)) {
                     due.add(entry);
-                } else if (entry.state != Timer.Entry.PENDING) {
+                } else if (entry.state != TimerEntry.PENDING) {
                     wheel.remove(entry); // disarmed while we filed it; its canceller may not have seen the slot
                 }
             }
@@ -203,9 +207,9 @@ final class TimerLoop {
 
     private void takeCancelled() {
         for (int stripe = 0; stripe < EntryStacks.STRIPES; stripe++) {
-            Timer.Entry entry = cancelled.take(stripe);
+            TimerEntry entry = cancelled.take(stripe);
             while (entry != null) {
-                Timer.Entry following = entry.link;
+                TimerEntry following = entry.link;
                 entry.link = null;
                 wheel.remove(entry);
                 entry = following;
@@ -218,13 +222,13 @@ final class TimerLoop {
             return;
         }
         for (int i = 0; i < due.size(); i++) {
-            Timer.Entry entry = due.get(i);
+            TimerEntry entry = due.get(i);
             due.set(i, null);
-            if (Timer.Entry.STATE.compareAndSet(entry, Timer.Entry.PENDING, Timer.Entry.FIRED)) {
+            if (TimerEntry.STATE.compareAndSet(entry, TimerEntry.PENDING, TimerEntry.FIRED)) {
                 try {
                     entry.fire();
                 } catch (Throwable ex) {
-                    Cancellation.LOGGER.log(System.Logger.Level.ERROR, "Timer action failed", ex);
+                    CancellationLog.LOGGER.log(System.Logger.Level.ERROR, "Timer action failed", ex);
                 } finally {
                     Thread.interrupted(); // an action must not leave the timer thread interrupted
                     entry.release();
@@ -236,7 +240,7 @@ final class TimerLoop {
 
     private long plan(boolean active, long now) {
         long next = wheel.nextEventTick();
-        long plan = (next == TimingWheel.NONE) ? IDLE : next * Timer.TICK_NANOS;
+        long plan = (next == TimingWheel.NONE) ? IDLE : next * TimerClock.TICK_NANOS;
         if (active || !armed.isEmpty()) {
             plan = Math.min(plan, now + LINGER_NANOS);
         }
@@ -247,9 +251,9 @@ final class TimerLoop {
     }
 
     private boolean mustRunAgain(long plan) {
-        long now = Timer.elapsed();
+        long now = TimerClock.elapsed();
         for (int stripe = 0; stripe < EntryStacks.STRIPES; stripe++) {
-            Timer.Entry head = armed.peek(stripe);
+            TimerEntry head = armed.peek(stripe);
             if (head == null) {
                 continue;
             }
@@ -257,7 +261,7 @@ final class TimerLoop {
                 return true; // they came after the plan was made
             }
             int seen = 0;
-            for (Timer.Entry entry = head; entry != null; entry = entry.link) {
+            for (TimerEntry entry = head; entry != null; entry = entry.link) {
                 if (entry.deadline < plan || ++seen > WAKE_BATCH) {
                     return true;
                 }
@@ -267,6 +271,6 @@ final class TimerLoop {
     }
 
     private static long nextTickStart(long now) {
-        return (now / Timer.TICK_NANOS + 1) * Timer.TICK_NANOS;
+        return (now / TimerClock.TICK_NANOS + 1) * TimerClock.TICK_NANOS;
     }
 }

@@ -2,9 +2,10 @@ package dev.cancellation;
 
 import java.util.Comparator;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The timer thread's index of pending entries: a two-level hashed timing wheel with {@link Timer#TICK_NANOS}
+ * The timer thread's index of pending entries: a two-level hashed timing wheel with {@link TimerClock#TICK_NANOS}
  * ticks. Level 0 has one bucket per tick for the next {@value #SIZE} ticks (about 4 s); level 1 has one bucket
  * per {@value #SIZE} ticks (about 4.66 h per revolution). An entry beyond level 1's horizon stays in the level-1
  * bucket of its block and is looked at once per revolution until its block comes round. When a level-1 block
@@ -12,7 +13,7 @@ import java.util.List;
  * so adding and removing is O(1) and allocates nothing.
  *
  * <p>Not thread-safe: confined to the timer thread (and to unit tests). The one field other threads read is
- * {@link Timer.Entry#slot}, which is volatile for the disarming handshake described in {@link Timer}.
+ * {@link TimerEntry#slot}, which is volatile for the disarming handshake described in {@link Timer}.
  */
 final class TimingWheel {
 
@@ -23,10 +24,10 @@ final class TimingWheel {
     /** {@link #nextEventTick()} when the wheel is empty. */
     static final long NONE = Long.MAX_VALUE;
 
-    private static final Comparator<Timer.Entry> BY_DEADLINE = Comparator.comparingLong(e -> e.deadline);
+    private static final Comparator<TimerEntry> BY_DEADLINE = Comparator.comparingLong(e -> e.deadline);
 
     /** Level 0 in {@code [0, SIZE)}, level 1 in {@code [SIZE, 2 * SIZE)}. */
-    private final Timer.Entry[] buckets = new Timer.Entry[2 * SIZE];
+    private final @Nullable TimerEntry[] buckets = new TimerEntry[2 * SIZE];
 
     /** The next tick to process: every tick before it has been expired. */
     private long current;
@@ -46,7 +47,7 @@ final class TimingWheel {
      * Files an entry under its tick. Returns {@code false}, without filing it, if that tick has already been
      * processed: the caller must fire it now.
      */
-    boolean add(Timer.Entry entry) {
+    boolean add(TimerEntry entry) {
         long tick = entry.tick();
         if (tick < current) {
             return false;
@@ -56,11 +57,11 @@ final class TimingWheel {
     }
 
     /** Removes an entry if the wheel still holds it; does nothing otherwise. */
-    void remove(Timer.Entry entry) {
+    void remove(TimerEntry entry) {
         int index = entry.slot;
         if (index >= 0) {
             unlink(entry, index);
-            entry.slot = Timer.Entry.REMOVED;
+            entry.slot = TimerEntry.REMOVED;
         }
     }
 
@@ -68,7 +69,7 @@ final class TimingWheel {
      * Processes every tick up to and including {@code nowTick}: appends the pending entries that are due to
      * {@code due}, in tick order and, within a tick, in deadline order; drops cancelled ones.
      */
-    void advance(long nowTick, List<Timer.Entry> due) {
+    void advance(long nowTick, List<@Nullable TimerEntry> due) {
         while (current <= nowTick) {
             if (near == 0 && far == 0) {
                 current = nowTick + 1; // nothing to expire or cascade on the way
@@ -120,7 +121,7 @@ final class TimingWheel {
         return best;
     }
 
-    private void link(Timer.Entry entry, long tick) {
+    private void link(TimerEntry entry, long tick) {
         int index;
         if (tick - current < SIZE) {
             index = (int) (tick & MASK);
@@ -129,7 +130,7 @@ final class TimingWheel {
             index = SIZE + (int) ((tick >>> BITS) & MASK);
             far++;
         }
-        Timer.Entry head = buckets[index];
+        TimerEntry head = buckets[index];
         entry.prev = null;
         entry.next = head;
         if (head != null) {
@@ -139,9 +140,9 @@ final class TimingWheel {
         entry.slot = index;
     }
 
-    private void unlink(Timer.Entry entry, int index) {
-        Timer.Entry before = entry.prev;
-        Timer.Entry after = entry.next;
+    private void unlink(TimerEntry entry, int index) {
+        TimerEntry before = entry.prev;
+        TimerEntry after = entry.next;
         if (before == null) {
             buckets[index] = after;
         } else {
@@ -162,37 +163,37 @@ final class TimingWheel {
     /** Moves the level-1 bucket of the block starting at {@link #current} down (or round again, if later). */
     private void cascade() {
         int index = SIZE + (int) ((current >>> BITS) & MASK);
-        Timer.Entry entry = buckets[index];
+        TimerEntry entry = buckets[index];
         buckets[index] = null;
         while (entry != null) {
-            Timer.Entry following = entry.next;
+            TimerEntry following = entry.next;
             far--;
             entry.prev = null;
             entry.next = null;
-            if (entry.state == Timer.Entry.PENDING) {
+            if (entry.state == TimerEntry.PENDING) {
                 link(entry, entry.tick()); // tick >= current: its block is this one or a later revolution
             } else {
-                entry.slot = Timer.Entry.REMOVED; // disarmed: its canceller's removal request finds nothing
+                entry.slot = TimerEntry.REMOVED; // disarmed: its canceller's removal request finds nothing
             }
             entry = following;
         }
     }
 
-    private void expire(List<Timer.Entry> due) {
+    private void expire(List<@Nullable TimerEntry> due) {
         int index = (int) (current & MASK);
-        Timer.Entry entry = buckets[index];
+        TimerEntry entry = buckets[index];
         if (entry == null) {
             return;
         }
         buckets[index] = null;
         int first = due.size();
         while (entry != null) {
-            Timer.Entry following = entry.next;
+            TimerEntry following = entry.next;
             near--;
             entry.prev = null;
             entry.next = null;
-            entry.slot = Timer.Entry.REMOVED;
-            if (entry.state == Timer.Entry.PENDING) {
+            entry.slot = TimerEntry.REMOVED;
+            if (entry.state == TimerEntry.PENDING) {
                 due.add(entry);
             }
             entry = following;

@@ -3,12 +3,16 @@ package dev.cancellation;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The part of a {@link CancellationToken} that its lock guards: the reason, the list of callbacks and child links,
  * the count of observers that decides whether its parents hold it strongly or weakly, and its links in its
  * parents' lists. {@code CancellationToken} is the only subclass; this class exists so that the token's public
- * face and its list mechanics can each be read on their own.
+ * face and its list mechanics can each be read on their own. The engine below the public class ({@link Node},
+ * {@link SubtreeCancellation}, {@link StaleChildren}) knows tokens by this type only, and asks the token for the
+ * little it holds outside the list through {@link #cancelTimer()} and {@link #observerOrNull()}.
  *
  * <p>Thread-safety: the list and the observer count change only under the per-token spin lock
  * ({@link #acquire()}/{@link #release()}), which is never held while user code runs and is not a monitor (virtual
@@ -18,8 +22,11 @@ import java.util.concurrent.locks.LockSupport;
  */
 abstract class TokenList {
 
+    /** What {@link #markCancelled} returns for a token that was already cancelled (an empty list is {@code null}). */
+    static final Node MARK_FAILED = Node.marker();
+
     /** Non-null once cancelled. Written under the lock (see {@link #lockWord}), read without it. */
-    volatile CancellationReason reason;
+    volatile @Nullable CancellationReason reason;
 
     /**
      * Links of this token in its parents' lists: {@code null} for a root, the {@link Node} for one parent (no
@@ -27,13 +34,13 @@ abstract class TokenList {
      * constructor after this token may already be visible to a cancelling parent, so readers tolerate a missing
      * link (see {@link #link(int)}).
      */
-    private Object parentLinks;
+    private @Nullable Object parentLinks;
 
     /**
      * Registered callbacks and child links, newest first: a doubly-linked list guarded by the lock (the canceller
      * restores registration order).
      */
-    private Node head;
+    private @Nullable Node head;
 
     /**
      * The per-token spin lock (bit 0: held) and, above it, the number of <em>observers</em>: active callbacks in
@@ -46,11 +53,11 @@ abstract class TokenList {
     private volatile int lockWord;
 
     /** Sets the reason and detaches the list; returns {@link #MARK_FAILED} if already cancelled. */
-    final Node markCancelled(CancellationReason cancelReason) {
+    final @Nullable Node markCancelled(CancellationReason cancelReason) {
         acquire();
         try {
             if (reason != null) {
-                return CancellationToken.MARK_FAILED;
+                return MARK_FAILED;
             }
             reason = cancelReason;
             Node detached = head;
@@ -63,7 +70,6 @@ abstract class TokenList {
 
     /** Appends a node; returns {@code false} (without linking) if this token is already cancelled. */
     final boolean link(Node node) {
-        Cancellation.expungeStaleChildren(); // outside the lock: it takes other tokens' locks
         acquire();
         try {
             if (reason != null) {
@@ -128,10 +134,44 @@ abstract class TokenList {
         for (int i = 0, count = linkCount(); i < count; i++) {
             Node link = link(i);
             if (link != null) {
-                link.owner.holdChild(link, (CancellationToken) this, strong);
+                link.owner.holdChild(link, this, strong);
             }
         }
     }
+
+    /**
+     * Removes this (cancelled or closed) token from its parents' lists: a cancelled token can never be cancelled
+     * again, so its parents have no reason to keep it. Links already claimed by a cancelling parent are left
+     * to that parent.
+     */
+    final void detachFromParents() {
+        for (int i = 0, count = linkCount(); i < count; i++) {
+            Node link = link(i);
+            if (link != null) {
+                link.unregister();
+            }
+        }
+    }
+
+    /**
+     * Whether {@code ancestor} is a parent of this token or an ancestor of one of its parents. Walks the links
+     * without locking: they are fixed once the token's source has filled them in.
+     */
+    final boolean hasAncestor(TokenList ancestor) {
+        for (int i = 0, count = linkCount(); i < count; i++) {
+            Node link = link(i);
+            if (link != null && (link.owner == ancestor || link.owner.hasAncestor(ancestor))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Disarms this token's own deadline, if it has a pending one: a cancelled token needs no timer. */
+    abstract void cancelTimer();
+
+    /** The observer to tell of this token's cancellation, or {@code null} for none (or a closed source). */
+    abstract @Nullable Consumer<? super CancellationReason> observerOrNull();
 
     /** Records the link of a token with one parent (see {@link CancellationSource}). */
     final void linkedInParent(Node link) {
@@ -144,12 +184,12 @@ abstract class TokenList {
     }
 
     /** The {@code index}th link, or {@code null} if it is not filled in yet. */
-    final Node link(int index) {
+    final @Nullable Node link(int index) {
         Object links = parentLinks;
         return (links instanceof Node single) ? single : (links == null) ? null : ((Node[]) links)[index];
     }
 
-    final void holdChild(Node link, CancellationToken child, boolean strong) {
+    final void holdChild(Node link, TokenList child, boolean strong) {
         acquire();
         try {
             if (reason != null || link.state != Node.ACTIVE) {
@@ -244,7 +284,7 @@ abstract class TokenList {
      * @param parentLinks {@code null}, a {@code Node[]} the source fills in, or set later with
      *     {@link #linkedInParent}
      */
-    TokenList(Object parentLinks) {
+    TokenList(@Nullable Object parentLinks) {
         this.parentLinks = parentLinks;
     }
 }

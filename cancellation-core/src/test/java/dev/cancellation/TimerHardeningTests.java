@@ -28,7 +28,7 @@ class TimerHardeningTests {
     private Timer timer;
 
     private static long inMillis(long millis) {
-        return Timer.elapsed() + TimeUnit.MILLISECONDS.toNanos(millis);
+        return TimerClock.elapsed() + TimeUnit.MILLISECONDS.toNanos(millis);
     }
 
     /** CPU time the thread uses while the caller waits {@code millis}. */
@@ -44,7 +44,7 @@ class TimerHardeningTests {
     private void assertStillFiresOnTime() {
         long deadline = inMillis(30);
         AtomicLong firedAt = new AtomicLong(-1);
-        timer.arm(new Timer.Task(timer, deadline, () -> firedAt.set(Timer.elapsed())));
+        timer.arm(new Timer.Task(timer, deadline, () -> firedAt.set(TimerClock.elapsed())));
         await().atMost(PROMPTLY).until(() -> firedAt.get() >= 0);
         assertThat(firedAt.get()).as("never early").isGreaterThanOrEqualTo(deadline);
     }
@@ -80,11 +80,11 @@ class TimerHardeningTests {
     void aFailingCycleLosesNoEntryAlreadyTakenOffTheWheel() {
         timer = new Timer("test-timer");
         // One tick, the failing entry first in deadline order: the other two are taken off the wheel with it.
-        long deadline = (inMillis(20) / Timer.TICK_NANOS) * Timer.TICK_NANOS + 100;
+        long deadline = (inMillis(20) / TimerClock.TICK_NANOS) * TimerClock.TICK_NANOS + 100;
         Queue<String> fired = new ConcurrentLinkedQueue<>();
         AtomicBoolean failOnce = new AtomicBoolean(true);
         // Its release() throws out of the timer's firing loop (an Error, as an OutOfMemoryError would).
-        Timer.Entry failing = new Timer.Entry(deadline) {
+        TimerEntry failing = new TimerEntry(deadline) {
             @Override
             Timer timer() {
                 return timer;

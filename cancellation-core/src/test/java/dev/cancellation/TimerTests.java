@@ -40,7 +40,7 @@ class TimerTests {
     }
 
     private static long inMillis(long millis) {
-        return Timer.elapsed() + TimeUnit.MILLISECONDS.toNanos(millis);
+        return TimerClock.elapsed() + TimeUnit.MILLISECONDS.toNanos(millis);
     }
 
     @Test
@@ -57,7 +57,7 @@ class TimerTests {
         for (int i : order) {
             long deadline = base + i * TimeUnit.MILLISECONDS.toNanos(3) + i; // distinct ticks
             armAt(timer, deadline, () -> {
-                earliness.add(deadline - Timer.elapsed());
+                earliness.add(deadline - TimerClock.elapsed());
                 fired.add(i);
             });
         }
@@ -141,13 +141,13 @@ class TimerTests {
 
     @Test
     void aDurationBeyondTheNanosecondRangeIsHeldAndNeverFires() {
-        Timer.Entry longest = Timer.schedule(() -> { throw new AssertionError("fired"); },
+        TimerEntry longest = Timer.schedule(() -> { throw new AssertionError("fired"); },
                 Duration.ofSeconds(Long.MAX_VALUE, 999_999_999));
-        Timer.Entry nearly = Timer.schedule(() -> { throw new AssertionError("fired"); },
+        TimerEntry nearly = Timer.schedule(() -> { throw new AssertionError("fired"); },
                 Duration.ofNanos(Long.MAX_VALUE));
 
-        assertThat(longest.deadline).isEqualTo(Timer.MAX_DEADLINE);
-        assertThat(nearly.deadline).isEqualTo(Timer.MAX_DEADLINE);
+        assertThat(longest.deadline).isEqualTo(TimerClock.MAX_DEADLINE);
+        assertThat(nearly.deadline).isEqualTo(TimerClock.MAX_DEADLINE);
         int held = heldEntries(Timer.SHARED);
         assertThat(held).isGreaterThanOrEqualTo(2);
         assertThat(longest.cancel()).isTrue();
@@ -172,7 +172,7 @@ class TimerTests {
         for (int i = 0; i < entries; i++) {
             int index = i;
             // spread over ~20 ms, so that cancels meet entries before, while and after their tick fires
-            tasks[i] = armAt(timer, base + (i % 20) * Timer.TICK_NANOS + (i % 997), () -> {
+            tasks[i] = armAt(timer, base + (i % 20) * TimerClock.TICK_NANOS + (i % 997), () -> {
                 if (cancelled.get(index) != 0) {
                     ranAfterCancel.incrementAndGet();
                 }

@@ -17,15 +17,15 @@ import org.junit.jupiter.api.Test;
  */
 class TimingWheelTests {
 
-    private static final long TICK = Timer.TICK_NANOS;
+    private static final long TICK = TimerClock.TICK_NANOS;
     private static final long HOUR_TICKS = 3_600_000_000_000L / TICK;
 
     private static Timer.Task entry(long deadlineNanos) {
         return new Timer.Task(null, deadlineNanos, () -> { });
     }
 
-    private static List<Timer.Entry> advance(TimingWheel wheel, long nowTick) {
-        List<Timer.Entry> due = new ArrayList<>();
+    private static List<TimerEntry> advance(TimingWheel wheel, long nowTick) {
+        List<TimerEntry> due = new ArrayList<>();
         wheel.advance(nowTick, due);
         return due;
     }
@@ -40,7 +40,7 @@ class TimingWheelTests {
         assertThat(wheel.nextEventTick()).isEqualTo(6);
         assertThat(advance(wheel, 6)).containsExactly(entry);
         assertThat(size(wheel)).isZero();
-        assertThat(entry.slot).isEqualTo(Timer.Entry.REMOVED);
+        assertThat(entry.slot).isEqualTo(TimerEntry.REMOVED);
     }
 
     @Test
@@ -91,7 +91,7 @@ class TimingWheelTests {
     @Test
     void theLargestDeadlineIsHeldWithoutOverflowing() {
         TimingWheel wheel = new TimingWheel(0);
-        Timer.Task never = entry(Timer.MAX_DEADLINE);
+        Timer.Task never = entry(TimerClock.MAX_DEADLINE);
         assertThat(wheel.add(never)).isTrue();
 
         assertThat(advance(wheel, 1_000 * HOUR_TICKS)).isEmpty(); // 41 days of revolutions
@@ -155,11 +155,11 @@ class TimingWheelTests {
                     long target = now + jump;
                     if (next != TimingWheel.NONE) {
                         assertThat(next).as("next event").isGreaterThan(now);
-                        long firstDue = model.stream().mapToLong(Timer.Entry::tick).min().orElseThrow();
+                        long firstDue = model.stream().mapToLong(TimerEntry::tick).min().orElseThrow();
                         assertThat(next).as("next event is no later than the first due tick")
                                 .isLessThanOrEqualTo(firstDue);
                     }
-                    List<Timer.Entry> due = advance(wheel, target);
+                    List<TimerEntry> due = advance(wheel, target);
                     List<Timer.Task> expected = model.stream().filter(e -> e.tick() <= target)
                             .sorted(Comparator.comparingLong((Timer.Task e) -> e.tick())
                                     .thenComparingLong(e -> e.deadline))
@@ -170,7 +170,7 @@ class TimingWheelTests {
                 }
                 assertThat(size(wheel)).isEqualTo(model.size());
             }
-            assertThat(removed).allSatisfy(e -> assertThat(e.slot).isEqualTo(Timer.Entry.REMOVED));
+            assertThat(removed).allSatisfy(e -> assertThat(e.slot).isEqualTo(TimerEntry.REMOVED));
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.cancellation.task;
 import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Cleanup run after a task was cancelled and has exited (or was abandoned): what {@code @OnCancel} methods
@@ -18,8 +19,9 @@ public interface CleanupAction {
      * @param task the task, as it was when its code exited
      * @param reason why it was cancelled
      * @param token the cleanup's own token, cancelled when the cleanup bound passes (also current while this runs)
-     * @return {@code null} when done, or a stage that the registry awaits (within the bound)
+     * @return {@code null} when done, else a stage that the registry awaits (within the bound)
      * @throws Exception a failure, logged and counted against the task
      */
-    CompletionStage<?> cleanUp(TaskInfo task, CancellationReason reason, CancellationToken token) throws Exception;
+    @Nullable CompletionStage<?> cleanUp(TaskInfo task, CancellationReason reason, CancellationToken token)
+            throws Exception;
 }

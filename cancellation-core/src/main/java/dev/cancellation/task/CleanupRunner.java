@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs the {@link CleanupAction}s of cancelled tasks on a registry's bounded cleanup executor.
@@ -33,8 +34,6 @@ import java.util.function.BooleanSupplier;
  */
 final class CleanupRunner {
 
-    private static final System.Logger LOGGER = System.getLogger(TaskRegistry.class.getName());
-
     /**
      * What the executor throws when it cannot take a cleanup. Shared and without a stack trace: the JDK's default
      * policy builds a message from the executor's state under its main lock, and during a mass shutdown thousands
@@ -49,7 +48,9 @@ final class CleanupRunner {
         }
     };
 
-    private final TaskRegistry.Settings settings;
+    private final int threads;
+    private final int queueCapacity;
+    private final Duration timeout;
     private final ListenerDispatch listeners;
     private final BooleanSupplier admitting;
     private final ThreadPoolExecutor cleanupExecutor;
@@ -59,14 +60,22 @@ final class CleanupRunner {
     private final AtomicInteger pendingCleanups = new AtomicInteger();
     private final ConcurrentHashMap<TaskHandle, CleanupRun> running = new ConcurrentHashMap<>();
 
-    /** @param admitting whether the registry still admits tasks (decides what a saturated executor does) */
-    CleanupRunner(TaskRegistry.Settings settings, ListenerDispatch listeners, BooleanSupplier admitting) {
-        this.settings = settings;
+    /**
+     * @param threads the cleanup executor's threads
+     * @param queueCapacity how many cleanups may wait for a thread
+     * @param timeout the bound of each cleanup
+     * @param admitting whether the registry still admits tasks (decides what a saturated executor does)
+     */
+    CleanupRunner(int threads, int queueCapacity, Duration timeout, ListenerDispatch listeners,
+            BooleanSupplier admitting) {
+        this.threads = threads;
+        this.queueCapacity = queueCapacity;
+        this.timeout = timeout;
         this.listeners = listeners;
         this.admitting = admitting;
         AtomicInteger threadNumber = new AtomicInteger();
-        this.cleanupExecutor = new ThreadPoolExecutor(settings.cleanupThreads(), settings.cleanupThreads(),
-                30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(settings.cleanupQueueCapacity()), runnable -> {
+        this.cleanupExecutor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(queueCapacity), runnable -> {
                     Thread thread = new Thread(runnable, "cancellation-cleanup-" + threadNumber.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
@@ -93,8 +102,8 @@ final class CleanupRunner {
         return cleanupsTimedOut.get();
     }
 
-    /** The thread running the cleanup of {@code handle}, or {@code null}. */
-    Thread workerOf(TaskHandle handle) {
+    /** The thread running the cleanup of {@code handle}, {@code null} if none is. */
+    @Nullable Thread workerOf(TaskHandle handle) {
         CleanupRun run = running.get(handle);
         return (run == null) ? null : run.worker();
     }
@@ -115,7 +124,7 @@ final class CleanupRunner {
             }
         }
         if (!notRun.isEmpty()) { // one line, not one stack trace per cleanup
-            LOGGER.log(System.Logger.Level.WARNING, () -> notRun.size() + " queued cleanup(s) not run: the "
+            TaskLog.LOGGER.log(System.Logger.Level.WARNING, () -> notRun.size() + " queued cleanup(s) not run: the "
                     + "registry's shutdown bound passed first: " + String.join(", ",
                             notRun.subList(0, Math.min(notRun.size(), 20)))
                     + (notRun.size() > 20 ? ", ..." : ""));
@@ -151,10 +160,10 @@ final class CleanupRunner {
             if (admitting.getAsBoolean()) {
                 RejectedExecutionException failure = new RejectedExecutionException("Cleanup of task "
                         + run.info.id() + " (" + run.info.name() + ") rejected: the cleanup executor is saturated ("
-                        + settings.cleanupThreads() + " threads busy, " + settings.cleanupQueueCapacity()
+                        + threads + " threads busy, " + queueCapacity
                         + " queued; see cancellation.cleanup.*)");
                 // one line naming the task, without a stack trace: a burst must not flood the log
-                LOGGER.log(System.Logger.Level.WARNING, failure.getMessage());
+                TaskLog.LOGGER.log(System.Logger.Level.WARNING, failure.getMessage());
                 run.finish(CleanupOutcome.FAILED, failure, false);
                 noteSaturated(false);
                 return;
@@ -191,8 +200,8 @@ final class CleanupRunner {
         long last = lastSaturationLogNanos.get();
         if (now - last >= OVERFLOW_LOG_INTERVAL_NANOS && lastSaturationLogNanos.compareAndSet(last, now)) {
             long since = total - saturationsLogged.getAndSet(total);
-            LOGGER.log(System.Logger.Level.WARNING, () -> "Cleanup executor saturated (" + settings.cleanupThreads()
-                    + " threads, " + settings.cleanupQueueCapacity() + " queued; see cancellation.cleanup.*): " + since
+            TaskLog.LOGGER.log(System.Logger.Level.WARNING, () -> "Cleanup executor saturated (" + threads
+                    + " threads, " + queueCapacity + " queued; see cancellation.cleanup.*): " + since
                     + " cleanup(s) did not fit since the last report; in total " + rejections + " failed (rejected "
                     + "while running) and " + overflows + " ran on the exiting task's thread or a thread of their own "
                     + "(during shutdown, which loses none); reported at most every "
@@ -228,8 +237,8 @@ final class CleanupRunner {
         private final CancellationReason reason;
         private final AtomicBoolean finished = new AtomicBoolean();
         private final long startNanos = System.nanoTime();
-        private volatile CancellationSource shield;
-        private volatile Worker worker;
+        private volatile @Nullable CancellationSource shield;
+        private volatile @Nullable Worker worker;
 
         CleanupRun(TaskHandle handle, TaskInfo info, CleanupAction action, CancellationReason reason) {
             this.handle = handle;
@@ -243,7 +252,7 @@ final class CleanupRunner {
             if (finished.get()) {
                 return;
             }
-            CancellationSource bound = CancellationSource.withTimeout(settings.cleanupTimeout());
+            CancellationSource bound = CancellationSource.withTimeout(timeout);
             shield = bound;
             Worker running = new Worker(Thread.currentThread());
             worker = running;
@@ -294,18 +303,18 @@ final class CleanupRunner {
             }
         }
 
-        /** The thread running this cleanup's action, or {@code null}. */
-        Thread worker() {
+        /** The thread running this cleanup's action, {@code null} if none is. */
+        @Nullable Thread worker() {
             Worker running = worker;
             return (running == null) ? null : running.thread();
         }
 
-        boolean finish(CleanupOutcome outcome, Throwable failure) {
+        boolean finish(CleanupOutcome outcome, @Nullable Throwable failure) {
             return finish(outcome, failure, true);
         }
 
         /** Finishes once; {@code log} is false when the caller logs an aggregate instead. */
-        boolean finish(CleanupOutcome outcome, Throwable failure, boolean log) {
+        boolean finish(CleanupOutcome outcome, @Nullable Throwable failure, boolean log) {
             if (!finished.compareAndSet(false, true)) {
                 return false;
             }
@@ -321,14 +330,14 @@ final class CleanupRunner {
                 case FAILED -> {
                     cleanupsFailed.incrementAndGet();
                     if (log) {
-                        LOGGER.log(System.Logger.Level.WARNING, "Cleanup of task " + info.id() + " (" + info.name()
-                                + ") failed: " + failure, failure);
+                        TaskLog.LOGGER.log(System.Logger.Level.WARNING, "Cleanup of task " + info.id() + " ("
+                                + info.name() + ") failed: " + failure, failure);
                     }
                 }
                 case TIMEOUT -> {
                     cleanupsTimedOut.incrementAndGet();
-                    LOGGER.log(System.Logger.Level.WARNING, () -> "Cleanup of task " + info.id() + " ("
-                            + info.name() + ") did not finish within " + settings.cleanupTimeout()
+                    TaskLog.LOGGER.log(System.Logger.Level.WARNING, () -> "Cleanup of task " + info.id() + " ("
+                            + info.name() + ") did not finish within " + timeout
                             + "; its token was cancelled, its thread interrupted, and it is no longer waited for");
                 }
             }

@@ -1,6 +1,7 @@
 package dev.cancellation.task;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The escalation of a cancelled task that does not stop: its thread is interrupted {@code interruptAfter} after
@@ -15,7 +16,10 @@ import java.time.Duration;
  */
 final class EscalationSteps {
 
-    /** When the steps are due, in {@link System#nanoTime()}; {@link Escalations#DONE} for none (left). */
+    /** A due time that means no step is left: {@link TaskHandle#escalate(long)} returns it when the task is done. */
+    static final long DONE = Long.MIN_VALUE;
+
+    /** When the steps are due, in {@link System#nanoTime()}; {@link #DONE} for none (left). */
     private long interruptAtNanos;
     private long abandonAtNanos;
 
@@ -28,7 +32,7 @@ final class EscalationSteps {
      * The steps of {@code spec} for a cancellation requested at {@code requestedNanos}, or {@code null} when it has
      * none (the task is waited for, until shutdown).
      */
-    static EscalationSteps of(TaskSpec spec, long requestedNanos) {
+    static @Nullable EscalationSteps of(TaskSpec spec, long requestedNanos) {
         Duration interruptAfter = spec.interruptAfter();
         Duration abandonAfter = spec.abandonAfter();
         if (interruptAfter == null && abandonAfter == null) {
@@ -36,31 +40,31 @@ final class EscalationSteps {
         }
         long interruptStep = (interruptAfter != null) ? TaskLifecycle.cappedNanos(interruptAfter) : 0;
         return new EscalationSteps(
-                (interruptAfter != null) ? requestedNanos + interruptStep : Escalations.DONE,
+                (interruptAfter != null) ? requestedNanos + interruptStep : DONE,
                 (abandonAfter != null) ? requestedNanos + interruptStep + TaskLifecycle.cappedNanos(abandonAfter)
-                        : Escalations.DONE);
+                        : DONE);
     }
 
     /** When the first step is due. */
     long firstDueNanos() {
-        return (interruptAtNanos != Escalations.DONE) ? interruptAtNanos : abandonAtNanos;
+        return (interruptAtNanos != DONE) ? interruptAtNanos : abandonAtNanos;
     }
 
     /**
      * Performs on {@code task} the steps due at {@code now}, each once. Returns when the next step is due, or
-     * {@link Escalations#DONE} when there is none left.
+     * {@link #DONE} when there is none left.
      */
     long perform(TaskHandle task, long now) {
-        if (interruptAtNanos != Escalations.DONE && now - interruptAtNanos >= 0) {
-            interruptAtNanos = Escalations.DONE;
+        if (interruptAtNanos != DONE && now - interruptAtNanos >= 0) {
+            interruptAtNanos = DONE;
             task.interruptNow();
         }
-        if (abandonAtNanos != Escalations.DONE && now - abandonAtNanos >= 0) {
-            abandonAtNanos = Escalations.DONE;
+        if (abandonAtNanos != DONE && now - abandonAtNanos >= 0) {
+            abandonAtNanos = DONE;
             task.abandon();
-            return Escalations.DONE;
+            return DONE;
         }
-        if (interruptAtNanos != Escalations.DONE) {
+        if (interruptAtNanos != DONE) {
             return interruptAtNanos; // comes first: the abandon step is at least as late
         }
         return abandonAtNanos;

@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The escalation of cancelled tasks (interrupt after the grace, abandon after that), for a whole registry: one
@@ -28,9 +29,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class Escalations {
 
-    /** {@link TaskHandle#escalate(long)} returns this when the task needs no more escalation. */
-    static final long DONE = Long.MIN_VALUE;
-
     private static final int STOPPED = 0;
     private static final int SCANNING = 1;
     private static final int PARKED = 2;
@@ -47,7 +45,7 @@ final class Escalations {
     private final AtomicInteger exitedSincePurge = new AtomicInteger();
     private final String threadName;
     private volatile long wakeAt;
-    private volatile Thread sweeper;
+    private volatile @Nullable Thread sweeper;
 
     Escalations(String threadName) {
         this.threadName = threadName;
@@ -116,10 +114,10 @@ final class Escalations {
                 try {
                     due = task.escalate(now);
                 } catch (RuntimeException | Error ex) { // listeners and cleanups are guarded; this is a last resort
-                    due = DONE;
+                    due = EscalationSteps.DONE;
                 }
                 Thread.interrupted(); // a listener may have interrupted this thread: never carry it into a park
-                if (due == DONE) {
+                if (due == EscalationSteps.DONE) {
                     it.remove();
                 } else if (!pending || due - next < 0) {
                     pending = true;

@@ -2,6 +2,7 @@ package dev.cancellation.task;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The id of a {@link TaskHandle}: generated the first time anyone asks for it, and from then until the task leaves
@@ -25,13 +26,13 @@ abstract sealed class IdentifiedTask permits TaskHandle {
         }
     }
 
-    /** The registry's parts: the id generator and index among them. */
-    final TaskEvents events;
-    private volatile String id;
+    /** The handle's way to its registry's parts: the id generator and index among them. */
+    final TaskHandle.Events events;
+    private volatile @Nullable String id;
     /** Set when the task leaves the live table: an id revealed after that is not indexed. */
     private volatile boolean unlisted;
 
-    IdentifiedTask(TaskEvents events) {
+    IdentifiedTask(TaskHandle.Events events) {
         this.events = events;
     }
 

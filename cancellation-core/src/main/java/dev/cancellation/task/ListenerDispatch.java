@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The fan-out of task events to a registry's {@link TaskListener}s.
@@ -21,8 +22,6 @@ import java.util.function.Consumer;
  * Adding and removing listeners rebuild an immutable per-event table, published through a volatile field.
  */
 final class ListenerDispatch {
-
-    private static final System.Logger LOGGER = System.getLogger(TaskRegistry.class.getName());
 
     private final List<TaskListener> listeners = new CopyOnWriteArrayList<>();
     private volatile Listeners dispatch = Listeners.NONE;
@@ -64,7 +63,8 @@ final class ListenerDispatch {
      * @param runNanos from start to exit
      * @param stopLatencyNanos from the cancel request to exit, or negative if the task was not cancelled
      */
-    void exited(TaskHandle handle, TaskOutcome outcome, long runNanos, long stopLatencyNanos, Throwable failure) {
+    void exited(TaskHandle handle, TaskOutcome outcome, long runNanos, long stopLatencyNanos,
+            @Nullable Throwable failure) {
         Listeners current = dispatch;
         TaskListener[] interested = (outcome == TaskOutcome.COMPLETED && stopLatencyNanos < 0)
                 ? current.exitedOfCompleted() : current.exited();
@@ -83,7 +83,7 @@ final class ListenerDispatch {
         }
     }
 
-    void cleanupFinished(TaskInfo info, CleanupOutcome outcome, Duration duration, Throwable failure) {
+    void cleanupFinished(TaskInfo info, CleanupOutcome outcome, Duration duration, @Nullable Throwable failure) {
         TaskListener[] interested = dispatch.cleanupFinished();
         if (interested.length > 0) {
             deliver(interested, listener -> listener.onCleanupFinished(info, outcome, duration, failure));
@@ -120,7 +120,7 @@ final class ListenerDispatch {
             } catch (VirtualMachineError fatal) {
                 throw fatal;
             } catch (Throwable ex) { // a listener never stops the task's own lifecycle (interrupt, abandon, cleanup)
-                LOGGER.log(System.Logger.Level.WARNING, "Task listener " + listener + " failed", ex);
+                TaskLog.LOGGER.log(System.Logger.Level.WARNING, "Task listener " + listener + " failed", ex);
             }
         }
     }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A registry's table of live tasks, their id index and the bounded history of finished ones.
@@ -35,8 +36,8 @@ final class LiveTasks {
     private final TaskIds ids = new TaskIds();
     private final AtomicInteger abandoned = new AtomicInteger();
     private final ListenerDispatch listeners;
-    /** A thread parked until the table shrinks (the shutdown), or {@code null}. */
-    private volatile Thread removalWaiter;
+    /** A thread parked until the table shrinks (the shutdown), {@code null} for none. */
+    private volatile @Nullable Thread removalWaiter;
     /** The tasks held in per-thread frames, not (yet) in the table: materialized before every listing. */
     private TaskFrames frames;
 
@@ -50,13 +51,13 @@ final class LiveTasks {
         this.frames = taskFrames;
     }
 
-    /** The task in the table whose token is {@code token}, or {@code null}: tasks held in frames are not seen. */
-    TaskHandle listed(CancellationToken token) {
+    /** The task in the table whose token is {@code token}, if any: tasks held in frames are not seen. */
+    @Nullable TaskHandle listed(CancellationToken token) {
         return byToken.get(token);
     }
 
-    /** The live task whose token is {@code token} (materialized if a frame holds it), or {@code null}. */
-    TaskHandle get(CancellationToken token) {
+    /** The live task whose token is {@code token} (materialized if a frame holds it), if any. */
+    @Nullable TaskHandle get(CancellationToken token) {
         TaskHandle handle = byToken.get(token);
         return (handle != null) ? handle : frames.find(token);
     }
@@ -127,7 +128,7 @@ final class LiveTasks {
     }
 
     /** Sets the thread to unpark when the last waited-for task leaves the table ({@code null} for none). */
-    void wakeOnRemoval(Thread waiter) {
+    void wakeOnRemoval(@Nullable Thread waiter) {
         removalWaiter = waiter;
     }
 
@@ -189,12 +190,12 @@ final class LiveTasks {
         return count;
     }
 
-    /** The live task with this id, or {@code null}: only a revealed id can be known, and those are indexed. */
-    TaskHandle byId(String id) {
+    /** The live task with this id, if any: only a revealed id can be known, and those are indexed. */
+    @Nullable TaskHandle byId(@Nullable String id) {
         return (id == null) ? null : byId.get(id);
     }
 
-    List<TaskInfo> list(String name, TaskState state) {
+    List<TaskInfo> list(@Nullable String name, @Nullable TaskState state) {
         List<TaskHandle> matching = new ArrayList<>();
         for (TaskHandle handle : handles()) {
             if (name == null || name.equals(handle.name())) {

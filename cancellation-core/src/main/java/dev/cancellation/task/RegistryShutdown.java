@@ -27,8 +27,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class RegistryShutdown {
 
-    private static final System.Logger LOGGER = System.getLogger(TaskRegistry.class.getName());
-
     /** How many abandoned tasks get their thread's stack in the report: stacks cost a safepoint each. */
     private static final int MAX_STACKS = 50;
 
@@ -222,7 +220,7 @@ final class RegistryShutdown {
     private void awaitTermination(long bound) {
         try {
             if (!terminated.await(bound, TimeUnit.NANOSECONDS)) {
-                LOGGER.log(System.Logger.Level.WARNING, "Task registry shutdown still running after its bound");
+                TaskLog.LOGGER.log(System.Logger.Level.WARNING, "Task registry shutdown still running after its bound");
             }
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();

@@ -3,6 +3,7 @@ package dev.cancellation.task;
 import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The tasks of a registry whose code runs on the calling thread, between {@link TaskRegistry#begin} and
@@ -11,17 +12,17 @@ import java.util.Objects;
  * listener of {@code onStarted}) it is {@linkplain TaskRegistry#start started} with a handle and attached.
  *
  * <p>Thread-safety: {@link #begin} and {@link #end} run on the task's own thread; what they share with other
- * threads goes through {@code TaskFrames}, {@code LiveTasks} and the registry, which are thread-safe.
+ * threads goes through {@code TaskFrames}, {@code LiveTasks} and {@code TaskAdmission}, which are thread-safe.
  */
 final class SynchronousTasks {
 
-    private final TaskRegistry registry;
+    private final TaskAdmission admission;
     private final TaskFrames frames;
     private final LiveTasks live;
     private final ListenerDispatch listeners;
 
-    SynchronousTasks(TaskRegistry registry, TaskFrames frames, LiveTasks live, ListenerDispatch listeners) {
-        this.registry = registry;
+    SynchronousTasks(TaskAdmission admission, TaskFrames frames, LiveTasks live, ListenerDispatch listeners) {
+        this.admission = admission;
         this.frames = frames;
         this.live = live;
         this.listeners = listeners;
@@ -32,26 +33,26 @@ final class SynchronousTasks {
      *
      * @param bound the token bound on this thread now, as {@code Cancellation.boundTokenOrNull()} returns it
      */
-    CancellationToken begin(TaskSpec spec, CancellationToken parent, CancellationToken bound) {
+    CancellationToken begin(TaskSpec spec, @Nullable CancellationToken parent, @Nullable CancellationToken bound) {
         Objects.requireNonNull(spec, "spec");
-        if (!registry.isAdmitting()) {
+        if (!admission.isOpen()) {
             throw new TaskRejectedException(spec.name());
         }
         CancellationToken parentToken = (parent == null) ? CancellationToken.none() : parent;
         if (listeners.wantsStarted() || !TaskFrames.framesFit(Thread.currentThread())) {
-            TaskHandle handle = registry.start(spec, parentToken);
+            TaskHandle handle = admission.start(spec, parentToken);
             handle.attach();
             return handle.token();
         }
         CancellationToken token = frames.begin(spec, parentToken, bound);
-        if (!registry.isAdmitting()) { // lost a race with shutdown, which may have walked the frames before it began
+        if (!admission.isOpen()) { // lost a race with shutdown, which may have walked the frames before it began
             frames.materialize(frames.innermost(token)).cancel(CancellationReason.shutdown("registry"));
         }
         return token;
     }
 
     /** Ends the task that {@link #begin} began on this thread (see {@link TaskRegistry#end}). */
-    Throwable end(CancellationToken token, Throwable failure) {
+    @Nullable Throwable end(CancellationToken token, @Nullable Throwable failure) {
         TaskFrames.Frame frame = frames.innermost(token);
         if (frame != null) {
             if (failure == null && !token.isCancelled() && !listeners.wantsCompletions()

@@ -2,6 +2,7 @@ package dev.cancellation.task;
 
 import dev.cancellation.Cancellation;
 import dev.cancellation.InterruptibleSection;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A thread running a task's code, from {@link TaskHandle#attach()} until {@link #close()}: while attached, the
@@ -15,10 +16,10 @@ import dev.cancellation.InterruptibleSection;
 public final class TaskAttachment extends InterruptibleSection implements AutoCloseable {
 
     private final TaskHandle task;
-    /** The binding to undo at close, or {@code null} when the registry bound the token itself. */
-    private final Cancellation.Scope scope;
+    /** The binding to undo at close; {@code null} when the registry bound the token itself. */
+    private final Cancellation.@Nullable Scope scope;
 
-    TaskAttachment(TaskHandle task, Thread thread, Cancellation.Scope scope) {
+    TaskAttachment(TaskHandle task, Thread thread, Cancellation.@Nullable Scope scope) {
         super(thread, false);
         this.task = task;
         this.scope = scope;

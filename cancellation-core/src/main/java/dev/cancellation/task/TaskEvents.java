@@ -1,16 +1,16 @@
 package dev.cancellation.task;
 
 import dev.cancellation.CancellationReason;
+import org.jspecify.annotations.Nullable;
 
 /**
- * What a {@link TaskHandle} reports to its registry's parts, and asks of them: ids and the id index, the
- * escalation sweeper, listener events, the live table, the cleanup runner. One per registry.
+ * The registry's side of {@link TaskHandle.Events}: each thing a handle reports or asks goes to the part that
+ * handles it (ids and the id index, the escalation sweeper, listener events, the live table, the cleanup runner).
+ * One per registry, shared by its handles, so that a handle holds one reference for all of them.
  *
  * <p>Thread-safety: every method may be called from any thread; each delegates to a part that is thread-safe.
  */
-final class TaskEvents {
-
-    private static final System.Logger LOGGER = System.getLogger(TaskRegistry.class.getName());
+final class TaskEvents implements TaskHandle.Events {
 
     private final LiveTasks live;
     private final ListenerDispatch listeners;
@@ -24,51 +24,59 @@ final class TaskEvents {
         this.cleanups = cleanups;
     }
 
-    String newId() {
+    @Override
+    public String newId() {
         return live.newId();
     }
 
-    boolean index(String id, TaskHandle handle) {
+    @Override
+    public boolean index(String id, TaskHandle handle) {
         return live.index(id, handle);
     }
 
-    void unindex(String id, TaskHandle handle) {
+    @Override
+    public void unindex(String id, TaskHandle handle) {
         live.unindex(id, handle);
     }
 
-    /** Hands a cancelled task to the escalation sweeper, its first step due at {@code dueNanos}. */
-    void escalate(TaskHandle handle, long dueNanos) {
+    @Override
+    public void escalate(TaskHandle handle, long dueNanos) {
         escalations.add(handle, dueNanos);
     }
 
-    /** A task handed to the sweeper has exited. */
-    void escalationExited() {
+    @Override
+    public void escalationExited() {
         escalations.exited();
     }
 
-    void cancelRequested(TaskHandle handle, CancellationReason reason) {
+    @Override
+    public void cancelRequested(TaskHandle handle, CancellationReason reason) {
         listeners.cancelRequested(handle, reason);
     }
 
-    /** See {@link ListenerDispatch#exited}. */
-    void exited(TaskHandle handle, TaskOutcome outcome, long runNanos, long stopLatencyNanos, Throwable failure) {
+    @Override
+    public void exited(TaskHandle handle, TaskOutcome outcome, long runNanos, long stopLatencyNanos,
+            @Nullable Throwable failure) {
         listeners.exited(handle, outcome, runNanos, stopLatencyNanos, failure);
     }
 
-    void abandoned(TaskHandle handle) {
+    @Override
+    public void abandoned(TaskHandle handle) {
         live.countAbandoned();
         TaskInfo info = handle.info();
-        LOGGER.log(System.Logger.Level.WARNING, () -> "Task " + info.id() + " (" + info.name()
+        TaskLog.LOGGER.log(System.Logger.Level.WARNING, () -> "Task " + info.id() + " (" + info.name()
                 + ") abandoned: still running on " + info.thread() + " after its grace periods");
         listeners.abandoned(info);
     }
 
-    void remove(TaskHandle handle) {
+    @Override
+    public void remove(TaskHandle handle) {
         live.remove(handle);
     }
 
-    /** See {@link CleanupRunner#run}. */
-    void runCleanup(TaskHandle handle, CleanupAction action, CancellationReason reason, boolean onExitingThread) {
+    @Override
+    public void runCleanup(TaskHandle handle, CleanupAction action, CancellationReason reason,
+            boolean onExitingThread) {
         cleanups.run(handle, action, reason, onExitingThread);
     }
 }

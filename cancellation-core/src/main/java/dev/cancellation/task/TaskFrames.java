@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The tasks of a registry that run synchronously on a platform thread ({@link TaskRegistry#begin} /
@@ -48,7 +49,7 @@ final class TaskFrames {
     private static final long NEXT_GENERATION = 4;
 
     private static final VarHandle STATE;
-    private static final MethodHandle IS_VIRTUAL = isVirtualHandle();
+    private static final @Nullable MethodHandle IS_VIRTUAL = isVirtualHandle(); // null before Java 21
 
     static {
         try {
@@ -58,13 +59,13 @@ final class TaskFrames {
         }
     }
 
-    private final TaskEvents events;
+    private final TaskHandle.Events events;
     private final LiveTasks live;
     private final ConcurrentLinkedQueue<WeakReference<ThreadFrames>> threads = new ConcurrentLinkedQueue<>();
     /** Set on a thread's first {@link #begin}: a thread that never begins a task here gets no frames. */
-    private final ThreadLocal<ThreadFrames> perThread = new ThreadLocal<>();
+    private final ThreadLocal<@Nullable ThreadFrames> perThread = new ThreadLocal<>();
 
-    TaskFrames(TaskEvents events, LiveTasks live) {
+    TaskFrames(TaskHandle.Events events, LiveTasks live) {
         this.events = events;
         this.live = live;
     }
@@ -98,7 +99,7 @@ final class TaskFrames {
      *
      * @param previous the token bound on this thread now, as {@link Cancellation#boundTokenOrNull()} returns it
      */
-    CancellationToken begin(TaskSpec spec, CancellationToken parent, CancellationToken previous) {
+    CancellationToken begin(TaskSpec spec, CancellationToken parent, @Nullable CancellationToken previous) {
         Frame frame = mine().push();
         long free = frame.state;
         frame.spec = spec;
@@ -120,7 +121,7 @@ final class TaskFrames {
     }
 
     /** The frame of {@code token} if it is this thread's innermost, else {@code null}. */
-    Frame innermost(CancellationToken token) {
+    @Nullable Frame innermost(CancellationToken token) {
         ThreadFrames mine = perThread.get();
         Frame top = (mine == null) ? null : mine.top();
         return (top != null && top.source.token() == token) ? top : null;
@@ -157,7 +158,7 @@ final class TaskFrames {
     }
 
     /** Ends the task of {@code frame} (this thread's innermost) through its handle, materializing it if needed. */
-    Throwable endMaterialized(Frame frame, Throwable failure) {
+    @Nullable Throwable endMaterialized(Frame frame, @Nullable Throwable failure) {
         TaskHandle handle = materialize(frame);
         handle.detach();
         frame.state = (frame.state & ~PHASE) + NEXT_GENERATION;
@@ -183,7 +184,7 @@ final class TaskFrames {
      * The handle of the frame's task, built now if it has none yet; {@code null} if the frame holds no task.
      * Waits (briefly) while another thread builds it.
      */
-    TaskHandle materialize(Frame frame) {
+    @Nullable TaskHandle materialize(Frame frame) {
         int spins = 0;
         while (true) {
             long seen = frame.state;
@@ -230,7 +231,7 @@ final class TaskFrames {
     }
 
     /** The handle of the task whose token is {@code token}, if a frame holds it (materialized now). */
-    TaskHandle find(CancellationToken token) {
+    @Nullable TaskHandle find(CancellationToken token) {
         for (Frame frame : allFrames()) {
             CancellationSource source = frame.source;
             if ((frame.state & PHASE) != FREE && source != null && source.token() == token) {
@@ -273,7 +274,7 @@ final class TaskFrames {
         return all;
     }
 
-    private static MethodHandle isVirtualHandle() {
+    private static @Nullable MethodHandle isVirtualHandle() {
         try {
             return MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual",
                     MethodType.methodType(boolean.class));
@@ -289,7 +290,7 @@ final class TaskFrames {
 
         final Thread owner;
         /** Read by observers; replaced (grown) by the owner. */
-        volatile Frame[] frames = new Frame[4];
+        volatile @Nullable Frame[] frames = new Frame[4];
         private int depth;
 
         ThreadFrames(Thread owner) {
@@ -313,7 +314,7 @@ final class TaskFrames {
             return frame;
         }
 
-        Frame top() {
+        @Nullable Frame top() {
             return (depth == 0) ? null : frames[depth - 1];
         }
 
@@ -330,12 +331,13 @@ final class TaskFrames {
 
         final ThreadFrames threadFrames;
         volatile long state;
-        TaskSpec spec;
-        CancellationToken parent;
-        CancellationSource source;
-        CancellationToken previous;
+        // the task's, while it holds one (cleared when it ends)
+        @Nullable TaskSpec spec;
+        @Nullable CancellationToken parent;
+        @Nullable CancellationSource source;
+        @Nullable CancellationToken previous;
         long startNanos;
-        volatile TaskHandle handle;
+        volatile @Nullable TaskHandle handle;
 
         Frame(ThreadFrames threadFrames) {
             this.threadFrames = threadFrames;

@@ -10,6 +10,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A live task in a {@link TaskRegistry}: its token, its state, and the thread running it.
@@ -27,7 +28,7 @@ import java.time.Instant;
  * wins decides who runs the cleanup and who removes the task. Interrupts go through the attachment, an
  * {@link InterruptibleSection}, so no interrupt is delivered after the attachment is closed. The rules of the
  * transitions and of the outcome translation are plain functions in {@code TaskLifecycle}; the due times of
- * escalation are kept by {@code EscalationSteps}.
+ * escalation are kept by {@code EscalationSteps}; the registry's parts are reached through {@link Events}.
  *
  * <p>Cost: starting and ending a task reads the clock with {@link System#nanoTime()} only; wall-clock instants
  * ({@link TaskInfo#startedAt()}, {@link TaskInfo#finishedAt()}) are derived from it when a snapshot is taken. The
@@ -54,24 +55,24 @@ public final class TaskHandle extends IdentifiedTask {
     private static final long NOT_FINISHED = Long.MIN_VALUE;
 
     private final TaskSpec spec;
-    private final TaskHandle parent;
+    private final @Nullable TaskHandle parent;
     private final CancellationSource source;
     private final long startNanos;
 
     private volatile TaskState state = TaskState.RUNNING;
-    private volatile TaskAttachment attachment;
+    private volatile @Nullable TaskAttachment attachment;
     private volatile long cancelRequestedNanos;
     private volatile boolean exited;
     private volatile boolean cleanupClaimed;
     private volatile long finishedNanos = NOT_FINISHED;
     /** Wall-clock instants, derived once on first need so that every view shows the same value. */
-    private volatile Instant startedAtWall;
-    private volatile Instant finishedAtWall;
+    private volatile @Nullable Instant startedAtWall;
+    private volatile @Nullable Instant finishedAtWall;
     private volatile boolean interruptDelivered;
     /** Set once, when a cancel request escalates: from then on the sweeper holds the task until it stops. */
-    private volatile EscalationSteps escalation;
+    private volatile @Nullable EscalationSteps escalation;
 
-    TaskHandle(TaskEvents events, TaskSpec spec, CancellationToken parentToken, TaskHandle parent) {
+    TaskHandle(Events events, TaskSpec spec, CancellationToken parentToken, @Nullable TaskHandle parent) {
         super(events);
         this.spec = spec;
         this.parent = parent;
@@ -84,7 +85,7 @@ public final class TaskHandle extends IdentifiedTask {
      * token and start time, and its thread is attached as if it had called {@link #attach()} (the frame restores
      * the current token itself).
      */
-    TaskHandle(TaskEvents events, TaskSpec spec, TaskHandle parent, CancellationSource source, long startNanos,
+    TaskHandle(Events events, TaskSpec spec, @Nullable TaskHandle parent, CancellationSource source, long startNanos,
             Thread thread) {
         super(events);
         this.spec = spec;
@@ -111,7 +112,7 @@ public final class TaskHandle extends IdentifiedTask {
     }
 
     /** The task started from, if it was started from a registered task. */
-    TaskHandle parent() {
+    @Nullable TaskHandle parent() {
         return parent;
     }
 
@@ -134,8 +135,8 @@ public final class TaskHandle extends IdentifiedTask {
         return state;
     }
 
-    /** The id of the parent task, or {@code null}. */
-    public String parentId() {
+    /** The id of the parent task, {@code null} if it has none. */
+    public @Nullable String parentId() {
         return (parent == null) ? null : parent.id();
     }
 
@@ -182,7 +183,7 @@ public final class TaskHandle extends IdentifiedTask {
                 finishedAt);
     }
 
-    Thread attachedThread() {
+    @Nullable Thread attachedThread() {
         TaskAttachment current = attachment;
         return (current == null) ? null : current.thread();
     }
@@ -227,7 +228,7 @@ public final class TaskHandle extends IdentifiedTask {
      * stopped because of the cancellation. Closes the token source, starts the cleanup of a cancelled task, and
      * removes the task from the live table unless a cleanup is running. Call once.
      */
-    public Throwable exit(Throwable failure) {
+    public @Nullable Throwable exit(@Nullable Throwable failure) {
         if (exited) {
             throw new IllegalStateException("Task " + id() + " (" + name() + ") already exited");
         }
@@ -298,12 +299,12 @@ public final class TaskHandle extends IdentifiedTask {
 
     /**
      * Performs the escalation steps due at {@code now} (the registry's escalation sweeper calls it). Returns when
-     * the next step is due, or {@link Escalations#DONE} when there is none left (the task exited or was abandoned).
+     * the next step is due, or {@link EscalationSteps#DONE} when there is none left (the task exited or was abandoned).
      */
     long escalate(long now) {
         EscalationSteps steps = escalation;
         if (steps == null || exited || state.isTerminal()) {
-            return Escalations.DONE;
+            return EscalationSteps.DONE;
         }
         return steps.perform(this, now);
     }
@@ -367,5 +368,32 @@ public final class TaskHandle extends IdentifiedTask {
     @Override
     public String toString() {
         return "Task[" + id() + " " + name() + " " + state + "]";
+    }
+
+    /**
+     * What a handle reports to its registry's parts, and asks of them; declared by the handle that needs it, so that
+     * the parts build on the handle rather than around it. {@code TaskEvents} routes each call to its part.
+     */
+    interface Events {
+        /** A new id, and the live table's index by id (see {@code IdentifiedTask}). */
+        String newId();
+        boolean index(String id, TaskHandle handle);
+        void unindex(String id, TaskHandle handle);
+
+        void cancelRequested(TaskHandle handle, CancellationReason reason);
+        /** See {@code ListenerDispatch#exited}. */
+        void exited(TaskHandle handle, TaskOutcome outcome, long runNanos, long stopLatencyNanos,
+                @Nullable Throwable failure);
+        void abandoned(TaskHandle handle);
+        /** The task is finished: out of the live table. */
+        void remove(TaskHandle handle);
+
+        /** Hands a cancelled task to the escalation sweeper, its first step due at {@code dueNanos}. */
+        void escalate(TaskHandle handle, long dueNanos);
+        /** A task handed to the sweeper has exited. */
+        void escalationExited();
+
+        /** See {@code CleanupRunner#run}. */
+        void runCleanup(TaskHandle handle, CleanupAction action, CancellationReason reason, boolean onExitingThread);
     }
 }

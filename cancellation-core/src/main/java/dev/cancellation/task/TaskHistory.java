@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The bounded history of finished tasks: a lock-free ring of the last {@code capacity} entries.
@@ -21,7 +22,7 @@ final class TaskHistory {
     private record Entry(long seq, TaskInfo info) {
     }
 
-    private final AtomicReferenceArray<Entry> slots;
+    private final AtomicReferenceArray<@Nullable Entry> slots;
     private final AtomicLong next = new AtomicLong();
 
     TaskHistory(int capacity) {

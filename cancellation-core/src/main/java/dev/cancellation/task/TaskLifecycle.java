@@ -5,6 +5,7 @@ import dev.cancellation.TaskCancelledException;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The rules of a task's life cycle and of the translation of its outcome, as plain functions of their inputs:
@@ -26,7 +27,8 @@ final class TaskLifecycle {
      * cancelled with {@code reason} ({@code null}: not cancelled). A failure counts as the cancellation only if
      * we interrupted the task or the failure is how code reacts to cancellation.
      */
-    static TaskOutcome outcome(Throwable failure, CancellationReason reason, boolean interruptDelivered) {
+    static TaskOutcome outcome(@Nullable Throwable failure, @Nullable CancellationReason reason,
+            boolean interruptDelivered) {
         if (failure == null) {
             return TaskOutcome.COMPLETED;
         }
@@ -47,7 +49,8 @@ final class TaskLifecycle {
      * task (a checkpoint's own exception knows the reason but not what was cancelled), caused by what stopped the
      * work (see {@link #stoppedBy}), with the original failure suppressed if that differs.
      */
-    static Throwable toThrow(Throwable failure, TaskOutcome outcome, CancellationReason reason, String name) {
+    static @Nullable Throwable toThrow(@Nullable Throwable failure, TaskOutcome outcome,
+            @Nullable CancellationReason reason, String name) {
         if (!stoppedByCancel(outcome)) {
             return failure;
         }

@@ -2,6 +2,7 @@ package dev.cancellation.task;
 
 import dev.cancellation.CancellationReason;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Receives task lifecycle events from a {@link TaskRegistry}: the hook for metrics, observations, application
@@ -35,9 +36,9 @@ public interface TaskListener {
      * A task's code exited.
      *
      * @param runTime from start to exit
-     * @param stopLatency from the cancel request to exit, or {@code null} if the task was not cancelled
+     * @param stopLatency from the cancel request to exit; {@code null} if the task was not cancelled
      */
-    default void onExited(TaskInfo task, TaskOutcome outcome, Duration runTime, Duration stopLatency) {
+    default void onExited(TaskInfo task, TaskOutcome outcome, Duration runTime, @Nullable Duration stopLatency) {
     }
 
     /**
@@ -45,12 +46,12 @@ public interface TaskListener {
      * {@link #onExited(TaskInfo, TaskOutcome, Duration, Duration)}, so a listener overrides whichever it needs.
      *
      * @param runTime from start to exit
-     * @param stopLatency from the cancel request to exit, or {@code null} if the task was not cancelled
+     * @param stopLatency from the cancel request to exit; {@code null} if the task was not cancelled
      * @param failure what the task's code threw (before any translation into a
-     *     {@link dev.cancellation.TaskCancelledException}), or {@code null} if it returned normally
+     *     {@link dev.cancellation.TaskCancelledException}); {@code null} if it returned normally
      */
-    default void onExited(TaskInfo task, TaskOutcome outcome, Duration runTime, Duration stopLatency,
-            Throwable failure) {
+    default void onExited(TaskInfo task, TaskOutcome outcome, Duration runTime, @Nullable Duration stopLatency,
+            @Nullable Throwable failure) {
         onExited(task, outcome, runTime, stopLatency);
     }
 
@@ -59,7 +60,8 @@ public interface TaskListener {
     }
 
     /** A task's cleanup ended; {@code failure} is set for {@link CleanupOutcome#FAILED}. */
-    default void onCleanupFinished(TaskInfo task, CleanupOutcome outcome, Duration duration, Throwable failure) {
+    default void onCleanupFinished(TaskInfo task, CleanupOutcome outcome, Duration duration,
+            @Nullable Throwable failure) {
     }
 
     /** A task left the live table (its terminal state is in {@code task}). */

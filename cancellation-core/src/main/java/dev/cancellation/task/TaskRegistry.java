@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Knows every running task: those started by {@code @Cancellable} methods and those run programmatically with
@@ -19,11 +20,12 @@ import java.util.function.Function;
  * abandoned tasks are kept in a bounded history for operators. Cleanups ({@link CleanupAction}) run on a bounded
  * executor owned by the registry, each shielded with its own token and bound by the cleanup timeout.
  *
- * <p>The registry is a facade over parts with one job each: the live table with its id index and history
- * ({@code LiveTasks}), the tasks run on the calling thread ({@code SynchronousTasks}, over the per-thread
- * {@code TaskFrames}), the fan-out of events to {@link TaskListener}s ({@code ListenerDispatch}), the cleanup
- * executor ({@code CleanupRunner}), the escalation sweeper ({@code Escalations}) and the shutdown
- * ({@code RegistryShutdown}).
+ * <p>The registry is a facade over parts with one job each: the admission and start of tasks with a handle
+ * ({@code TaskAdmission}), the live table with its id index and history ({@code LiveTasks}), the tasks run on the
+ * calling thread ({@code SynchronousTasks}, over the per-thread {@code TaskFrames}), the fan-out of events to
+ * {@link TaskListener}s ({@code ListenerDispatch}), the cleanup executor ({@code CleanupRunner}), the escalation
+ * sweeper ({@code Escalations}) and the shutdown ({@code RegistryShutdown}). The parts never call the registry:
+ * it wires them, once, in its constructor.
  *
  * <p>Thread-safety: every method may be called from any thread; no lock is held while user code or listeners
  * run. Shutdown runs at most once; a concurrent second call waits (bounded) for the first to finish.
@@ -70,8 +72,6 @@ public final class TaskRegistry implements AutoCloseable {
         }
     }
 
-    private static final System.Logger LOGGER = System.getLogger(TaskRegistry.class.getName());
-
     private final Settings settings;
     private final ListenerDispatch listeners = new ListenerDispatch();
     private final LiveTasks live;
@@ -79,9 +79,7 @@ public final class TaskRegistry implements AutoCloseable {
     private final Escalations escalations = new Escalations("cancellation-escalation");
     private final RegistryShutdown shutdown;
     private final SynchronousTasks synchronous;
-    /** What a task's handle reports to, and asks of, the parts above. */
-    private final TaskEvents events;
-    private volatile boolean admitting = true;
+    private final TaskAdmission admission;
 
     /** A registry with {@link Settings#defaults()}. */
     public TaskRegistry() {
@@ -92,11 +90,14 @@ public final class TaskRegistry implements AutoCloseable {
     public TaskRegistry(Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.live = new LiveTasks(settings.historySize(), listeners);
-        this.cleanups = new CleanupRunner(settings, listeners, this::isAdmitting);
-        this.events = new TaskEvents(live, listeners, escalations, cleanups);
+        this.cleanups = new CleanupRunner(settings.cleanupThreads(), settings.cleanupQueueCapacity(),
+                settings.cleanupTimeout(), listeners, this::isAdmitting);
+        // what a task's handle reports to, and asks of, the parts
+        TaskEvents events = new TaskEvents(live, listeners, escalations, cleanups);
+        this.admission = new TaskAdmission(events, live, listeners);
         TaskFrames frames = new TaskFrames(events, live);
         live.track(frames);
-        this.synchronous = new SynchronousTasks(this, frames, live, listeners);
+        this.synchronous = new SynchronousTasks(admission, frames, live, listeners);
         this.shutdown = new RegistryShutdown(live, cleanups, escalations);
     }
 
@@ -137,23 +138,9 @@ public final class TaskRegistry implements AutoCloseable {
      *     for a root)
      * @throws TaskRejectedException if the registry is shutting down
      */
-    public TaskHandle start(TaskSpec spec, CancellationToken parent) {
+    public TaskHandle start(TaskSpec spec, @Nullable CancellationToken parent) {
         Objects.requireNonNull(spec, "spec");
-        if (!admitting) {
-            throw new TaskRejectedException(spec.name());
-        }
-        CancellationToken parentToken = (parent == null) ? CancellationToken.none() : parent;
-        TaskHandle parentTask = parentToken.isNone() ? null : live.get(parentToken);
-        TaskHandle handle = new TaskHandle(events, spec, parentToken, parentTask);
-        live.add(handle);
-        listeners.started(handle);
-        // Only now react to cancellation, so that listeners see onStarted before onCancelRequested even when the
-        // parent is already cancelled.
-        handle.activate();
-        if (!admitting) { // lost a race with shutdown: it may not have seen this task
-            handle.cancel(CancellationReason.shutdown("registry"));
-        }
-        return handle;
+        return admission.start(spec, parent);
     }
 
     /**
@@ -165,7 +152,8 @@ public final class TaskRegistry implements AutoCloseable {
      *     ({@link dev.cancellation.TaskTimeoutException} for the timeout)
      * @throws TaskRejectedException if the registry is shutting down
      */
-    public <T> T run(String name, Duration timeout, Function<? super CancellationToken, ? extends T> work) {
+    public <T extends @Nullable Object> T run(String name, @Nullable Duration timeout,
+            Function<? super CancellationToken, ? extends T> work) {
         Objects.requireNonNull(work, "work");
         // No interrupt and no self-abandonment: the caller's thread is the one waiting for the work anyway.
         TaskSpec spec = new TaskSpec(name, CancellationToken.current(), timeout, null, null, null);
@@ -180,7 +168,7 @@ public final class TaskRegistry implements AutoCloseable {
 
     /** The body of a task run by {@link #call}. */
     @FunctionalInterface
-    public interface TaskBody<T> {
+    public interface TaskBody<T extends @Nullable Object> {
         /** Runs the task's code with its token. */
         T run(CancellationToken token) throws Throwable;
     }
@@ -190,7 +178,7 @@ public final class TaskRegistry implements AutoCloseable {
      * runs it, and applies {@link TaskHandle#exit(Throwable)}: returns the result, or throws the failure or the
      * {@code TaskCancelledException} it was translated to.
      */
-    public <T> T call(TaskSpec spec, TaskBody<T> body) throws Throwable {
+    public <T extends @Nullable Object> T call(TaskSpec spec, TaskBody<T> body) throws Throwable {
         CancellationToken token = begin(spec, spec.parent());
         T result = null;
         Throwable failure = null;
@@ -217,7 +205,7 @@ public final class TaskRegistry implements AutoCloseable {
      *
      * @throws TaskRejectedException if the registry is shutting down
      */
-    public CancellationToken begin(TaskSpec spec, CancellationToken parent) {
+    public CancellationToken begin(TaskSpec spec, @Nullable CancellationToken parent) {
         return synchronous.begin(spec, parent, Cancellation.boundTokenOrNull());
     }
 
@@ -236,7 +224,7 @@ public final class TaskRegistry implements AutoCloseable {
      * @param failure what the task's code threw, {@code null} if it returned normally
      * @throws IllegalStateException if no task begun on this thread with this token is running
      */
-    public Throwable end(CancellationToken token, Throwable failure) {
+    public @Nullable Throwable end(CancellationToken token, @Nullable Throwable failure) {
         return synchronous.end(token, failure);
     }
 
@@ -248,7 +236,7 @@ public final class TaskRegistry implements AutoCloseable {
     }
 
     /** Snapshots of the live tasks with the given name and/or state ({@code null} for any), oldest first. */
-    public List<TaskInfo> list(String name, TaskState state) {
+    public List<TaskInfo> list(@Nullable String name, @Nullable TaskState state) {
         return live.list(name, state);
     }
 
@@ -263,12 +251,12 @@ public final class TaskRegistry implements AutoCloseable {
     }
 
     /** A live task by id. */
-    public Optional<TaskInfo> find(String id) {
+    public Optional<TaskInfo> find(@Nullable String id) {
         return Optional.ofNullable(live.byId(id)).map(TaskHandle::info);
     }
 
     /** A live task, or else a task from the history, by id. */
-    public Optional<TaskInfo> findIncludingHistory(String id) {
+    public Optional<TaskInfo> findIncludingHistory(@Nullable String id) {
         Optional<TaskInfo> found = find(id);
         if (found.isPresent() || id == null) {
             return found;
@@ -277,7 +265,7 @@ public final class TaskRegistry implements AutoCloseable {
     }
 
     /** The live tasks started from the task {@code id} (its direct children), oldest first. */
-    public List<TaskInfo> children(String id) {
+    public List<TaskInfo> children(@Nullable String id) {
         return (id == null) ? new ArrayList<>() : live.children(id);
     }
 
@@ -287,12 +275,12 @@ public final class TaskRegistry implements AutoCloseable {
     }
 
     /** The handle of the task whose token is {@code token}, if it is live. */
-    public Optional<TaskHandle> handleFor(CancellationToken token) {
+    public Optional<TaskHandle> handleFor(@Nullable CancellationToken token) {
         return Optional.ofNullable((token == null) ? null : live.get(token));
     }
 
     /** The handle of a live task by id. */
-    public Optional<TaskHandle> handle(String id) {
+    public Optional<TaskHandle> handle(@Nullable String id) {
         return Optional.ofNullable(live.byId(id));
     }
 
@@ -316,7 +304,7 @@ public final class TaskRegistry implements AutoCloseable {
      *
      * @return the task's snapshot after the request, or empty if no live task has this id
      */
-    public Optional<TaskInfo> cancel(String id, CancellationReason reason) {
+    public Optional<TaskInfo> cancel(@Nullable String id, CancellationReason reason) {
         Objects.requireNonNull(reason, "reason");
         TaskHandle handle = live.byId(id);
         if (handle == null) {
@@ -360,7 +348,7 @@ public final class TaskRegistry implements AutoCloseable {
 
     /** Whether new tasks are admitted (until {@link #shutdown} starts). */
     public boolean isAdmitting() {
-        return admitting;
+        return admission.isOpen();
     }
 
     /**
@@ -379,7 +367,7 @@ public final class TaskRegistry implements AutoCloseable {
      * @throws IllegalArgumentException if a duration is negative
      */
     public ShutdownReport shutdown(Duration drainTimeout, Duration timeout, boolean interrupt, Duration lastGrace) {
-        return shutdown.run(drainTimeout, timeout, interrupt, lastGrace, () -> admitting = false);
+        return shutdown.run(drainTimeout, timeout, interrupt, lastGrace, admission::close);
     }
 
     /** Shuts down with no drain, a 10s bound, interrupts and a 1s last grace. */
@@ -387,7 +375,7 @@ public final class TaskRegistry implements AutoCloseable {
     public void close() {
         ShutdownReport report = shutdown(Duration.ZERO, Duration.ofSeconds(10), true, Duration.ofSeconds(1));
         if (report.runningAtStart() > 0) {
-            LOGGER.log(System.Logger.Level.INFO, report::describe);
+            TaskLog.LOGGER.log(System.Logger.Level.INFO, report::describe);
         }
     }
 }

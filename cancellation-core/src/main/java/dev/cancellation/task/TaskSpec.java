@@ -2,51 +2,58 @@ package dev.cancellation.task;
 
 import dev.cancellation.CancellationToken;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What to start: a task's name, parent token, timeout, interrupt grace and cleanup.
  *
  * @param name the task name; not blank
  * @param parent the token the task's token is a child of ({@link CancellationToken#none()} for a root)
- * @param timeout the task's own timeout, or {@code null} for none
- * @param interruptAfter the grace between cancel and interrupting the task's thread, or {@code null} to never
+ * @param timeout the task's own timeout; {@code null} for none
+ * @param interruptAfter the grace between cancel and interrupting the task's thread; {@code null} to never
  *     interrupt
  * @param abandonAfter how long after the interrupt (or after the grace, when never interrupting) a task that still
- *     runs is marked {@link TaskState#ABANDONED}, or {@code null} to never abandon it on its own (only a
+ *     runs is marked {@link TaskState#ABANDONED}; {@code null} to never abandon it on its own (only a
  *     {@linkplain TaskRegistry#shutdown registry shutdown} then abandons it)
- * @param cleanup run after a cancelled task exits or is abandoned, or {@code null}
+ * @param cleanup run after a cancelled task exits or is abandoned; {@code null} for none
  */
-public record TaskSpec(String name, CancellationToken parent, Duration timeout, Duration interruptAfter,
-        Duration abandonAfter, CleanupAction cleanup) {
+public record TaskSpec(String name, CancellationToken parent, @Nullable Duration timeout,
+        @Nullable Duration interruptAfter, @Nullable Duration abandonAfter, @Nullable CleanupAction cleanup) {
 
-    /** Validates the spec. */
-    public TaskSpec {
+    /** Validates the spec; a {@code null} parent means {@link CancellationToken#none()}. */
+    public TaskSpec(String name, @Nullable CancellationToken parent, @Nullable Duration timeout,
+            @Nullable Duration interruptAfter, @Nullable Duration abandonAfter, @Nullable CleanupAction cleanup) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("Task name must not be blank");
         }
-        parent = (parent == null) ? CancellationToken.none() : parent;
         requireNotNegative(timeout, "timeout", name);
         requireNotNegative(interruptAfter, "interruptAfter", name);
         requireNotNegative(abandonAfter, "abandonAfter", name);
+        this.name = name;
+        this.parent = (parent == null) ? CancellationToken.none() : parent;
+        this.timeout = timeout;
+        this.interruptAfter = interruptAfter;
+        this.abandonAfter = abandonAfter;
+        this.cleanup = cleanup;
     }
 
     /** A spec with the current token as parent, the given timeout, interrupts after 1s, and no cleanup. */
-    public static TaskSpec of(String name, Duration timeout) {
+    public static TaskSpec of(String name, @Nullable Duration timeout) {
         return new TaskSpec(name, CancellationToken.current(), timeout, Duration.ofSeconds(1), Duration.ofSeconds(1),
                 null);
     }
 
     /** This spec with another cleanup. */
-    public TaskSpec withCleanup(CleanupAction action) {
+    public TaskSpec withCleanup(@Nullable CleanupAction action) {
         return new TaskSpec(name, parent, timeout, interruptAfter, abandonAfter, action);
     }
 
     /** This spec with another parent. */
-    public TaskSpec withParent(CancellationToken token) {
+    public TaskSpec withParent(@Nullable CancellationToken token) {
         return new TaskSpec(name, token, timeout, interruptAfter, abandonAfter, cleanup);
     }
 
-    private static void requireNotNegative(Duration value, String what, String name) {
+    private static void requireNotNegative(@Nullable Duration value, String what, String name) {
         if (value != null && value.isNegative()) {
             throw new IllegalArgumentException("Task '" + name + "': " + what + " must not be negative: " + value);
         }
