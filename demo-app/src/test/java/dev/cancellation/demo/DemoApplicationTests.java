@@ -24,7 +24,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * Fast in-process smoke test of the demo's wiring; the end-to-end tests ({@code *IT}) run the packaged jar.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "demo.workers.count=1", "demo.report.timeout=300ms", "demo.report.per-month=100ms" })
+        "demo.workers.count=1", "demo.report.timeout=2s", "demo.report.per-month=100ms" })
 class DemoApplicationTests {
 
     @TempDir
