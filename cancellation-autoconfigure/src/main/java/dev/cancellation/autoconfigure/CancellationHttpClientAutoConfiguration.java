@@ -4,6 +4,7 @@ import dev.cancellation.http.CancellationClientHttpRequestInterceptor;
 import dev.cancellation.http.CancellationExchangeFilterFunction;
 import dev.cancellation.http.HttpClientCancellation;
 import dev.cancellation.http.HttpComponentsAbortHandler;
+import dev.cancellation.http.HttpComponentsBudgetHandler;
 import dev.cancellation.http.JettyAbortListener;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -32,8 +33,10 @@ import org.springframework.core.annotation.Order;
  *       added last by a customizer;</li>
  *   <li>{@code WebClient.Builder}: a {@link CancellationExchangeFilterFunction};</li>
  *   <li>Boot's {@code ClientHttpRequestFactoryBuilder} for Apache HttpClient 5 and Jetty: the library hooks that
- *       let a cancellation abort the exchange natively ({@link HttpComponentsAbortHandler},
- *       {@link JettyAbortListener}); the JDK client and Reactor Netty need none.</li>
+ *       let a cancellation abort the exchange natively and set the budget header when the request leaves, after
+ *       the wait for a connection ({@link HttpComponentsAbortHandler}, {@link HttpComponentsBudgetHandler},
+ *       {@link JettyAbortListener}); they are installed whatever {@code abort-on-cancel} says, and abort only
+ *       calls made with it on. The JDK client and Reactor Netty need none.</li>
  * </ul>
  */
 @AutoConfiguration
@@ -90,25 +93,29 @@ public class CancellationHttpClientAutoConfiguration {
         }
     }
 
-    /** Native abort for Apache HttpClient 5, when Boot builds the request factory. */
+    /**
+     * Native abort and the late budget for Apache HttpClient 5, when Boot builds the request factory. The abort
+     * handler goes first (it must see a pending connection lease), the budget handler just before the transport
+     * (after the lease, the connect and TLS).
+     */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass({ClientHttpRequestFactoryBuilderCustomizer.class,
             org.apache.hc.client5.http.impl.classic.HttpClientBuilder.class})
-    @ConditionalOnBooleanProperty(name = "cancellation.http.client.abort-on-cancel", matchIfMissing = true)
     static class HttpComponentsConfiguration {
 
         @Bean
         ClientHttpRequestFactoryBuilderCustomizer<HttpComponentsClientHttpRequestFactoryBuilder>
                 cancellationHttpComponentsCustomizer() {
-            return builder -> builder.withHttpClientCustomizer(client ->
-                    client.addExecInterceptorFirst(HttpComponentsAbortHandler.NAME, new HttpComponentsAbortHandler()));
+            return builder -> builder.withHttpClientCustomizer(client -> client
+                    .addExecInterceptorFirst(HttpComponentsAbortHandler.NAME, new HttpComponentsAbortHandler())
+                    .addExecInterceptorBefore(org.apache.hc.client5.http.impl.ChainElement.MAIN_TRANSPORT.name(),
+                            HttpComponentsBudgetHandler.NAME, new HttpComponentsBudgetHandler()));
         }
     }
 
-    /** Native abort for the Jetty client, when Boot builds the request factory. */
+    /** Native abort and the late budget for the Jetty client, when Boot builds the request factory. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass({ClientHttpRequestFactoryBuilderCustomizer.class, org.eclipse.jetty.client.HttpClient.class})
-    @ConditionalOnBooleanProperty(name = "cancellation.http.client.abort-on-cancel", matchIfMissing = true)
     static class JettyConfiguration {
 
         @Bean

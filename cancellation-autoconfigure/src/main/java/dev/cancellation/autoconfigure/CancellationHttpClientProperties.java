@@ -1,6 +1,8 @@
 package dev.cancellation.autoconfigure;
 
 import dev.cancellation.http.HttpClientCancellation;
+import java.util.ArrayList;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -8,7 +10,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * and the abort of calls whose token is cancelled.
  *
  * <p>A header name that is not a valid HTTP token fails the startup with the property, the value and the first
- * bad character. Thread-safety: written by the binder once at startup, read afterwards.
+ * bad character; a host pattern that is not one fails it with the property, the index and the pattern. Thread-safety: written by the binder once at startup, read afterwards.
  */
 @ConfigurationProperties(prefix = "cancellation.http.client")
 public class CancellationHttpClientProperties {
@@ -24,6 +26,14 @@ public class CancellationHttpClientProperties {
 
     /** Name of the header that carries the remaining budget, in whole milliseconds. */
     private String deadlineHeader = HttpClientCancellation.DEFAULT_DEADLINE_HEADER;
+
+    /**
+     * Hosts that receive the deadline header: {@code *} (every host), a host name or IP address matched exactly
+     * ({@code stock.internal}, {@code 10.0.0.7}), or {@code *.example.com} for every name under
+     * {@code example.com}; case-insensitive, no port. Keep the budget from third parties by listing your own
+     * services. Refusing spent calls and aborting cancelled ones apply to every host.
+     */
+    private List<String> deadlineHeaderHosts = new ArrayList<>(List.of("*"));
 
     /**
      * Whether cancelling the token aborts a call in flight at once (the connection is closed and the caller gets
@@ -62,6 +72,16 @@ public class CancellationHttpClientProperties {
         this.deadlineHeader = deadlineHeader.trim();
     }
 
+    public List<String> getDeadlineHeaderHosts() {
+        return deadlineHeaderHosts;
+    }
+
+    public void setDeadlineHeaderHosts(List<String> deadlineHeaderHosts) {
+        // validates every pattern, and names the property, the index and the pattern in the message
+        new HttpClientCancellation(HttpClientCancellation.DEFAULT_DEADLINE_HEADER, true, true, deadlineHeaderHosts);
+        this.deadlineHeaderHosts = new ArrayList<>(deadlineHeaderHosts);
+    }
+
     public boolean isAbortOnCancel() {
         return abortOnCancel;
     }
@@ -72,6 +92,6 @@ public class CancellationHttpClientProperties {
 
     /** The settings these properties describe. */
     public HttpClientCancellation toSettings() {
-        return new HttpClientCancellation(deadlineHeader, propagateDeadline, abortOnCancel);
+        return new HttpClientCancellation(deadlineHeader, propagateDeadline, abortOnCancel, deadlineHeaderHosts);
     }
 }

@@ -24,8 +24,9 @@ import reactor.core.publisher.Mono;
  * <ul>
  *   <li>an exchange whose token is already cancelled, or whose deadline has passed, fails at once with
  *       {@code TaskCancelledException} / {@code TaskTimeoutException} and sends nothing;</li>
- *   <li>with a deadline, the request carries the remaining whole milliseconds in the deadline header, and on
- *       Reactor Netty its response timeout is lowered to them;</li>
+ *   <li>with a deadline, the request carries the remaining whole milliseconds in the deadline header, computed
+ *       when the request leaves (after any wait for a connection), and on Reactor Netty a longer response timeout
+ *       is lowered to them (a shorter one the application set is kept);</li>
  *   <li>cancelling the token cancels the exchange (the connector closes the connection) and the response body,
  *       and the subscriber gets the {@code TaskCancelledException}.</li>
  * </ul>
@@ -78,20 +79,31 @@ public final class CancellationExchangeFilterFunction implements ExchangeFilterF
         });
     }
 
+    /**
+     * The request with the budget applied when it leaves: the header and the response timeout are set by the
+     * request's {@code httpRequest} callback, which the connector runs once it has a connection (on Reactor Netty
+     * after the wait for a pooled connection, the connect and the TLS handshake), so neither counts time that was
+     * spent before the request was sent.
+     */
     private ClientRequest withBudget(ClientRequest request, OutboundCall call) {
-        String header = settings.deadlineHeader();
-        String value = settings.headerValue(call, request.headers().getFirst(header));
-        if (value == null && call.budgetMillis() < 0) {
+        String header = call.budgetHeader();
+        if (header != null) {
+            settings.headerValue(call, request.headers().getFirst(header)); // remembers a smaller value of the caller
+        }
+        boolean lowerTimeout = REACTOR_NETTY && call.budgetMillis() > 0;
+        if (header == null && !lowerTimeout) {
             return request;
         }
-        ClientRequest.Builder builder = ClientRequest.from(request);
-        if (value != null) {
-            builder.headers(headers -> headers.set(header, value));
-        }
-        if (REACTOR_NETTY && call.budgetMillis() > 0) {
-            builder.httpRequest(ReactorNettyTimeouts.responseTimeout(Duration.ofMillis(call.budgetMillis())));
-        }
-        return builder.build();
+        return ClientRequest.from(request).httpRequest(outgoing -> {
+            call.throwIfCancelled(); // the budget ran out while waiting for a connection: send nothing
+            String value = call.budgetHeaderValue();
+            if (header != null && value != null) {
+                outgoing.getHeaders().set(header, value);
+            }
+            if (lowerTimeout) {
+                ReactorNettyTimeouts.lowerResponseTimeout(outgoing, Duration.ofMillis(call.remainingMillis()));
+            }
+        }).build();
     }
 
     /** The body, ended with the cancellation as an error if the token is cancelled while it streams. */

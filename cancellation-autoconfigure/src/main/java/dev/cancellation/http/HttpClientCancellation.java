@@ -2,6 +2,7 @@ package dev.cancellation.http;
 
 import dev.cancellation.CancellationToken;
 import java.net.URI;
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -25,6 +26,7 @@ public final class HttpClientCancellation {
     private final String deadlineHeader;
     private final boolean propagateDeadline;
     private final boolean abortOnCancel;
+    private final DeadlineHeaderHosts deadlineHeaderHosts;
 
     /**
      * @param deadlineHeader name of the header carrying the remaining milliseconds
@@ -33,9 +35,27 @@ public final class HttpClientCancellation {
      * @throws IllegalArgumentException if {@code deadlineHeader} is not a valid HTTP header name
      */
     public HttpClientCancellation(String deadlineHeader, boolean propagateDeadline, boolean abortOnCancel) {
+        this(deadlineHeader, propagateDeadline, abortOnCancel, DeadlineHeaderHosts.ALL);
+    }
+
+    /**
+     * Like {@link #HttpClientCancellation(String, boolean, boolean)}, sending the header only to the hosts that
+     * {@code deadlineHeaderHosts} names (see {@link #deadlineHeaderHosts()}); the abort applies to every host.
+     *
+     * @throws IllegalArgumentException if a pattern is not valid, or the list is empty
+     */
+    public HttpClientCancellation(String deadlineHeader, boolean propagateDeadline, boolean abortOnCancel,
+            List<String> deadlineHeaderHosts) {
+        this(deadlineHeader, propagateDeadline, abortOnCancel,
+                DeadlineHeaderHosts.of(deadlineHeaderHosts, "cancellation.http.client.deadline-header-hosts"));
+    }
+
+    private HttpClientCancellation(String deadlineHeader, boolean propagateDeadline, boolean abortOnCancel,
+            DeadlineHeaderHosts hosts) {
         this.deadlineHeader = checkHeaderName(deadlineHeader, "cancellation.http.client.deadline-header");
         this.propagateDeadline = propagateDeadline;
         this.abortOnCancel = abortOnCancel;
+        this.deadlineHeaderHosts = hosts;
     }
 
     /** {@code X-Request-Timeout} sent, abort on cancel. */
@@ -53,6 +73,14 @@ public final class HttpClientCancellation {
 
     public boolean abortOnCancel() {
         return abortOnCancel;
+    }
+
+    /**
+     * The host patterns that receive the deadline header: {@code *} (every host, the default), a host name or IP
+     * literal matched exactly, or {@code *.example.com} for the names under {@code example.com}.
+     */
+    public List<String> deadlineHeaderHosts() {
+        return deadlineHeaderHosts.patterns();
     }
 
     /**
@@ -74,36 +102,33 @@ public final class HttpClientCancellation {
         return start(token, method, uri, false);
     }
 
-    private static @Nullable OutboundCall start(@Nullable CancellationToken token, String method, URI uri,
+    private @Nullable OutboundCall start(@Nullable CancellationToken token, String method, URI uri,
             boolean abortOnCancel) {
         if (token == null || token.isNone()) {
             return null;
         }
-        return OutboundCall.start(token, method, uri, abortOnCancel);
+        OutboundCall call = OutboundCall.start(token, method, uri, abortOnCancel);
+        if (propagateDeadline && call.budgetMillis() >= 0 && deadlineHeaderHosts.matches(uri)) {
+            call.sendBudgetIn(deadlineHeader);
+        }
+        return call;
     }
 
     /**
-     * The value of the deadline header for {@code call}; {@code null} to send none (no deadline, propagation off, or
-     * a smaller value already on the request, which is kept: a caller may ask for less, never for more).
+     * The value of the deadline header for {@code call}, as of now; {@code null} to send none (no deadline,
+     * propagation off, a host not in {@link #deadlineHeaderHosts()}, or a smaller value already on the request,
+     * which is kept: a caller may ask for less, never for more). The call remembers {@code existing}, so that a
+     * client hook that sets the header again when the request leaves ({@link OutboundCall#budgetHeaderValue()})
+     * keeps a smaller value too.
      *
      * @param existing the header's value already on the request, {@code null} if none
      */
     public @Nullable String headerValue(OutboundCall call, @Nullable String existing) {
-        if (!propagateDeadline || call.budgetMillis() < 0) {
+        if (call.budgetHeader() == null) {
             return null;
         }
-        long budget = call.budgetMillis();
-        if (existing != null) {
-            try {
-                long asked = Long.parseLong(existing.trim());
-                if (asked >= 0 && asked < budget) {
-                    return null;
-                }
-            } catch (NumberFormatException ignored) {
-                // not ours to keep: replaced by the real budget
-            }
-        }
-        return Long.toString(budget);
+        call.keepCallerValue(existing);
+        return call.callerAskedLess() ? null : call.budgetHeaderValue();
     }
 
     /**
@@ -131,6 +156,6 @@ public final class HttpClientCancellation {
     @Override
     public String toString() {
         return "HttpClientCancellation[header=" + (propagateDeadline ? deadlineHeader : "off")
-                + ", abortOnCancel=" + abortOnCancel + "]";
+                + ", hosts=" + deadlineHeaderHosts + ", abortOnCancel=" + abortOnCancel + "]";
     }
 }

@@ -80,6 +80,8 @@ public final class OutboundCall implements AutoCloseable {
     @SuppressWarnings("unused")
     private volatile int state;
     private volatile boolean interruptDelivered;
+    private volatile @Nullable String budgetHeader;
+    private volatile long callerAskedMillis = -1;
 
     private OutboundCall(CancellationToken token, String method, Object uri, @Nullable Instant deadline,
             long budgetMillis, boolean abortOnCancel) {
@@ -139,6 +141,55 @@ public final class OutboundCall implements AutoCloseable {
     }
 
     /**
+     * Name of the header this call sends its budget in; {@code null} if it sends none (no deadline, propagation
+     * off, or a host not among {@code cancellation.http.client.deadline-header-hosts}).
+     */
+    public @Nullable String budgetHeader() {
+        return budgetHeader;
+    }
+
+    /**
+     * The budget header's value as of now: the whole milliseconds left (rounded down, at least 1), or the smaller
+     * value the caller put on the request itself; {@code null} if the call sends no header. Client hooks call it
+     * again when the request leaves (after a wait for a pooled connection, the connect and the TLS handshake), so
+     * that the downstream is not promised the time spent before.
+     */
+    public @Nullable String budgetHeaderValue() {
+        Instant end = deadline;
+        if (budgetHeader == null || end == null) {
+            return null;
+        }
+        long left = Math.max(1, millisUntil(end));
+        long asked = callerAskedMillis;
+        return Long.toString((asked >= 0 && asked < left) ? asked : left);
+    }
+
+    /** The call sends its budget in {@code header}. */
+    void sendBudgetIn(String header) {
+        this.budgetHeader = header;
+    }
+
+    /** Remembers the value of the budget header that the caller put on the request, if it is a number. */
+    void keepCallerValue(@Nullable String existing) {
+        if (existing != null) {
+            try {
+                long asked = Long.parseLong(existing.trim());
+                if (asked >= 0) {
+                    callerAskedMillis = asked;
+                }
+            } catch (NumberFormatException ignored) {
+                // not ours to keep: replaced by the real budget
+            }
+        }
+    }
+
+    /** Whether the caller asked for less than is left now (its value is then kept). */
+    boolean callerAskedLess() {
+        long asked = callerAskedMillis;
+        return asked >= 0 && deadline != null && asked < Math.max(1, millisUntil(deadline));
+    }
+
+    /**
      * Runs one blocking step of the exchange (sending, waiting, reading) so that a cancellation aborts it.
      *
      * @param sending {@code true} for the step that sends the request: hooks may then {@link #attachAbort} to it
@@ -148,7 +199,17 @@ public final class OutboundCall implements AutoCloseable {
      */
     public <T> T run(IoAction<T> action, boolean sending) throws IOException {
         if (registration == null) {
-            return action.run();
+            if (!sending) {
+                return action.run();
+            }
+            // no abort, but hooks still find the call (the budget header set when the request leaves)
+            OutboundCall outer = SENDING.get();
+            SENDING.set(this);
+            try {
+                return action.run();
+            } finally {
+                SENDING.set(outer);
+            }
         }
         throwIfAborted(null);
         sectionThread = Thread.currentThread();
@@ -215,6 +276,14 @@ public final class OutboundCall implements AutoCloseable {
         if (abortedBy != null) {
             closeQuietly(body);
         }
+    }
+
+    /**
+     * Throws the cancellation naming the request if the token has been cancelled, or its deadline has passed, since
+     * the call started: for hooks that run when the request leaves, after a wait for a connection.
+     */
+    public void throwIfCancelled() {
+        throwIfAborted(null);
     }
 
     /** Whether the call's token has been cancelled (so the exchange is, or is to be, aborted). */

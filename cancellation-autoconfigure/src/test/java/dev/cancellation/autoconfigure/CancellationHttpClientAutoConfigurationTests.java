@@ -60,12 +60,34 @@ class CancellationHttpClientAutoConfigurationTests {
     }
 
     @Test
-    void withAbortOffNoLibraryHookIsInstalled() {
+    void withAbortOffTheLibraryHooksStayForTheBudgetHeader() {
+        // the hooks set the budget header when the request leaves; with abort off they abort nothing
         runner.withPropertyValues("cancellation.http.client.abort-on-cancel=false").run(context -> {
-            assertThat(context).hasSingleBean(RestClientCustomizer.class)
-                    .doesNotHaveBean(ClientHttpRequestFactoryBuilderCustomizer.class);
+            assertThat(context).hasSingleBean(RestClientCustomizer.class);
+            assertThat(context.getBeansOfType(ClientHttpRequestFactoryBuilderCustomizer.class))
+                    .containsOnlyKeys("cancellationHttpComponentsCustomizer", "cancellationJettyCustomizer");
             assertThat(context.getBean(HttpClientCancellation.class).abortOnCancel()).isFalse();
         });
+    }
+
+    @Test
+    void deadlineHeaderHostsReachTheSettingsAndDefaultToEveryHost() {
+        runner.run(context -> assertThat(context.getBean(HttpClientCancellation.class).deadlineHeaderHosts())
+                .containsExactly("*"));
+        runner.withPropertyValues("cancellation.http.client.deadline-header-hosts=Stock.Internal, *.corp.example")
+                .run(context -> assertThat(context.getBean(HttpClientCancellation.class).deadlineHeaderHosts())
+                        .containsExactly("stock.internal", "*.corp.example"));
+    }
+
+    @Test
+    void aBadHostPatternFailsTheStartupNamingThePropertyAndThePattern() {
+        runner.withPropertyValues("cancellation.http.client.deadline-header-hosts=stock.internal,https://partner.com")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(context.getStartupFailure()).rootCause()
+                            .hasMessageContaining("cancellation.http.client.deadline-header-hosts[1]")
+                            .hasMessageContaining("'https://partner.com'");
+                });
     }
 
     @Test
