@@ -53,11 +53,19 @@ class RegisteredRequestsTests {
             assertThat(work.get(0).parentId()).isEqualTo(request.id());
             assertThat(registry.list()).extracting(TaskInfo::name).noneMatch(name -> name.contains("/42"));
 
-            registry.cancel(request.id(), CancellationReason.requested("stuck report", "operator alice"));
+            // As a cancel through another instance of the fleet reads: the operator and both instances named.
+            registry.cancel(request.id(), CancellationReason.requested(
+                    "cancelled by alice through the actuator of node-b", "actuator (alice) via node-b"));
 
             Answer cancelled = answer.get(10, TimeUnit.SECONDS);
             assertThat(cancelled.status()).isEqualTo(409);
-            assertThat((String) cancelled.json("$.reason.origin")).isEqualTo("operator alice");
+            assertThat((String) cancelled.json("$.title")).isEqualTo("Task cancelled");
+            assertThat((String) cancelled.json("$.detail")).isEqualTo("GET /api/reports/{id}: REQUESTED");
+            assertThat((String) cancelled.json("$.reason.kind")).isEqualTo("REQUESTED");
+            assertThat(cancelled.body()).doesNotContain("alice", "node-b", "actuator", "origin");
+            // the full story stays in the registry
+            assertThat(registry.findIncludingHistory(request.id()).orElseThrow().reason().origin())
+                    .isEqualTo("actuator (alice) via node-b");
             await().atMost(Duration.ofSeconds(10)).until(() -> registry.list("GET /api/reports/{id}", null).isEmpty());
         }
 
