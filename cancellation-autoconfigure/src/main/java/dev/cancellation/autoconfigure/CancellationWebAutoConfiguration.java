@@ -70,8 +70,9 @@ public class CancellationWebAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         @ConditionalOnBooleanProperty(name = "cancellation.web.problem-details", matchIfMissing = true)
-        CancellationHandlerExceptionResolver cancellationHandlerExceptionResolver() {
-            return new CancellationHandlerExceptionResolver();
+        CancellationHandlerExceptionResolver cancellationHandlerExceptionResolver(
+                CancellationWebProperties properties) {
+            return new CancellationHandlerExceptionResolver(properties.isProblemDetailsIncludeReasonMessage());
         }
 
         @Bean
@@ -120,8 +121,8 @@ public class CancellationWebAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         @ConditionalOnBooleanProperty(name = "cancellation.web.problem-details", matchIfMissing = true)
-        CancellationWebExceptionHandler cancellationWebExceptionHandler() {
-            return new CancellationWebExceptionHandler();
+        CancellationWebExceptionHandler cancellationWebExceptionHandler(CancellationWebProperties properties) {
+            return new CancellationWebExceptionHandler(properties.isProblemDetailsIncludeReasonMessage());
         }
     }
 }

@@ -23,10 +23,17 @@ public class CancellationWebProperties {
      */
     private String deadlineHeader = "X-Request-Timeout";
 
-    /** Budget of requests that send no deadline header. Unset means none: such requests have no deadline. */
+    /**
+     * Budget of requests that send no deadline header. Unset means none: such requests have no deadline. Unless
+     * max-request-timeout is set, it also bounds what a caller may ask for: the header can shorten it, never
+     * lengthen it.
+     */
     private @Nullable Duration requestTimeout;
 
-    /** Cap on every request's budget, whatever the caller sends. Unset means no cap. */
+    /**
+     * Cap on every request's budget, whatever the caller sends; the only way to let a caller ask for more than
+     * request-timeout. Unset means the cap is request-timeout (or none when that is unset too).
+     */
     private @Nullable Duration maxRequestTimeout;
 
     /**
@@ -46,6 +53,13 @@ public class CancellationWebProperties {
      * cancelled on request) when the application does not handle the exception itself.
      */
     private boolean problemDetails = true;
+
+    /**
+     * Whether problem details carry the cancellation reason's message ("detail" and "reason.message"). Off by
+     * default: the message is free text written by whoever cancelled, not meant for clients. The body always has
+     * the request's route and the reason's kind and time, never the exception's message nor the reason's origin.
+     */
+    private boolean problemDetailsIncludeReasonMessage = false;
 
     public boolean isEnabled() {
         return enabled;
@@ -108,6 +122,14 @@ public class CancellationWebProperties {
 
     public void setProblemDetails(boolean problemDetails) {
         this.problemDetails = problemDetails;
+    }
+
+    public boolean isProblemDetailsIncludeReasonMessage() {
+        return problemDetailsIncludeReasonMessage;
+    }
+
+    public void setProblemDetailsIncludeReasonMessage(boolean problemDetailsIncludeReasonMessage) {
+        this.problemDetailsIncludeReasonMessage = problemDetailsIncludeReasonMessage;
     }
 
     private static @Nullable Duration requirePositive(@Nullable Duration value, String property) {

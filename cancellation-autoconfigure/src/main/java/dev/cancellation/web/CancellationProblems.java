@@ -7,6 +7,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
@@ -24,11 +26,17 @@ import org.springframework.http.ProblemDetail;
  *   <tr><td>deadline header of 0 or less</td><td>{@code 504 Gateway Timeout}, handler not run</td></tr>
  * </table>
  *
- * <p>A cancellation's body carries the reason: {@code "reason": {"kind", "message", "origin", "at"}}.
+ * <p>A cancellation's body carries the request's name and the reason's kind and time
+ * ({@code "reason": {"kind", "at"}}), nothing internal: never the exception's message (it may name a downstream
+ * URI with its query string and user-info) nor the reason's origin (an operator, an instance); the reason's
+ * message only on request ({@code cancellation.web.problem-details-include-reason-message}). The full story is in
+ * the log ({@code DEBUG} on this class) and the task registry.
  *
  * <p>Thread-safety: stateless; safe from any thread.
  */
 public final class CancellationProblems {
+
+    private static final Log logger = LogFactory.getLog(CancellationProblems.class);
 
     /** The media type of the bodies. */
     public static final String MEDIA_TYPE = "application/problem+json";
@@ -51,13 +59,36 @@ public final class CancellationProblems {
         return null;
     }
 
-    /** The problem for a {@link TaskCancelledException} or {@link TaskRejectedException}. */
+    /**
+     * The problem for a {@link TaskCancelledException} or {@link TaskRejectedException}, without a name and without
+     * the reason's message: {@code forFailure(failure, path, null, false)}.
+     */
     public static ProblemDetail forFailure(RuntimeException failure, String path) {
+        return forFailure(failure, path, null, false);
+    }
+
+    /**
+     * The problem for a {@link TaskCancelledException} or {@link TaskRejectedException}, as a client may see it:
+     * the request's name and the reason's kind, nothing internal. The exception's message is never used (for a
+     * call made outside a {@code @Cancellable} method it names the downstream URI, query string and user-info
+     * included), nor the reason's origin (an operator's name, an instance id); the reason's message only when
+     * {@code includeReasonMessage} (it is free text, written by whoever cancelled). The whole story, exception
+     * message and origin included, is logged at {@code DEBUG} here and is in the task registry and the task log.
+     *
+     * @param failure the cancellation or rejection
+     * @param path the request's path, the problem's {@code instance}
+     * @param name the request's name (its method and route, see {@link RequestNames}), {@code null} if unknown
+     * @param includeReasonMessage whether the reason's message goes into {@code detail} and {@code reason.message}
+     */
+    public static ProblemDetail forFailure(RuntimeException failure, String path, @Nullable String name,
+            boolean includeReasonMessage) {
+        String subject = (name != null) ? name + ": " : "";
         ProblemDetail problem;
         if (failure instanceof TaskCancelledException cancelled && cancelled.reason() != null) {
             CancellationReason reason = cancelled.reason();
             HttpStatus status = statusOf(reason);
-            problem = ProblemDetail.forStatusAndDetail(status, failure.getMessage());
+            problem = ProblemDetail.forStatusAndDetail(status, subject + reason.kind().name()
+                    + (includeReasonMessage ? " (" + reason.message() + ")" : ""));
             problem.setTitle(switch (reason.kind()) {
                 case TIMEOUT -> "Task timed out";
                 case SHUTDOWN -> "Service shutting down";
@@ -65,15 +96,21 @@ public final class CancellationProblems {
             });
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("kind", reason.kind().name());
-            body.put("message", reason.message());
-            body.put("origin", reason.origin());
+            if (includeReasonMessage) {
+                body.put("message", reason.message());
+            }
             body.put("at", reason.at().toString());
             problem.setProperty("reason", body);
         } else {
-            problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, failure.getMessage());
+            problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+                    subject + "the service is shutting down and admits no new work");
             problem.setTitle("Service shutting down");
         }
         setInstance(problem, path);
+        if (logger.isDebugEnabled()) {
+            logger.debug("Answered " + problem.getStatus() + " for " + ((name != null) ? name : path) + ": "
+                    + failure);
+        }
         return problem;
     }
 

@@ -7,12 +7,26 @@ import org.springframework.http.ProblemDetail;
 /**
  * Turns a request's deadline header into its time budget: the caller's remaining milliseconds as a decimal
  * integer (relative, so no synchronised clocks are needed, like gRPC's {@code grpc-timeout}), a default for
- * requests that send none, and a server-side cap no caller can exceed.
+ * requests that send none, and a server-side limit no caller can exceed.
+ *
+ * <p>A caller may shorten the server's budget, never lengthen it: the limit on what a caller may ask for is the
+ * cap ({@code max-request-timeout}) when one is set, else the default ({@code request-timeout}), else none. Only
+ * an explicit cap lets a caller ask for more than the default (a client must not lift a limit the operator set).
+ *
+ * <table>
+ *   <caption>The budget by configuration</caption>
+ *   <tr><th>default</th><th>cap</th><th>no header</th><th>header {@code N}</th></tr>
+ *   <tr><td>unset</td><td>unset</td><td>none</td><td>{@code N}</td></tr>
+ *   <tr><td>{@code D}</td><td>unset</td><td>{@code D}</td><td>{@code min(N, D)}</td></tr>
+ *   <tr><td>unset</td><td>{@code M}</td><td>none</td><td>{@code min(N, M)}</td></tr>
+ *   <tr><td>{@code D}</td><td>{@code M}</td><td>{@code D}</td><td>{@code min(N, M)}</td></tr>
+ * </table>
  *
  * <ul>
  *   <li>No header: the default budget ({@code null} for none).</li>
- *   <li>A value: that many milliseconds, at most the cap. Several values (repeated headers or a comma-separated
- *       list) must all be valid; the smallest wins. Digits beyond what a {@code long} holds saturate.</li>
+ *   <li>A value: that many milliseconds, at most the limit above. Several values (repeated headers or a
+ *       comma-separated list) must all be valid; the smallest wins. Digits beyond what a {@code long} holds
+ *       saturate.</li>
  *   <li>{@code 0} or less: the budget is already spent ({@link Budget#spent()}): the request is answered
  *       {@code 504} without running the handler.</li>
  *   <li>Anything else (empty, signs in the middle, decimals, units): {@link MalformedDeadlineHeaderException}.</li>
@@ -25,6 +39,7 @@ public final class RequestDeadlines {
     private final String headerName;
     private final @Nullable Duration defaultTimeout;
     private final @Nullable Duration maxTimeout;
+    private final @Nullable Duration callerLimit;
 
     /**
      * Creates the policy.
@@ -48,6 +63,8 @@ public final class RequestDeadlines {
         this.headerName = headerName.trim();
         this.defaultTimeout = defaultTimeout;
         this.maxTimeout = maxTimeout;
+        // An explicit cap is the operator's say on how long a caller may ask for; without one, the default is.
+        this.callerLimit = (maxTimeout != null) ? maxTimeout : defaultTimeout;
     }
 
     private static void requirePositive(@Nullable Duration value, String property) {
@@ -69,6 +86,13 @@ public final class RequestDeadlines {
     /** The cap on every budget; {@code null} for none. */
     public @Nullable Duration maxTimeout() {
         return maxTimeout;
+    }
+
+    /**
+     * The longest budget a caller may ask for: the cap when set, else the default, else {@code null} (no limit).
+     */
+    public @Nullable Duration callerLimit() {
+        return callerLimit;
     }
 
     /**
@@ -94,7 +118,7 @@ public final class RequestDeadlines {
             return new Budget(Duration.ZERO, Long.toString(smallest));
         }
         Duration requested = Duration.ofMillis(smallest);
-        Duration capped = (maxTimeout != null && requested.compareTo(maxTimeout) > 0) ? maxTimeout : requested;
+        Duration capped = (callerLimit != null && requested.compareTo(callerLimit) > 0) ? callerLimit : requested;
         return new Budget(capped, Long.toString(smallest));
     }
 

@@ -6,7 +6,7 @@
  * <p>API: {@link RequestDeadlines} (the header policy, {@link MalformedDeadlineHeaderException} for a bad value),
  * {@link InFlightRequests} and its {@link InFlightRequest}s (the requests being answered, and the
  * {@link dev.cancellation.lifecycle.ShutdownDrain} that drains them), {@link CancellationProblems} (the RFC 9457
- * answers). The stack-specific filters and handlers are in {@link dev.cancellation.web.servlet} and
+ * answers), {@link RequestNames} (a request's name: method and route, nothing the client chose). The stack-specific filters and handlers are in {@link dev.cancellation.web.servlet} and
  * {@link dev.cancellation.web.reactive}. Wired by
  * {@code dev.cancellation.autoconfigure.CancellationWebAutoConfiguration}.
  */

@@ -2,6 +2,8 @@ package dev.cancellation.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cancellation.CancellationReason;
+import dev.cancellation.TaskCancelledException;
 import dev.cancellation.lifecycle.CancellationLifecycle;
 import dev.cancellation.web.InFlightRequests;
 import dev.cancellation.web.RequestDeadlines;
@@ -16,6 +18,8 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.web.servlet.DispatcherServlet;
 
 /** Every branch of {@link CancellationWebAutoConfiguration}: servlet, reactive, none, switched off, bad values. */
@@ -83,6 +87,27 @@ class CancellationWebAutoConfigurationTests {
         reactive.withPropertyValues("cancellation.web.problem-details=false")
                 .run(context -> assertThat(context).hasSingleBean(RequestCancellationWebFilter.class)
                         .doesNotHaveBean(CancellationWebExceptionHandler.class));
+    }
+
+    @Test
+    void theReasonMessageReachesProblemDetailsOnlyWhenAskedFor() throws Exception {
+        TaskCancelledException failure = new TaskCancelledException(
+                CancellationReason.requested("stuck report", "actuator (alice)"), "GET http://u:p@db/x?k=v");
+        servlet.run(context -> assertThat(problemBody(context, failure)).contains("\"detail\":\"REQUESTED\"")
+                .doesNotContain("stuck report", "alice", "http"));
+        servlet.withPropertyValues("cancellation.web.problem-details-include-reason-message=true")
+                .run(context -> assertThat(problemBody(context, failure))
+                        .contains("\"detail\":\"REQUESTED (stuck report)\"", "\"message\":\"stuck report\"")
+                        .doesNotContain("alice", "http"));
+    }
+
+    private static String problemBody(org.springframework.context.ApplicationContext context,
+            TaskCancelledException failure) throws Exception {
+        MockHttpServletResponse response = new MockHttpServletResponse();
+        context.getBean(CancellationHandlerExceptionResolver.class)
+                .resolveException(new MockHttpServletRequest("GET", "/x"), response, null, failure);
+        assertThat(response.getStatus()).isEqualTo(409);
+        return response.getContentAsString();
     }
 
     @Test

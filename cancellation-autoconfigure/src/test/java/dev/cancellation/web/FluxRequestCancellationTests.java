@@ -92,6 +92,23 @@ class FluxRequestCancellationTests {
         assertThat((String) answer.json("$.value")).isEqualTo(value);
     }
 
+    /**
+     * A call made outside a {@code @Cancellable} method fails with an exception whose message is the downstream
+     * request, user-info and query string included: none of it reaches the client, only the route and the kind.
+     */
+    @Test
+    void aTimedOutDownstreamCallAnswers504WithoutItsUriUserInfoOrQuery() {
+        Answer answer = WebClients.get(port, "/fails/downstream");
+
+        assertThat(answer.status()).isEqualTo(504);
+        assertThat((String) answer.json("$.title")).isEqualTo("Task timed out");
+        assertThat((String) answer.json("$.detail")).isEqualTo("GET /fails/downstream: TIMEOUT");
+        assertThat((String) answer.json("$.reason.kind")).isEqualTo("TIMEOUT");
+        assertThat((String) answer.json("$.reason.at")).isNotBlank();
+        assertThat(answer.body()).doesNotContain("svc-user", "hunter2", "inventory.internal", "apiKey", "s3cr3t",
+                "sku=", "not sent", "origin");
+    }
+
     @Test
     void theApplicationsOwnExceptionHandlerWins() {
         Answer answer = WebClients.get(port, "/own?ms=10000", "X-Request-Timeout", "200");
@@ -106,7 +123,8 @@ class FluxRequestCancellationTests {
         assertThat(WebClients.get(port, "/fails/rejected").status()).isEqualTo(503);
         Answer requested = WebClients.get(port, "/fails/requested");
         assertThat(requested.status()).isEqualTo(409);
-        assertThat((String) requested.json("$.reason.origin")).isEqualTo("operator alice");
+        assertThat((String) requested.json("$.detail")).isEqualTo("GET /fails/requested: REQUESTED");
+        assertThat(requested.body()).doesNotContain("alice", "origin");
     }
 
     @Test

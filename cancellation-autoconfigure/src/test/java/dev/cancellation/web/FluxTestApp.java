@@ -18,6 +18,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Service;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -108,6 +109,19 @@ class FluxTestApp {
         @GetMapping("/fails/requested")
         Mono<String> requested() {
             return Mono.error(new TaskCancelledException(CancellationReason.requested("operator alice"), "work"));
+        }
+
+        /** What a call made outside a {@code @Cancellable} method fails with: its message names the downstream URI. */
+        @GetMapping("/fails/downstream")
+        Mono<String> downstream() {
+            return Mono.error(new TaskTimeoutException(CancellationReason.timeout(Duration.ofMillis(800)),
+                    MvcTestApp.DOWNSTREAM_CALL));
+        }
+
+        /** A route for any method, custom ones included. */
+        @RequestMapping("/any")
+        Mono<String> any(@RequestParam(defaultValue = "0") long ms) {
+            return work.work(ms);
         }
     }
 

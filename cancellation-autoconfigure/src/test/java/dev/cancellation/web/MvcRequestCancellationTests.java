@@ -66,7 +66,7 @@ class MvcRequestCancellationTests {
         assertThat(answer.contentType()).isEqualTo("application/problem+json");
         assertThat((String) answer.json("$.title")).isEqualTo("Task timed out");
         assertThat((String) answer.json("$.reason.kind")).isEqualTo("TIMEOUT");
-        assertThat((String) answer.json("$.reason.origin")).isEqualTo("deadline");
+        assertThat((String) answer.json("$.detail")).isEqualTo("GET /api/reports/{id}: TIMEOUT");
         assertThat((String) answer.json("$.instance")).isEqualTo("/api/reports/7");
         assertThat(answer.took()).isGreaterThanOrEqualTo(Duration.ofMillis(390)).isLessThan(Duration.ofSeconds(5));
     }
@@ -108,6 +108,23 @@ class MvcRequestCancellationTests {
         assertThat(work.calls()).isEqualTo(callsBefore);
     }
 
+    /**
+     * A call made outside a {@code @Cancellable} method fails with an exception whose message is the downstream
+     * request, user-info and query string included: none of it reaches the client, only the route and the kind.
+     */
+    @Test
+    void aTimedOutDownstreamCallAnswers504WithoutItsUriUserInfoOrQuery() {
+        Answer answer = WebClients.get(port, "/fails/downstream");
+
+        assertThat(answer.status()).isEqualTo(504);
+        assertThat((String) answer.json("$.title")).isEqualTo("Task timed out");
+        assertThat((String) answer.json("$.detail")).isEqualTo("GET /fails/downstream: TIMEOUT");
+        assertThat((String) answer.json("$.reason.kind")).isEqualTo("TIMEOUT");
+        assertThat((String) answer.json("$.reason.at")).isNotBlank();
+        assertThat(answer.body()).doesNotContain("svc-user", "hunter2", "inventory.internal", "apiKey", "s3cr3t",
+                "sku=", "not sent", "origin");
+    }
+
     @Test
     void theApplicationsOwnExceptionHandlerWins() {
         Answer answer = WebClients.get(port, "/own?ms=10000", "X-Request-Timeout", "200");
@@ -125,9 +142,10 @@ class MvcRequestCancellationTests {
         assertThat(shutdown.status()).isEqualTo(503);
         assertThat((String) shutdown.json("$.reason.kind")).isEqualTo("SHUTDOWN");
         assertThat(rejected.status()).isEqualTo(503);
-        assertThat((String) rejected.json("$.detail")).contains("work");
+        assertThat((String) rejected.json("$.detail")).startsWith("GET /fails/rejected: ");
         assertThat(requested.status()).isEqualTo(409);
-        assertThat((String) requested.json("$.reason.origin")).isEqualTo("operator alice");
+        assertThat((String) requested.json("$.detail")).isEqualTo("GET /fails/requested: REQUESTED");
+        assertThat(requested.body()).doesNotContain("alice", "origin");
     }
 
     @ParameterizedTest

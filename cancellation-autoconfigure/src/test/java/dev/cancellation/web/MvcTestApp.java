@@ -24,6 +24,7 @@ import org.springframework.stereotype.Service;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.request.async.DeferredResult;
@@ -42,6 +43,10 @@ import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBo
 class MvcTestApp {
 
     static final byte[] CHUNK = new byte[16 * 1024];
+
+    /** How the outbound edge names a call it did not send: method and full URI, user-info and query included. */
+    static final String DOWNSTREAM_CALL =
+            "GET https://svc-user:hunter2@inventory.internal:8443/stock?sku=42&apiKey=s3cr3t not sent";
 
     @Bean
     WebClients.Probe probe() {
@@ -200,6 +205,18 @@ class MvcTestApp {
         @GetMapping("/fails/requested")
         String requested() {
             throw new TaskCancelledException(CancellationReason.requested("operator alice"), "work");
+        }
+
+        /** What a call made outside a {@code @Cancellable} method throws: its message names the downstream URI. */
+        @GetMapping("/fails/downstream")
+        String downstream() {
+            throw new TaskTimeoutException(CancellationReason.timeout(Duration.ofMillis(800)), DOWNSTREAM_CALL);
+        }
+
+        /** A route for any method, custom ones included. */
+        @RequestMapping("/any")
+        String any(@RequestParam(defaultValue = "0") long ms) throws InterruptedException {
+            return work.work(ms);
         }
     }
 

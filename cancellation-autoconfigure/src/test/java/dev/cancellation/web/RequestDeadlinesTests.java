@@ -30,6 +30,32 @@ class RequestDeadlinesTests {
                 .isEqualTo(Duration.ofMillis(Long.MAX_VALUE));
     }
 
+    /** The table in the class comment: a caller may shorten the server's budget, never lengthen it. */
+    @Test
+    void aCallerMayAskForMoreThanTheDefaultOnlyUpToAnExplicitCap() {
+        RequestDeadlines neither = new RequestDeadlines("X", null, null);
+        RequestDeadlines defaultOnly = new RequestDeadlines("X", Duration.ofSeconds(1), null);
+        RequestDeadlines capOnly = new RequestDeadlines("X", null, Duration.ofSeconds(10));
+        RequestDeadlines both = new RequestDeadlines("X", Duration.ofSeconds(1), Duration.ofSeconds(10));
+
+        assertThat(neither.budget(null).timeout()).isNull();
+        assertThat(neither.budget(List.of("60000")).timeout()).isEqualTo(Duration.ofSeconds(60));
+
+        assertThat(defaultOnly.budget(null).timeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(defaultOnly.budget(List.of("60000")).timeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(defaultOnly.budget(List.of("300")).timeout()).isEqualTo(Duration.ofMillis(300));
+        assertThat(defaultOnly.admit(List.of("60000"), "/").budget().timeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(defaultOnly.budget(List.of("99999999999999999999999")).timeout()).isEqualTo(Duration.ofSeconds(1));
+
+        assertThat(capOnly.budget(null).timeout()).isNull();
+        assertThat(capOnly.budget(List.of("60000")).timeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(capOnly.budget(List.of("5000")).timeout()).isEqualTo(Duration.ofSeconds(5));
+
+        assertThat(both.budget(null).timeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(both.budget(List.of("5000")).timeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(both.budget(List.of("60000")).timeout()).isEqualTo(Duration.ofSeconds(10));
+    }
+
     @Test
     void severalValuesTheSmallestWins() {
         assertThat(policy.budget(List.of("900, 300", "500")).timeout()).isEqualTo(Duration.ofMillis(300));

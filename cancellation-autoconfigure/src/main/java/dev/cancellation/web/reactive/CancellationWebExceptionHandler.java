@@ -1,7 +1,9 @@
 package dev.cancellation.web.reactive;
 
 import dev.cancellation.web.CancellationProblems;
+import dev.cancellation.web.RequestNames;
 import org.springframework.core.Ordered;
+import org.springframework.web.reactive.HandlerMapping;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebExceptionHandler;
 import reactor.core.publisher.Mono;
@@ -16,12 +18,31 @@ import reactor.core.publisher.Mono;
  * just before Spring Boot's {@code ErrorWebExceptionHandler} ({@code -1}), so an application's own
  * {@code WebExceptionHandler} with a higher precedence still wins.
  *
- * <p>Thread-safety: stateless.
+ * <p>The body names the request by its method and route and gives the reason's kind, nothing internal (see
+ * {@link CancellationProblems#forFailure(RuntimeException, String, String, boolean)}).
+ *
+ * <p>Thread-safety: immutable.
  */
 public class CancellationWebExceptionHandler implements WebExceptionHandler, Ordered {
 
     /** Just before Boot's {@code DefaultErrorWebExceptionHandler} ({@code -1}). */
     public static final int DEFAULT_ORDER = -2;
+
+    private final boolean includeReasonMessage;
+
+    /** Creates the handler; problems leave out the reason's message. */
+    public CancellationWebExceptionHandler() {
+        this(false);
+    }
+
+    /**
+     * Creates the handler.
+     *
+     * @param includeReasonMessage whether problems carry the reason's message (free text by whoever cancelled)
+     */
+    public CancellationWebExceptionHandler(boolean includeReasonMessage) {
+        this.includeReasonMessage = includeReasonMessage;
+    }
 
     @Override
     public int getOrder() {
@@ -34,7 +55,9 @@ public class CancellationWebExceptionHandler implements WebExceptionHandler, Ord
         if (cancellation == null || exchange.getResponse().isCommitted()) {
             return Mono.error(ex);
         }
-        return RequestCancellationWebFilter.write(exchange.getResponse(),
-                CancellationProblems.forFailure(cancellation, exchange.getRequest().getPath().value()));
+        Object pattern = exchange.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
+        String name = (pattern != null) ? RequestNames.of(exchange.getRequest().getMethod().name(), pattern) : null;
+        return RequestCancellationWebFilter.write(exchange.getResponse(), CancellationProblems.forFailure(
+                cancellation, exchange.getRequest().getPath().value(), name, includeReasonMessage));
     }
 }

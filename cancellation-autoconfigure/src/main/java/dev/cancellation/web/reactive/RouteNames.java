@@ -1,8 +1,8 @@
 package dev.cancellation.web.reactive;
 
+import dev.cancellation.web.RequestNames;
 import java.util.List;
 import java.util.function.Function;
-import org.springframework.http.HttpMethod;
 import org.springframework.web.cors.reactive.CorsUtils;
 import org.springframework.web.reactive.HandlerMapping;
 import org.springframework.web.server.ServerWebExchange;
@@ -11,7 +11,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * The task name of a WebFlux request: its method and matched route ({@code GET /api/reports/{id}}, never the raw
- * URI), found by asking the application's handler mappings in order, as the {@code DispatcherHandler} will. Only
+ * URI; a non-standard method and an unmatched route are {@code UNKNOWN}, see {@link RequestNames}), found by asking the application's handler mappings in order, as the {@code DispatcherHandler} will. Only
  * used when requests are registered ({@code cancellation.web.register-requests}): it costs a second mapping
  * lookup per request. CORS pre-flight requests are not named (not registered).
  *
@@ -31,13 +31,11 @@ public final class RouteNames implements Function<ServerWebExchange, Mono<String
         if (CorsUtils.isPreFlightRequest(exchange.getRequest())) {
             return Mono.empty();
         }
-        HttpMethod method = exchange.getRequest().getMethod();
+        String method = exchange.getRequest().getMethod().name();
         return Flux.fromIterable(mappings).concatMap(mapping -> mapping.getHandler(exchange)).next()
-                .map(handler -> {
-                    Object pattern = exchange.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
-                    return method.name() + " " + ((pattern != null) ? pattern.toString() : "<unmatched>");
-                })
-                .defaultIfEmpty(method.name() + " <unmatched>")
-                .onErrorResume(ex -> Mono.just(method.name() + " <unmatched>"));
+                .map(handler -> RequestNames.of(method,
+                        exchange.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE)))
+                .defaultIfEmpty(RequestNames.UNKNOWN)
+                .onErrorResume(ex -> Mono.just(RequestNames.UNKNOWN));
     }
 }

@@ -1,12 +1,14 @@
 package dev.cancellation.web.servlet;
 
 import dev.cancellation.web.CancellationProblems;
+import dev.cancellation.web.RequestNames;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.Ordered;
 import org.springframework.web.servlet.HandlerExceptionResolver;
+import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.ModelAndView;
 
 /**
@@ -19,9 +21,28 @@ import org.springframework.web.servlet.ModelAndView;
  * {@code @ExceptionHandler} methods and {@code @ControllerAdvice} beans are asked first and win. A response that is
  * already committed (a stream cut off midway) is left alone.
  *
- * <p>Thread-safety: stateless.
+ * <p>The body names the request by its method and route and gives the reason's kind, nothing internal (see
+ * {@link CancellationProblems#forFailure(RuntimeException, String, String, boolean)}).
+ *
+ * <p>Thread-safety: immutable.
  */
 public class CancellationHandlerExceptionResolver implements HandlerExceptionResolver, Ordered {
+
+    private final boolean includeReasonMessage;
+
+    /** Creates the resolver; problems leave out the reason's message. */
+    public CancellationHandlerExceptionResolver() {
+        this(false);
+    }
+
+    /**
+     * Creates the resolver.
+     *
+     * @param includeReasonMessage whether problems carry the reason's message (free text by whoever cancelled)
+     */
+    public CancellationHandlerExceptionResolver(boolean includeReasonMessage) {
+        this.includeReasonMessage = includeReasonMessage;
+    }
 
     @Override
     public int getOrder() {
@@ -37,8 +58,10 @@ public class CancellationHandlerExceptionResolver implements HandlerExceptionRes
         }
         try {
             response.resetBuffer();
-            RequestCancellationFilter.write(response,
-                    CancellationProblems.forFailure(cancellation, request.getRequestURI()));
+            Object pattern = request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
+            String name = (pattern != null) ? RequestNames.of(request.getMethod(), pattern) : null;
+            RequestCancellationFilter.write(response, CancellationProblems.forFailure(cancellation,
+                    request.getRequestURI(), name, includeReasonMessage));
             return new ModelAndView();
         } catch (IOException | IllegalStateException writeFailed) {
             return null;

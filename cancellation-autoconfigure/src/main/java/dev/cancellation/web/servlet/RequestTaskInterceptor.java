@@ -4,6 +4,7 @@ import dev.cancellation.task.TaskAttachment;
 import dev.cancellation.task.TaskHandle;
 import dev.cancellation.task.TaskRejectedException;
 import dev.cancellation.web.InFlightRequest;
+import dev.cancellation.web.RequestNames;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
@@ -12,7 +13,8 @@ import org.springframework.web.servlet.HandlerMapping;
 
 /**
  * Registers each request as a task named after its matched route ({@code GET /api/reports/{id}}, never the raw
- * URI) once the handler is known, and makes the task's token current while the handler runs (on the first
+ * URI; a non-standard method and an unmatched route are {@code UNKNOWN}, see {@link RequestNames}) once the
+ * handler is known, and makes the task's token current while the handler runs (on the first
  * dispatch and on async dispatches), so the request's {@code @Cancellable} calls are its child tasks. Cancelling
  * the task cancels the request. Installed when {@code cancellation.web.register-requests=true}.
  *
@@ -41,9 +43,10 @@ public class RequestTaskInterceptor implements AsyncHandlerInterceptor {
         return true;
     }
 
+    /** The request's name: method and matched route, neither chosen by the client (see {@link RequestNames}). */
     static String routeName(HttpServletRequest request) {
-        Object pattern = request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
-        return request.getMethod() + " " + ((pattern != null) ? pattern.toString() : "<unmatched>");
+        return RequestNames.of(request.getMethod(),
+                request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE));
     }
 
     @Override
