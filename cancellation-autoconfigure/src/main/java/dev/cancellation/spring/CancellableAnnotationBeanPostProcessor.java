@@ -32,11 +32,16 @@ import org.springframework.core.Ordered;
  * supplied proxy interfaces, the original class loader and frozen proxies respected), and an
  * {@code AutowireCapableBeanFactory.ORIGINAL_INSTANCE_SUFFIX} instance is left alone.
  *
+ * <p><b>Interface beans.</b> A bean that is a JDK proxy of interfaces with no annotated class behind it (a Spring
+ * Data repository, an HTTP interface client, a MyBatis mapper) is advised from its interfaces, by
+ * {@link InterfaceBeanAdvising}, the way {@code @Transactional} reaches a repository: its task is named after the
+ * interface.
+ *
  * <p><b>Validation.</b> Every bean class is inspected once when its bean is initialised: {@code @Cancellable}
  * attributes are resolved (placeholders, durations) and {@code @OnCancel} methods bound. Invalid use (an
  * unparsable or negative duration, an annotated private, static or final method that a proxy would silently
- * skip, a bad {@code @OnCancel}) fails the creation of the bean, with a message naming the class, the method and
- * the value.
+ * skip, a bad {@code @OnCancel}) fails the creation of the bean, with a message naming the bean, the class or
+ * interface, the method and the value.
  *
  * <p><b>Ordering.</b> Like Spring's advising post-processors, this one puts its advice before the advisors
  * already on a proxy, so the post-processor order decides: a post-processor that runs later wraps the others.
