@@ -21,7 +21,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.aopalliance.intercept.MethodInterceptor;
 import org.junit.jupiter.api.Test;
+import org.springframework.aop.framework.ProxyFactory;
 
 /**
  * {@code @Cancellable} and {@code @OnCancel} on the interface of a bean that is a plain JDK proxy (the way MyBatis
@@ -78,6 +80,28 @@ class CancellableInterfaceBeanTests {
             assertThatThrownBy(() -> call.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS))
                     .cause().isInstanceOf(TaskCancelledException.class).hasMessageContaining("Mapper.find");
             assertThat(UNDONE.poll(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo("k1");
+        });
+    }
+
+    interface Lookup {
+
+        @Cancellable(timeout = "1m")
+        String find(String key);
+    }
+
+    @Test
+    void aFrozenSpringProxyWithoutTargetIsWrappedInANewProxy() {
+        runner().withBean("lookup", Lookup.class, () -> {
+            // what HttpServiceProxyFactory makes, frozen: the advice cannot be added, so a new proxy wraps it
+            ProxyFactory factory = new ProxyFactory();
+            factory.addInterface(Lookup.class);
+            factory.addAdvice((MethodInterceptor) invocation -> CancellationToken.current().deadline().isPresent()
+                    ? "in a task" : "no task");
+            factory.setFrozen(true);
+            return (Lookup) factory.getProxy(Lookup.class.getClassLoader());
+        }).run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(Lookup.class).find("k")).isEqualTo("in a task");
         });
     }
 
