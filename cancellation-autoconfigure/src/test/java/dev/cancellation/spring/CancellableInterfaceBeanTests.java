@@ -17,12 +17,16 @@ import dev.cancellation.task.TaskRegistry;
 import dev.cancellation.task.TaskState;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Proxy;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.junit.jupiter.api.Test;
+import org.springframework.aop.Advisor;
+import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.ProxyFactory;
 
 /**
@@ -103,6 +107,42 @@ class CancellableInterfaceBeanTests {
             assertThat(context).hasNotFailed();
             assertThat(context.getBean(Lookup.class).find("k")).isEqualTo("in a task");
         });
+    }
+
+    interface FlakyClient {
+
+        @Cancellable(timeout = "1m")
+        @org.springframework.resilience.annotation.Retryable(maxRetries = 2, delay = 0)
+        String fetch();
+    }
+
+    @Test
+    void aRetryableInterfaceMethodIsOneTaskAcrossItsAttempts() {
+        List<String> attempts = new CopyOnWriteArrayList<>();
+        runner().withUserConfiguration(CancellableWithSpringAnnotationsTests.ResilientConfig.class)
+                .withBean("flakyClient", FlakyClient.class, () -> {
+                    // an HTTP interface client's kind of proxy: no target, the last advice answers
+                    ProxyFactory factory = new ProxyFactory();
+                    factory.addInterface(FlakyClient.class);
+                    factory.addAdvice((MethodInterceptor) invocation -> {
+                        attempts.add(CancellationToken.current().toString());
+                        if (attempts.size() < 3) {
+                            throw new IllegalStateException("attempt " + attempts.size() + " fails");
+                        }
+                        return "fetched";
+                    });
+                    return (FlakyClient) factory.getProxy(FlakyClient.class.getClassLoader());
+                }).run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean(FlakyClient.class).fetch()).isEqualTo("fetched");
+                    assertThat(attempts).hasSize(3).doesNotContain(CancellationToken.none().toString());
+                    assertThat(attempts.stream().distinct()).as("one task, one token, for all attempts").hasSize(1);
+                    // the task outermost; the advice that sees each attempt innermost, before the answering one
+                    Advisor[] advisors = ((Advised) context.getBean(FlakyClient.class)).getAdvisors();
+                    assertThat(advisors[0].getAdvice()).isInstanceOf(CancellableInterceptor.class);
+                    assertThat(advisors[advisors.length - 2].getAdvice())
+                            .isInstanceOf(CancellableAttachInterceptor.class);
+                });
     }
 
     // ------------------------------------------------------------------------------------- what cannot be
