@@ -3,19 +3,23 @@ package dev.cancellation.spring;
 import dev.cancellation.annotation.Cancellable;
 import dev.cancellation.task.TaskRegistry;
 import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.springframework.aop.Pointcut;
+import org.springframework.aop.framework.AopInfrastructureBean;
 import org.springframework.aop.framework.AbstractAdvisingBeanPostProcessor;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.framework.autoproxy.AbstractBeanFactoryAwareAdvisingPostProcessor;
+import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.support.ComposablePointcut;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.aop.support.StaticMethodMatcher;
 import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.AutowireCapableBeanFactory;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.beans.factory.config.EmbeddedValueResolver;
 import org.springframework.core.Ordered;
@@ -28,11 +32,16 @@ import org.springframework.core.Ordered;
  * supplied proxy interfaces, the original class loader and frozen proxies respected), and an
  * {@code AutowireCapableBeanFactory.ORIGINAL_INSTANCE_SUFFIX} instance is left alone.
  *
+ * <p><b>Interface beans.</b> A bean that is a JDK proxy of interfaces with no annotated class behind it (a Spring
+ * Data repository, an HTTP interface client, a MyBatis mapper) is advised from its interfaces, by
+ * {@link InterfaceBeanAdvising}, the way {@code @Transactional} reaches a repository: its task is named after the
+ * interface.
+ *
  * <p><b>Validation.</b> Every bean class is inspected once when its bean is initialised: {@code @Cancellable}
  * attributes are resolved (placeholders, durations) and {@code @OnCancel} methods bound. Invalid use (an
  * unparsable or negative duration, an annotated private, static or final method that a proxy would silently
- * skip, a bad {@code @OnCancel}) fails the creation of the bean, with a message naming the class, the method and
- * the value.
+ * skip, a bad {@code @OnCancel}) fails the creation of the bean, with a message naming the bean, the class or
+ * interface, the method and the value.
  *
  * <p><b>Ordering.</b> Like Spring's advising post-processors, this one puts its advice before the advisors
  * already on a proxy, so the post-processor order decides: a post-processor that runs later wraps the others.
@@ -55,6 +64,7 @@ public class CancellableAnnotationBeanPostProcessor extends AbstractBeanFactoryA
     private final CancellableMethodResolver resolver = new CancellableMethodResolver(null);
     private final DefaultPointcutAdvisor outerAdvisor;
     private final DefaultPointcutAdvisor innerAdvisor;
+    private final InterfaceBeanAdvising interfaceBeans;
     private volatile @Nullable ObjectProvider<TaskRegistry> registryProvider;
     private volatile @Nullable TaskRegistry registry;
 
@@ -82,6 +92,7 @@ public class CancellableAnnotationBeanPostProcessor extends AbstractBeanFactoryA
         });
         this.innerAdvisor = new DefaultPointcutAdvisor(attachPointcut, new CancellableAttachInterceptor());
         this.innerAdvisor.setOrder(Ordered.LOWEST_PRECEDENCE);
+        this.interfaceBeans = new InterfaceBeanAdvising(resolver, this::registry, defaults);
         this.advisor = outerAdvisor;
         setBeforeExistingAdvisors(true);
         setOrder(order);
@@ -139,14 +150,46 @@ public class CancellableAnnotationBeanPostProcessor extends AbstractBeanFactoryA
         super.customizeProxyFactory(proxyFactory);
     }
 
-    /** Spring's processing; an existing proxy that got the outer advice also gets the innermost one. */
+    /**
+     * Spring's processing; an existing proxy that got the outer advice also gets the innermost one. A JDK proxy
+     * bean whose target class has no {@code @Cancellable} method (a repository, an HTTP interface client) is
+     * advised from its interfaces instead, by {@link InterfaceBeanAdvising}. A startup error names the bean.
+     */
     @Override
     public Object postProcessAfterInitialization(Object bean, String beanName) {
-        Object result = super.postProcessAfterInitialization(bean, beanName);
-        if (result instanceof Advised advised && !advised.isFrozen() && advised.indexOf(outerAdvisor) >= 0
-                && advised.indexOf(innerAdvisor) < 0) {
-            advised.addAdvisor(innerAdvisor);
+        if (this.advisor == null || bean instanceof AopInfrastructureBean) {
+            return bean;
         }
-        return result;
+        try {
+            if (isInterfaceBean(bean, beanName)) {
+                return interfaceBeans.advise(bean);
+            }
+            Object result = super.postProcessAfterInitialization(bean, beanName);
+            if (result instanceof Advised advised && !advised.isFrozen() && advised.indexOf(outerAdvisor) >= 0
+                    && advised.indexOf(innerAdvisor) < 0) {
+                advised.addAdvisor(innerAdvisor);
+            }
+            return result;
+        } catch (IllegalStateException ex) {
+            IllegalStateException named = new IllegalStateException("Bean '" + beanName + "': " + ex.getMessage(),
+                    ex.getCause());
+            named.setStackTrace(ex.getStackTrace());
+            throw named;
+        }
+    }
+
+    /**
+     * A JDK proxy whose annotations, if any, can only be on its interfaces: not one that Spring AOP made for a
+     * class bean with {@code @Cancellable} methods (say a {@code @Transactional} service proxied by interface),
+     * which the class-based processing handles.
+     */
+    private boolean isInterfaceBean(Object bean, String beanName) {
+        Class<?> beanClass = bean.getClass();
+        if (!Proxy.isProxyClass(beanClass)
+                || beanName.endsWith(AutowireCapableBeanFactory.ORIGINAL_INSTANCE_SUFFIX)) {
+            return false;
+        }
+        Class<?> targetClass = AopUtils.getTargetClass(bean);
+        return targetClass == beanClass || Proxy.isProxyClass(targetClass) || !isEligible(targetClass);
     }
 }

@@ -52,18 +52,30 @@ public class CancellableInterceptor implements MethodInterceptor {
     private final CancellableMethodResolver resolver;
     private final Supplier<TaskRegistry> registry;
     private final CancellableDefaults defaults;
+    private final @Nullable Class<?> ownerClass;
 
     CancellableInterceptor(CancellableMethodResolver resolver, Supplier<TaskRegistry> registry,
             CancellableDefaults defaults) {
+        this(resolver, registry, defaults, null);
+    }
+
+    /**
+     * @param ownerClass the class whose {@code @Cancellable} methods this advice runs, whatever the target: the
+     *     JDK proxy class of an interface bean, whose target (a Spring Data repository's {@code SimpleJpaRepository},
+     *     none for an HTTP interface client) does not carry the annotations; {@code null} for the target's class
+     */
+    CancellableInterceptor(CancellableMethodResolver resolver, Supplier<TaskRegistry> registry,
+            CancellableDefaults defaults, @Nullable Class<?> ownerClass) {
         this.resolver = resolver;
         this.registry = registry;
         this.defaults = defaults;
+        this.ownerClass = ownerClass;
     }
 
     @Override
     public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
         Object target = invocation.getThis();
-        Class<?> targetClass = (target != null) ? AopUtils.getTargetClass(target)
+        Class<?> targetClass = (ownerClass != null) ? ownerClass : (target != null) ? AopUtils.getTargetClass(target)
                 : invocation.getMethod().getDeclaringClass();
         CancellableMethod method = resolver.find(invocation.getMethod(), targetClass);
         if (method == null || !(invocation instanceof ProxyMethodInvocation proxied)) {

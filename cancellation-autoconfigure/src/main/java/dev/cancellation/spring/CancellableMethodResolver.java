@@ -7,6 +7,7 @@ import dev.cancellation.annotation.Cancellable;
 import dev.cancellation.annotation.OnCancel;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,6 +42,9 @@ final class CancellableMethodResolver {
 
     private static final org.apache.commons.logging.Log LOGGER =
             org.apache.commons.logging.LogFactory.getLog(CancellableMethodResolver.class);
+
+    private static final Set<Class<? extends java.lang.annotation.Annotation>> ANNOTATIONS =
+            Set.of(Cancellable.class, OnCancel.class);
 
     private volatile @Nullable StringValueResolver valueResolver;
     private final Map<Class<?>, Optional<BeanMethods>> byClass = new ConcurrentHashMap<>();
@@ -125,7 +129,10 @@ final class CancellableMethodResolver {
     // ------------------------------------------------------------------------------------------ resolution
 
     private @Nullable BeanMethods resolve(Class<?> userClass) {
-        if (!AnnotationUtils.isCandidateClass(userClass, Set.of(Cancellable.class, OnCancel.class))) {
+        if (Proxy.isProxyClass(userClass)) {
+            return resolveProxy(userClass);
+        }
+        if (!AnnotationUtils.isCandidateClass(userClass, ANNOTATIONS)) {
             return null;
         }
         Method[] methods;
@@ -156,6 +163,44 @@ final class CancellableMethodResolver {
         return new BeanMethods(userClass, Map.copyOf(cancellables), List.copyOf(cleanups));
     }
 
+    /**
+     * The methods of a JDK proxy bean (a Spring Data repository, an HTTP interface client, a mapper): it has no
+     * class of its own, so its interfaces play the part of the class. Each public method of the proxy class (the
+     * key, which is what {@link AopUtils#getMostSpecificMethod} finds for an interface method) is resolved from the
+     * interface method it implements; the task is named after that interface.
+     */
+    private @Nullable BeanMethods resolveProxy(Class<?> proxyClass) {
+        List<Class<?>> interfaces = ProxyInterfaces.userInterfaces(proxyClass);
+        if (interfaces.stream().noneMatch(type -> AnnotationUtils.isCandidateClass(type, ANNOTATIONS))) {
+            return null;
+        }
+        ProxyInterfaces.rejectUnreachable(interfaces);
+        Map<Method, CancellableMethod> cancellables = new LinkedHashMap<>();
+        List<Method> onCancelMethods = new ArrayList<>();
+        Class<?> owner = interfaces.get(0);
+        for (Method proxyMethod : proxyClass.getDeclaredMethods()) {
+            ProxyInterfaces.Implemented implemented = ProxyInterfaces.implemented(interfaces, proxyMethod);
+            if (implemented == null) {
+                continue;
+            }
+            Method method = implemented.method();
+            Cancellable onMethod = AnnotatedElementUtils.findMergedAnnotation(method, Cancellable.class);
+            Cancellable onType = AnnotatedElementUtils.findMergedAnnotation(implemented.owner(), Cancellable.class);
+            if (onMethod != null || (onType != null && CancellableMethodKinds.isBusinessMethod(method))) {
+                cancellables.put(proxyMethod, build(implemented.owner(), method, onMethod, onType));
+                owner = implemented.owner();
+            }
+            if (AnnotatedElementUtils.hasAnnotation(method, OnCancel.class)) {
+                onCancelMethods.add(method);
+            }
+        }
+        if (cancellables.isEmpty() && onCancelMethods.isEmpty()) {
+            return null;
+        }
+        List<OnCancelMethod> cleanups = OnCancelBinder.bind(owner, cancellables, onCancelMethods);
+        return new BeanMethods(proxyClass, Map.copyOf(cancellables), List.copyOf(cleanups));
+    }
+
     private @Nullable CancellableMethod resolveCancellable(Class<?> userClass, Method method) {
         Cancellable onMethod = AnnotatedElementUtils.findMergedAnnotation(method, Cancellable.class);
         int modifiers = method.getModifiers();
@@ -178,7 +223,17 @@ final class CancellableMethodResolver {
             onClass = AnnotatedElementUtils.findMergedAnnotation(userClass, Cancellable.class);
         }
         requireAdvisable(userClass, method, onMethod != null);
+        return build(userClass, method, onMethod, onClass);
+    }
 
+    /**
+     * A validated {@code @Cancellable} method from its annotations.
+     *
+     * @param userClass the bean class, or for a JDK proxy bean the interface that the bean implements the method
+     *     for: it names the task and the messages
+     */
+    private CancellableMethod build(Class<?> userClass, Method method, @Nullable Cancellable onMethod,
+            @Nullable Cancellable onClass) {
         String name = taskName(userClass, method, onMethod, onClass);
         DurationSetting timeout = duration(userClass, method, "timeout",
                 attribute(onMethod, onClass, Cancellable::timeout), false);
@@ -198,8 +253,8 @@ final class CancellableMethodResolver {
         boolean retryable = CancellableMethodKinds.isRetryable(userClass, method);
         if (retryable && mode.isAsync()) {
             // The retries would run on the executor thread after the task's single attempt ended it.
-            throw new IllegalStateException("@Cancellable cannot apply to " + describe(method) + " of bean class "
-                    + userClass.getName() + ": it is both @Async and @Retryable, whose retries would run outside "
+            throw new IllegalStateException("@Cancellable cannot apply to " + describe(method) + " of "
+                    + MethodNames.owner(userClass) + ": it is both @Async and @Retryable, whose retries would run outside "
                     + "its task; make the @Async method call a @Retryable one on another bean, or drop one of them");
         }
         return new CancellableMethod(method, name, timeout, interruptAfter, mode, tokenParameters,
@@ -294,7 +349,7 @@ final class CancellableMethodResolver {
     }
 
     private static String invalid(Class<?> userClass, Method method, String attribute, String value, String problem) {
-        return "Invalid @Cancellable on " + describe(method) + " of bean class " + userClass.getName() + ": "
+        return "Invalid @Cancellable on " + describe(method) + " of " + MethodNames.owner(userClass) + ": "
                 + attribute + " " + value + " " + problem;
     }
 }

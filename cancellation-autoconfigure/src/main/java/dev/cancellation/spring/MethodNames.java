@@ -18,6 +18,14 @@ final class MethodNames {
         return Arrays.stream(types).map(Class::getSimpleName).collect(Collectors.joining(", ", "(", ")"));
     }
 
+    /**
+     * What owns a method, in messages: {@code bean class com.example.Orders}, or for the interface of a JDK proxy
+     * bean {@code interface com.example.OrderRepository}.
+     */
+    static String owner(Class<?> type) {
+        return (type.isInterface() ? "interface " : "bean class ") + type.getName();
+    }
+
     /** {@code SimpleClassName.method(ParamType, ...)}. */
     static String describe(Method method) {
         return method.getDeclaringClass().getSimpleName() + "." + method.getName()

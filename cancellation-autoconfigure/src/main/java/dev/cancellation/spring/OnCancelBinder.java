@@ -89,7 +89,7 @@ final class OnCancelBinder {
             }
             if (candidates.size() > 1) {
                 throw new IllegalStateException("Ambiguous @OnCancel methods for task " + cancellable.name() + " ("
-                        + describe(cancellable.method()) + ") of bean class " + userClass.getName() + ": "
+                        + describe(cancellable.method()) + ") of " + MethodNames.owner(userClass) + ": "
                         + candidates.stream().map(c -> describe(c.method())).toList()
                         + "; keep one, or name the task in @OnCancel(\"...\") to choose");
             }
@@ -144,7 +144,7 @@ final class OnCancelBinder {
     }
 
     private static String onCancelProblem(Class<?> userClass, Method method, String problem) {
-        return "Invalid @OnCancel method " + describe(method) + " of bean class " + userClass.getName() + ": "
+        return "Invalid @OnCancel method " + describe(method) + " of " + MethodNames.owner(userClass) + ": "
                 + problem + ". Expected: void or CompletionStage, optional CancellationReason and/or TaskInfo "
                 + "parameters first, then a prefix of the cancelled method's parameters";
     }
