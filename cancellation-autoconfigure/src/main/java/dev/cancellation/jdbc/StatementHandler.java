@@ -29,6 +29,7 @@ import org.jspecify.annotations.Nullable;
 final class StatementHandler extends JdbcProxy<Statement> {
 
     private final Connection connection;
+    private final ConnectionHandler owner;
     private final StatementCanceller canceller;
     /** The execution whose result set may still be read. */
     private @Nullable StatementExecution open;
@@ -42,19 +43,23 @@ final class StatementHandler extends JdbcProxy<Statement> {
     /** The timeout this proxy last set on the driver, meaningful while {@link #ownTimeout} is not -1. */
     private int budgetTimeout;
 
-    private StatementHandler(Statement delegate, Connection connection, StatementCanceller canceller) {
+    private StatementHandler(Statement delegate, Connection connection, ConnectionHandler owner) {
         super(delegate);
         this.connection = connection;
-        this.canceller = canceller;
+        this.owner = owner;
+        this.canceller = owner.canceller();
     }
 
-    /** The proxy of {@code statement}, whose {@code getConnection()} answers {@code connection}. */
+    /**
+     * The proxy of {@code statement}, whose {@code getConnection()} answers {@code connection}, the proxy of
+     * {@code owner}.
+     */
     static <S extends Statement> @Nullable S proxy(Class<S> type, @Nullable S statement, Connection connection,
-            StatementCanceller canceller) {
+            ConnectionHandler owner) {
         if (statement == null) {
             return null;
         }
-        return create(type, new StatementHandler(statement, connection, canceller));
+        return create(type, new StatementHandler(statement, connection, owner));
     }
 
     @Override
@@ -97,7 +102,7 @@ final class StatementHandler extends JdbcProxy<Statement> {
             }
             return call(method, args);
         }
-        StatementExecution execution = new StatementExecution(delegate, token, canceller).register();
+        StatementExecution execution = new StatementExecution(delegate, token, owner).register();
         boolean keepOpen = false;
         try {
             if (canceller.applyQueryTimeout()) {
