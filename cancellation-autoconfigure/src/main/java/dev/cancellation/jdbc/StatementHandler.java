@@ -28,6 +28,12 @@ import org.jspecify.annotations.Nullable;
  */
 final class StatementHandler extends JdbcProxy<Statement> {
 
+    /**
+     * Budgets of this many seconds or more set no query timeout: drivers count it in {@code int} milliseconds
+     * (MySQL, H2), and a deadline some 24 days away bounds nothing in practice.
+     */
+    static final long MAX_TIMEOUT_SECONDS = Integer.MAX_VALUE / 1000;
+
     private final Connection connection;
     private final ConnectionHandler owner;
     private final StatementCanceller canceller;
@@ -143,9 +149,16 @@ final class StatementHandler extends JdbcProxy<Statement> {
             }
             return;
         }
-        long millis = Duration.between(Instant.now(), deadline.get()).toMillis();
+        Duration left = Duration.between(Instant.now(), deadline.get());
+        if (left.getSeconds() >= MAX_TIMEOUT_SECONDS) {
+            // a far deadline (Instant.MAX, a saturated timeout) bounds nothing a driver can count
+            if (ownTimeout >= 0) {
+                restoreTimeout();
+            }
+            return;
+        }
         // JDBC counts whole seconds, 0 meaning none: round up; a spent budget is left to the cancel (within ms)
-        int budget = (int) Math.min(Integer.MAX_VALUE, Math.max(1, (millis + 999) / 1000));
+        int budget = (int) Math.max(1, (left.toMillis() + 999) / 1000);
         int own = (ownTimeout >= 0) ? ownTimeout : delegate.getQueryTimeout();
         int wanted = (own != 0 && own <= budget) ? own : budget;
         int current = (ownTimeout >= 0) ? budgetTimeout : own;
