@@ -2,6 +2,7 @@ package dev.cancellation.jdbc;
 
 import dev.cancellation.CancellationReason;
 import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,6 +13,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * The proxy of a {@link Connection}: every statement it creates ({@code createStatement}, {@code prepareStatement},
  * {@code prepareCall}) is wrapped by a {@link StatementHandler}; every other call goes to the connection as is.
+ *
+ * <p>A statement that is already guarded (this connection wraps a connection proxy, such as Spring's
+ * {@code TransactionAwareDataSourceProxy} or {@code LazyConnectionDataSourceProxy} hand out, around a guarded
+ * connection) is returned as it is: one cancel layer, never two.
  *
  * <p>When a late cancel forces it, {@link #abortForLateCancel} aborts the wrapped connection (for a pool, its proxy
  * passes {@code abort} to the physical connection, which the pool then finds closed and discards). After that,
@@ -44,13 +49,11 @@ final class ConnectionHandler extends JdbcProxy<Connection> {
         Connection connection = (Connection) proxy;
         switch (name) {
             case "createStatement":
-                return StatementHandler.proxy(Statement.class, (Statement) call(method, args), connection, this);
+                return guard(Statement.class, (Statement) call(method, args), connection);
             case "prepareStatement":
-                return StatementHandler.proxy(PreparedStatement.class, (PreparedStatement) call(method, args),
-                        connection, this);
+                return guard(PreparedStatement.class, (PreparedStatement) call(method, args), connection);
             case "prepareCall":
-                return StatementHandler.proxy(CallableStatement.class, (CallableStatement) call(method, args),
-                        connection, this);
+                return guard(CallableStatement.class, (CallableStatement) call(method, args), connection);
             case "rollback", "close":
                 if (aborted) {
                     return quietly(method, args);
@@ -60,6 +63,14 @@ final class ConnectionHandler extends JdbcProxy<Connection> {
                 Object common = invokeCommon(proxy, method, args);
                 return (common != UNHANDLED) ? common : call(method, args);
         }
+    }
+
+    private <S extends Statement> @Nullable S guard(Class<S> type, @Nullable S statement, Connection connection) {
+        if (statement != null && Proxy.isProxyClass(statement.getClass())
+                && Proxy.getInvocationHandler(statement) instanceof StatementHandler) {
+            return statement; // guarded by the connection this one wraps
+        }
+        return StatementHandler.proxy(type, statement, connection, this);
     }
 
     StatementCanceller canceller() {

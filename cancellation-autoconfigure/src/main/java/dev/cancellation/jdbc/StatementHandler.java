@@ -85,11 +85,7 @@ final class StatementHandler extends JdbcProxy<Statement> {
             case "getConnection":
                 return connection;
             case "close":
-                closeOpen();
-                if (ownTimeout >= 0 && !delegate.isClosed()) {
-                    restoreTimeout(); // driver statement caches (MySQL, Oracle) hand the statement out again
-                }
-                return call(method, args);
+                return close(method, args);
             default:
                 Object common = invokeCommon(proxy, method, args);
                 return (common != UNHANDLED) ? common : call(method, args);
@@ -171,6 +167,34 @@ final class StatementHandler extends JdbcProxy<Statement> {
             ownTimeout = own;
             budgetTimeout = wanted;
         }
+    }
+
+    /**
+     * Closes the statement, first giving the driver back the application's timeout (driver statement caches, as
+     * MySQL's and Oracle's, hand the statement out again). The statement is closed even if that fails.
+     */
+    private @Nullable Object close(Method method, @Nullable Object @Nullable [] args) throws Throwable {
+        Throwable failure = null;
+        try {
+            closeOpen();
+            if (ownTimeout >= 0 && !delegate.isClosed()) {
+                restoreTimeout();
+            }
+        } catch (SQLException | RuntimeException ex) {
+            failure = ex;
+        }
+        try {
+            call(method, args);
+        } catch (Throwable ex) {
+            if (failure != null) {
+                ex.addSuppressed(failure);
+            }
+            throw ex;
+        }
+        if (failure != null) {
+            throw failure; // closed, but the driver may keep the budget's timeout for a cached statement
+        }
+        return null;
     }
 
     private void restoreTimeout() throws SQLException {
