@@ -189,7 +189,11 @@ final class StatementExecution implements Consumer<CancellationReason> {
             if (fetch != null) {
                 fetch.send();
             }
-            canceller.cancelled(reason, System.nanoTime() - startNanos, null);
+            if (connection.isAborted()) {
+                canceller.cancelledAfterAbort(reason, System.nanoTime() - startNanos);
+            } else {
+                canceller.cancelled(reason, System.nanoTime() - startNanos, null);
+            }
         } catch (SQLException | RuntimeException ex) {
             if (connection.isAborted()) {
                 canceller.cancelledAfterAbort(reason, System.nanoTime() - startNanos);
