@@ -40,6 +40,6 @@ public class CancellationJdbcAutoConfiguration {
         CancellationJdbcProperties properties = Binder.get(environment)
                 .bindOrCreate("cancellation.jdbc", CancellationJdbcProperties.class);
         return new CancellableDataSourcePostProcessor(new StatementCanceller(properties.isQueryTimeout(),
-                properties.getCancelWait(), properties.getCancelThreads()));
+                properties.getCancelWait(), properties.getCancelThreads(), properties.getCancelQueueCapacity()));
     }
 }

@@ -26,13 +26,20 @@ public class CancellationJdbcProperties {
     private boolean queryTimeout = true;
 
     /**
-     * How long the thread of a cancelled statement waits, when the driver returns, for the cancel request to be
-     * delivered, so that it can never hit the connection's next statement.
+     * How long the thread of a cancelled statement waits, when the driver returns, for a cancel request already on
+     * its way to be delivered. A connection whose cancel has not landed by then is aborted (the pool discards it),
+     * so that the late cancel can never hit another statement.
      */
     private Duration cancelWait = Duration.ofSeconds(5);
 
     /** The most threads that send cancel requests to the database at once. */
     private int cancelThreads = 4;
+
+    /**
+     * The most cancel requests waiting for a cancel thread. A cancel that finds the queue full is not sent (the
+     * query timeout still bounds the statement); a queued one whose statement returns first is withdrawn.
+     */
+    private int cancelQueueCapacity = 1024;
 
     public boolean isEnabled() {
         return enabled;
@@ -72,5 +79,17 @@ public class CancellationJdbcProperties {
                     "cancellation.jdbc.cancel-threads must be at least 1, but was " + cancelThreads);
         }
         this.cancelThreads = cancelThreads;
+    }
+
+    public int getCancelQueueCapacity() {
+        return cancelQueueCapacity;
+    }
+
+    public void setCancelQueueCapacity(int cancelQueueCapacity) {
+        if (cancelQueueCapacity < 1) {
+            throw new IllegalArgumentException(
+                    "cancellation.jdbc.cancel-queue-capacity must be at least 1, but was " + cancelQueueCapacity);
+        }
+        this.cancelQueueCapacity = cancelQueueCapacity;
     }
 }

@@ -3,11 +3,15 @@ package dev.cancellation.jdbc;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.sql.Connection;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
+import org.springframework.aop.TargetSource;
+import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.framework.autoproxy.AbstractBeanFactoryAwareAdvisingPostProcessor;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
@@ -27,7 +31,11 @@ import org.springframework.util.ClassUtils;
  * interfaces instead. A data source that delegates to another decorated one hands out the connection already
  * wrapped, which is not wrapped twice.
  *
- * <p>Thread-safety: configured once at startup; the advice is stateless apart from the thread-safe canceller.
+ * <p>The bean name is remembered for the log: a connection aborted because a cancel may still reach it is logged
+ * naming its data source.
+ *
+ * <p>Thread-safety: configured once at startup; the advice reads a concurrent map of names and otherwise only uses
+ * the thread-safe canceller.
  * Destroying the post-processor closes the canceller.
  */
 @SuppressWarnings("serial")
@@ -35,12 +43,38 @@ public class CancellableDataSourcePostProcessor extends AbstractBeanFactoryAware
         implements DisposableBean {
 
     private final StatementCanceller canceller;
+    /** Bean names by the object the advice sees as its target (the bean, or the target of an existing proxy). */
+    private final Map<Object, String> names = new ConcurrentHashMap<>();
 
     /** A post-processor wrapping connections with {@code canceller}, which it closes when destroyed. */
     public CancellableDataSourcePostProcessor(StatementCanceller canceller) {
         this.canceller = Objects.requireNonNull(canceller, "canceller");
-        this.advisor = new DefaultPointcutAdvisor(new GetConnectionPointcut(), new WrapConnection(canceller));
+        this.advisor = new DefaultPointcutAdvisor(new GetConnectionPointcut(), new WrapConnection(canceller, names));
         setProxyTargetClass(true);
+    }
+
+    @Override
+    public Object postProcessAfterInitialization(Object bean, String beanName) {
+        Object result = super.postProcessAfterInitialization(bean, beanName);
+        if (bean instanceof DataSource) {
+            Object target = target(bean);
+            if (target != null) {
+                names.putIfAbsent(target, "DataSource '" + beanName + "'");
+            }
+        }
+        return result;
+    }
+
+    private static @Nullable Object target(Object bean) {
+        if (!(bean instanceof Advised advised)) {
+            return bean;
+        }
+        TargetSource source = advised.getTargetSource();
+        try {
+            return source.isStatic() ? source.getTarget() : null;
+        } catch (Exception ex) {
+            return null; // named by its toString() then
+        }
     }
 
     /** The canceller that wraps the connections. */
@@ -75,12 +109,18 @@ public class CancellableDataSourcePostProcessor extends AbstractBeanFactoryAware
         }
     }
 
-    private record WrapConnection(StatementCanceller canceller) implements MethodInterceptor {
+    private record WrapConnection(StatementCanceller canceller, Map<Object, String> names)
+            implements MethodInterceptor {
 
         @Override
         public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
             Connection connection = (Connection) invocation.proceed();
-            return (connection != null) ? canceller.wrap(connection) : null;
+            if (connection == null || StatementCanceller.isWrapped(connection)) {
+                return connection;
+            }
+            Object dataSource = invocation.getThis();
+            String name = (dataSource != null) ? names.get(dataSource) : null;
+            return canceller.wrap(connection, (name != null) ? name : "DataSource " + dataSource);
         }
     }
 }

@@ -20,19 +20,33 @@ final class ServerCancel {
     private ServerCancel() {
     }
 
-    /** Cancels what the statement's connection is fetching, where {@code cancel()} alone does not. */
-    static void cancelFetch(Statement statement) throws SQLException {
+    /**
+     * What cancels the fetch of the statement's connection, where {@code cancel()} alone does not; {@code null}
+     * if {@code cancel()} is enough. Resolved before anything is sent: afterwards only the request travels.
+     */
+    static @Nullable FetchCancel fetchCancel(Statement statement) throws SQLException {
         Connection connection = statement.getConnection();
         Class<?> pgConnection = load(PG_CONNECTION, statement);
         if (pgConnection == null || !connection.isWrapperFor(pgConnection)) {
-            return;
+            return null;
         }
         Object pg = connection.unwrap(pgConnection);
         try {
-            Method cancelQuery = pgConnection.getMethod("cancelQuery");
-            cancelQuery.invoke(pg);
-        } catch (ReflectiveOperationException ex) {
-            throw new SQLException("PGConnection.cancelQuery() failed", ex);
+            return new FetchCancel(pg, pgConnection.getMethod("cancelQuery"));
+        } catch (NoSuchMethodException ex) {
+            throw new SQLException("PGConnection.cancelQuery() not found", ex);
+        }
+    }
+
+    /** {@code PGConnection.cancelQuery()} of one connection. */
+    record FetchCancel(Object connection, Method cancelQuery) {
+
+        void send() throws SQLException {
+            try {
+                cancelQuery.invoke(connection);
+            } catch (ReflectiveOperationException ex) {
+                throw new SQLException("PGConnection.cancelQuery() failed", ex);
+            }
         }
     }
 

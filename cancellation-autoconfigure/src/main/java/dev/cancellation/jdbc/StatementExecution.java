@@ -10,7 +10,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
 import java.sql.Statement;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
@@ -22,8 +21,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The driver is cancelled only while a call that may wait for the server is in progress ({@link #enter()} to
  * {@link #exit()}): a cancel that arrives between calls sends nothing, and the next call is refused instead. When
- * a cancel is in flight as the call returns, {@link #exit()} waits (bounded by the configured wait) until
- * {@code cancel()} has returned, so the next statement on the connection can never be hit by a late cancel request.
+ * the call returns with the cancel still queued, the cancel is withdrawn (it never reaches the driver). When the
+ * cancel has started, {@link #exit()} waits (bounded by the configured wait) until {@code cancel()} has returned;
+ * if it has not by then, the connection is aborted, so the next statement on the connection can never be hit by
+ * a late cancel request.
  *
  * <p>Thread-safety: {@link #enter()}, {@link #exit()} and {@link #close()} are called by the thread that uses the
  * statement (JDBC statements are not shared between threads); the token callback runs on the cancelling thread and
@@ -36,11 +37,21 @@ final class StatementExecution implements Consumer<CancellationReason> {
     private static final int CANCELLING = 2;
     private static final int CLOSED = 3;
 
+    /** The cancel: none, waiting in the queue, in the driver, returned from it, withdrawn or never queued. */
+    private static final int CANCEL_NONE = 0;
+    private static final int CANCEL_QUEUED = 1;
+    private static final int CANCEL_RUNNING = 2;
+    private static final int CANCEL_DONE = 3;
+    private static final int CANCEL_WITHDRAWN = 4;
+
     private static final VarHandle STATE;
+    private static final VarHandle CANCEL;
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(StatementExecution.class, "state", int.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(StatementExecution.class, "state", int.class);
+            CANCEL = lookup.findVarHandle(StatementExecution.class, "cancel", int.class);
         } catch (ReflectiveOperationException ex) {
             throw new ExceptionInInitializerError(ex);
         }
@@ -48,21 +59,27 @@ final class StatementExecution implements Consumer<CancellationReason> {
 
     private final Statement statement;
     private final CancellationToken token;
+    private final ConnectionHandler connection;
     private final StatementCanceller canceller;
     private final long startNanos = System.nanoTime();
     private volatile int state = IDLE;
-    /** Set when this execution sent {@code cancel()} to the driver: a failure after that is the cancellation's. */
-    private volatile boolean cancelSent;
-    private volatile boolean cancelDone;
+    /**
+     * Set when the token was cancelled during a call: a failure of that call is the cancellation's, whether the
+     * cancel was sent or withdrawn (the query timeout from the budget ended the call first).
+     */
+    private volatile boolean cancelRequested;
+    private volatile int cancel = CANCEL_NONE;
+    private volatile @Nullable CancellationReason cancelReason;
     private volatile @Nullable Thread waiter;
     /** Whether the call in progress is a result-set move (a fetch), not the execution itself. */
     private volatile boolean fetching;
     private @Nullable Registration registration;
 
-    StatementExecution(Statement statement, CancellationToken token, StatementCanceller canceller) {
+    StatementExecution(Statement statement, CancellationToken token, ConnectionHandler connection) {
         this.statement = statement;
         this.token = token;
-        this.canceller = canceller;
+        this.connection = connection;
+        this.canceller = connection.canceller();
     }
 
     /** Registers the callback; throws (refusing the statement) if the token is cancelled already. */
@@ -102,7 +119,7 @@ final class StatementExecution implements Consumer<CancellationReason> {
             return;
         }
         if (state == CANCELLING) {
-            awaitCancelDone();
+            settleCancel();
             STATE.compareAndSet(this, CANCELLING, IDLE);
         }
     }
@@ -111,7 +128,7 @@ final class StatementExecution implements Consumer<CancellationReason> {
     void close() {
         int previous = (int) STATE.getAndSet(this, CLOSED);
         if (previous == CANCELLING) {
-            awaitCancelDone();
+            settleCancel();
         }
         Registration current = registration;
         if (current != null) {
@@ -130,7 +147,7 @@ final class StatementExecution implements Consumer<CancellationReason> {
         Throwable failure = ex.getCause();
         CancellationReason reason = token.reason().orElse(null);
         if (failure instanceof SQLException sql && reason != null
-                && (cancelSent || sql instanceof SQLTimeoutException)) {
+                && (cancelRequested || sql instanceof SQLTimeoutException)) {
             TaskCancelledException cancelled = TaskCancelledException.of(reason, "SQL statement");
             cancelled.initCause(sql);
             return cancelled;
@@ -148,28 +165,43 @@ final class StatementExecution implements Consumer<CancellationReason> {
     /** Token callback, on the cancelling thread (the shared timer for deadlines): never blocks. */
     @Override
     public void accept(CancellationReason reason) {
+        cancelReason = reason;
+        cancelRequested = true; // before the state: whoever sees CANCELLING sees these
+        cancel = CANCEL_QUEUED;
         if (!STATE.compareAndSet(this, IN_CALL, CANCELLING)) {
+            cancel = CANCEL_NONE;
+            cancelRequested = false;
             return; // between calls: the next call is refused
         }
-        try {
-            canceller.executor().execute(() -> cancelNow(reason));
-        } catch (RejectedExecutionException ex) {
-            cancelDone = true; // shutting down: the query timeout is the remaining bound
+        if (!canceller.submit(() -> cancelNow(reason), reason)) {
+            cancel = CANCEL_WITHDRAWN; // queue full or closed: nothing sent, the query timeout still bounds it
         }
     }
 
     private void cancelNow(CancellationReason reason) {
+        if (!CANCEL.compareAndSet(this, CANCEL_QUEUED, CANCEL_RUNNING)) {
+            return; // withdrawn: the call returned before a cancel thread took it
+        }
         try {
-            cancelSent = true;
+            ServerCancel.FetchCancel fetch = fetching ? ServerCancel.fetchCancel(statement) : null;
+            canceller.runBeforeDriverCancel();
             statement.cancel();
-            if (fetching) {
-                ServerCancel.cancelFetch(statement);
+            if (fetch != null) {
+                fetch.send();
             }
-            canceller.cancelled(reason, System.nanoTime() - startNanos, null);
+            if (connection.isAborted()) {
+                canceller.cancelledAfterAbort(reason, System.nanoTime() - startNanos);
+            } else {
+                canceller.cancelled(reason, System.nanoTime() - startNanos, null);
+            }
         } catch (SQLException | RuntimeException ex) {
-            canceller.cancelled(reason, System.nanoTime() - startNanos, ex);
+            if (connection.isAborted()) {
+                canceller.cancelledAfterAbort(reason, System.nanoTime() - startNanos);
+            } else {
+                canceller.cancelled(reason, System.nanoTime() - startNanos, ex);
+            }
         } finally {
-            cancelDone = true;
+            cancel = CANCEL_DONE;
             Thread thread = waiter;
             if (thread != null) {
                 LockSupport.unpark(thread);
@@ -177,16 +209,23 @@ final class StatementExecution implements Consumer<CancellationReason> {
         }
     }
 
-    private void awaitCancelDone() {
-        if (cancelDone) {
+    /**
+     * On the statement's thread, its call returned while it was being cancelled: withdraws a cancel that has not
+     * started, waits for one that has, and aborts the connection if it is still not done after the cancel wait.
+     */
+    private void settleCancel() {
+        if (CANCEL.compareAndSet(this, CANCEL_QUEUED, CANCEL_WITHDRAWN) || cancel != CANCEL_RUNNING) {
             return;
         }
         waiter = Thread.currentThread();
-        long deadline = System.nanoTime() + canceller.cancelWait().toNanos();
-        while (!cancelDone) {
+        long deadline = System.nanoTime() + canceller.cancelWaitNanos();
+        while (cancel == CANCEL_RUNNING) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                return; // the driver hangs in cancel(): do not hold the caller hostage
+                // the cancel may still land, on whatever the session runs next: that must be nobody's statement
+                CancellationReason reason = cancelReason;
+                connection.abortForLateCancel((reason != null) ? reason : token.reason().orElseThrow());
+                return;
             }
             LockSupport.parkNanos(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
         }

@@ -28,7 +28,14 @@ import org.jspecify.annotations.Nullable;
  */
 final class StatementHandler extends JdbcProxy<Statement> {
 
+    /**
+     * Budgets of this many seconds or more set no query timeout: drivers count it in {@code int} milliseconds
+     * (MySQL, H2), and a deadline some 24 days away bounds nothing in practice.
+     */
+    static final long MAX_TIMEOUT_SECONDS = Integer.MAX_VALUE / 1000;
+
     private final Connection connection;
+    private final ConnectionHandler owner;
     private final StatementCanceller canceller;
     /** The execution whose result set may still be read. */
     private @Nullable StatementExecution open;
@@ -42,19 +49,23 @@ final class StatementHandler extends JdbcProxy<Statement> {
     /** The timeout this proxy last set on the driver, meaningful while {@link #ownTimeout} is not -1. */
     private int budgetTimeout;
 
-    private StatementHandler(Statement delegate, Connection connection, StatementCanceller canceller) {
+    private StatementHandler(Statement delegate, Connection connection, ConnectionHandler owner) {
         super(delegate);
         this.connection = connection;
-        this.canceller = canceller;
+        this.owner = owner;
+        this.canceller = owner.canceller();
     }
 
-    /** The proxy of {@code statement}, whose {@code getConnection()} answers {@code connection}. */
+    /**
+     * The proxy of {@code statement}, whose {@code getConnection()} answers {@code connection}, the proxy of
+     * {@code owner}.
+     */
     static <S extends Statement> @Nullable S proxy(Class<S> type, @Nullable S statement, Connection connection,
-            StatementCanceller canceller) {
+            ConnectionHandler owner) {
         if (statement == null) {
             return null;
         }
-        return create(type, new StatementHandler(statement, connection, canceller));
+        return create(type, new StatementHandler(statement, connection, owner));
     }
 
     @Override
@@ -74,11 +85,7 @@ final class StatementHandler extends JdbcProxy<Statement> {
             case "getConnection":
                 return connection;
             case "close":
-                closeOpen();
-                if (ownTimeout >= 0 && !delegate.isClosed()) {
-                    restoreTimeout(); // driver statement caches (MySQL, Oracle) hand the statement out again
-                }
-                return call(method, args);
+                return close(method, args);
             default:
                 Object common = invokeCommon(proxy, method, args);
                 return (common != UNHANDLED) ? common : call(method, args);
@@ -97,7 +104,7 @@ final class StatementHandler extends JdbcProxy<Statement> {
             }
             return call(method, args);
         }
-        StatementExecution execution = new StatementExecution(delegate, token, canceller).register();
+        StatementExecution execution = new StatementExecution(delegate, token, owner).register();
         boolean keepOpen = false;
         try {
             if (canceller.applyQueryTimeout()) {
@@ -138,9 +145,16 @@ final class StatementHandler extends JdbcProxy<Statement> {
             }
             return;
         }
-        long millis = Duration.between(Instant.now(), deadline.get()).toMillis();
+        Duration left = Duration.between(Instant.now(), deadline.get());
+        if (left.getSeconds() >= MAX_TIMEOUT_SECONDS) {
+            // a far deadline (Instant.MAX, a saturated timeout) bounds nothing a driver can count
+            if (ownTimeout >= 0) {
+                restoreTimeout();
+            }
+            return;
+        }
         // JDBC counts whole seconds, 0 meaning none: round up; a spent budget is left to the cancel (within ms)
-        int budget = (int) Math.min(Integer.MAX_VALUE, Math.max(1, (millis + 999) / 1000));
+        int budget = (int) Math.max(1, (left.toMillis() + 999) / 1000);
         int own = (ownTimeout >= 0) ? ownTimeout : delegate.getQueryTimeout();
         int wanted = (own != 0 && own <= budget) ? own : budget;
         int current = (ownTimeout >= 0) ? budgetTimeout : own;
@@ -153,6 +167,34 @@ final class StatementHandler extends JdbcProxy<Statement> {
             ownTimeout = own;
             budgetTimeout = wanted;
         }
+    }
+
+    /**
+     * Closes the statement, first giving the driver back the application's timeout (driver statement caches, as
+     * MySQL's and Oracle's, hand the statement out again). The statement is closed even if that fails.
+     */
+    private @Nullable Object close(Method method, @Nullable Object @Nullable [] args) throws Throwable {
+        Throwable failure = null;
+        try {
+            closeOpen();
+            if (ownTimeout >= 0 && !delegate.isClosed()) {
+                restoreTimeout();
+            }
+        } catch (SQLException | RuntimeException ex) {
+            failure = ex;
+        }
+        try {
+            call(method, args);
+        } catch (Throwable ex) {
+            if (failure != null) {
+                ex.addSuppressed(failure);
+            }
+            throw ex;
+        }
+        if (failure != null) {
+            throw failure; // closed, but the driver may keep the budget's timeout for a cached statement
+        }
+        return null;
     }
 
     private void restoreTimeout() throws SQLException {

@@ -6,9 +6,14 @@ import com.zaxxer.hikari.HikariConfigMXBean;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.PrintWriter;
+import dev.cancellation.Cancellation;
+import dev.cancellation.CancellationSource;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
@@ -31,6 +36,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.springframework.jdbc.datasource.LazyConnectionDataSourceProxy;
+import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
 import org.springframework.jdbc.datasource.lookup.AbstractRoutingDataSource;
 
 /** Every branch of {@code CancellationJdbcAutoConfiguration}, and what the decoration leaves intact. */
@@ -87,6 +94,9 @@ class CancellationJdbcAutoConfigurationTests {
         h2.withPropertyValues("cancellation.jdbc.cancel-threads=0").run(context ->
                 assertThat(context).getFailure().rootCause()
                         .hasMessageContaining("cancellation.jdbc.cancel-threads must be at least 1, but was 0"));
+        h2.withPropertyValues("cancellation.jdbc.cancel-queue-capacity=0").run(context ->
+                assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("cancellation.jdbc.cancel-queue-capacity must be at least 1, but was 0"));
     }
 
     @Test
@@ -120,6 +130,37 @@ class CancellationJdbcAutoConfigurationTests {
                 assertThat(connection.toString()).containsOnlyOnce("Cancellable[");
             }
         });
+    }
+
+    @Test
+    void aDataSourceHandingOutConnectionProxiesAroundADecoratedOneAddsNoSecondCancelLayer() {
+        for (Class<?> config : List.of(TransactionAwareConfig.class, LazyConnectionConfig.class)) {
+            JdbcTestSupport.runner().withUserConfiguration(config).run(context ->
+                    assertOneCancelLayer(context.getBean(DataSource.class),
+                            context.getBean(CancellableDataSourcePostProcessor.class).canceller()));
+        }
+    }
+
+    @Test
+    void aTransactionAwareDataSourceAroundAPlainOneIsDecorated() {
+        JdbcTestSupport.runner().withBean(DataSource.class, () -> new TransactionAwareDataSourceProxy(
+                new DriverManagerDataSource("jdbc:h2:mem:plain"))).run(context ->
+                        assertOneCancelLayer(context.getBean(DataSource.class),
+                                context.getBean(CancellableDataSourcePostProcessor.class).canceller()));
+    }
+
+    /** One registration on the token per execution, and statements whose cancel layer is this library's. */
+    private static void assertOneCancelLayer(DataSource dataSource, StatementCanceller canceller) throws Exception {
+        try (CancellationSource source = CancellationSource.create();
+                Cancellation.Scope ignored = Cancellation.enter(source.token());
+                Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery("select 1")) {
+            assertThat(result.next()).isTrue();
+            assertThat(canceller.openExecutions()).as("registrations of one open execution").isOne();
+            assertThat(statement.toString()).containsOnlyOnce("Cancellable[");
+        }
+        assertThat(canceller.openExecutions()).isZero();
     }
 
     @Test
@@ -164,6 +205,36 @@ class CancellationJdbcAutoConfigurationTests {
         @Primary
         DataSource outer(DataSource inner) {
             return new DelegatingDataSource(inner);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class TransactionAwareConfig {
+
+        @Bean
+        DataSource inner() {
+            return new DriverManagerDataSource("jdbc:h2:mem:ta");
+        }
+
+        @Bean
+        @Primary
+        DataSource transactionAware(DataSource inner) {
+            return new TransactionAwareDataSourceProxy(inner);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class LazyConnectionConfig {
+
+        @Bean
+        DataSource inner() {
+            return new DriverManagerDataSource("jdbc:h2:mem:lazy");
+        }
+
+        @Bean
+        @Primary
+        DataSource lazy(DataSource inner) {
+            return new LazyConnectionDataSourceProxy(inner);
         }
     }
 

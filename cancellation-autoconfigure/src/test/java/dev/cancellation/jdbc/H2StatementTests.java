@@ -9,8 +9,17 @@ import dev.cancellation.CancellationSource;
 import dev.cancellation.TaskTimeoutException;
 import dev.cancellation.annotation.Cancellable;
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -55,6 +64,55 @@ class H2StatementTests {
                 assertThat(canceller.openExecutions()).isZero();
             }
         });
+    }
+
+    @Test
+    void aStatementIsClosedEvenIfRestoringTheApplicationsQueryTimeoutFails() throws Exception {
+        StatementCanceller canceller = new StatementCanceller();
+        try (Connection h2 = DriverManager.getConnection("jdbc:h2:mem:restore")) {
+            List<Statement> driverStatements = new ArrayList<>();
+            Connection connection = canceller.wrap(forward(Connection.class, h2, (method, args, result) -> {
+                if (result instanceof Statement statement) {
+                    driverStatements.add(statement);
+                    return forward(Statement.class, statement, (call, callArgs, callResult) -> callResult,
+                            (call, callArgs) -> {
+                                if (call.getName().equals("setQueryTimeout") && (int) callArgs[0] == 0) {
+                                    throw new SQLException("restore refused");
+                                }
+                            });
+                }
+                return result;
+            }, (method, args) -> { }));
+            Statement statement = connection.createStatement();
+            try (CancellationSource source = CancellationSource.withTimeout(Duration.ofSeconds(30));
+                    Cancellation.Scope ignored = Cancellation.enter(source.token())) {
+                statement.execute("select 1"); // the budget's 30 s on the driver, the application's 0 to restore
+            }
+            assertThatThrownBy(statement::close).isInstanceOf(SQLException.class).hasMessage("restore refused");
+            assertThat(driverStatements).singleElement().satisfies(driver -> assertThat(driver.isClosed()).isTrue());
+        } finally {
+            canceller.close();
+        }
+    }
+
+    interface Before {
+        void check(Method method, Object[] args) throws SQLException;
+    }
+
+    interface After {
+        Object map(Method method, Object[] args, Object result) throws SQLException;
+    }
+
+    /** A JDK proxy of {@code target} that checks each call before and maps its result after. */
+    static <T> T forward(Class<T> type, T target, After after, Before before) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
+            before.check(method, args);
+            try {
+                return after.map(method, args, method.invoke(target, args));
+            } catch (InvocationTargetException ex) {
+                throw ex.getCause();
+            }
+        }));
     }
 
     private static void runQueries(JdbcTemplate jdbc, int count) {

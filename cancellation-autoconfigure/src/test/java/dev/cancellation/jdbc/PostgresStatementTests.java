@@ -20,6 +20,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -142,6 +143,31 @@ class PostgresStatementTests {
                 runUnder(other, () -> query.execute()).get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
             }
             assertThat(driverStatement.getQueryTimeout()).isEqualTo(30);
+        }
+    }
+
+    @Test
+    void aFarDeadlineSetsNoQueryTimeoutAndTheStatementRuns() throws Exception {
+        try (PreparedStatement query = connection.prepareStatement("select ?")) {
+            Statement driverStatement = (Statement) query.unwrap(PGStatement.class);
+            query.setQueryTimeout(7);
+            int value = 0;
+            for (CancellationSource source : new CancellationSource[] {CancellationSource.withDeadline(Instant.MAX),
+                    CancellationSource.withTimeout(Duration.ofSeconds(Long.MAX_VALUE)),
+                    CancellationSource.withTimeout(Duration.ofDays(365L * 100))}) {
+                int expected = ++value;
+                try (source) {
+                    query.setInt(1, expected);
+                    Integer result = runUnder(source, () -> {
+                        try (ResultSet rows = query.executeQuery()) {
+                            rows.next();
+                            return rows.getInt(1);
+                        }
+                    }).get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
+                    assertThat(result).isEqualTo(expected);
+                    assertThat(driverStatement.getQueryTimeout()).as("the application's own").isEqualTo(7);
+                }
+            }
         }
     }
 
