@@ -35,8 +35,8 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * {@code operator:<principal>} when the request is authenticated, {@code actuator} otherwise.
  *
  * <p>The operations work over every technology (HTTP and JMX). Over HTTP, {@link CancellationEndpointWebExtension}
- * replaces the delete operation so that an unknown id is a 404, and answers a {@link FleetUnavailableException}
- * with a 503.
+ * replaces them so that an unknown id is a 404, a bad input a 400 and a {@link FleetUnavailableException} a 503,
+ * each a problem detail ({@link EndpointProblems}) whose {@code detail} (and {@code field}) names the input.
  *
  * <p>With a {@link FleetTasks} (the instance is part of a fleet), every task carries its {@code instance}; a task
  * that is not found locally is looked up, and cancelled, on the other live instances; and the list and the
@@ -179,8 +179,8 @@ public class CancellationEndpoint {
     public CancelledTasksDescriptor cancelAll(String name, @Nullable Boolean interrupt, @Nullable String scope,
             SecurityContext securityContext) {
         if (name == null || name.isBlank()) {
-            throw new InvalidEndpointRequestException("Task name must not be blank: to cancel tasks, name them",
-                    "Task name must not be blank");
+            throw new InvalidInputException("name", "Field 'name' is required and must not be blank: the name of the "
+                    + "tasks to cancel (this operation never cancels everything)");
         }
         FleetTasks remote = parseScope(scope);
         boolean interruptNow = Boolean.TRUE.equals(interrupt);
@@ -202,13 +202,12 @@ public class CancellationEndpoint {
             return null;
         }
         if (!SCOPE_CLUSTER.equalsIgnoreCase(scope.trim())) {
-            String message = "Unknown scope '" + abbreviate(scope) + "'; expected local or cluster";
-            throw new InvalidEndpointRequestException(message, message);
+            throw new InvalidInputException("scope", "Unknown scope '" + abbreviate(scope)
+                    + "'; expected local or cluster");
         }
         if (fleet == null) {
-            String message = "scope=cluster needs a fleet: set cancellation.cluster.enabled=true with a Redis "
-                    + "connection (spring.data.redis.*)";
-            throw new InvalidEndpointRequestException(message, message);
+            throw new InvalidInputException("scope", "scope=cluster needs a fleet: set "
+                    + "cancellation.cluster.enabled=true with a Redis connection (spring.data.redis.*)");
         }
         return fleet;
     }
@@ -239,8 +238,8 @@ public class CancellationEndpoint {
         } catch (IllegalArgumentException ex) {
             String known = Arrays.stream(TaskState.values()).map(Enum::name).collect(Collectors.joining(", "));
             // the reason is what an HTTP client sees: it names the value too, cut to keep responses small
-            String message = "Unknown task state '" + abbreviate(state) + "'; expected one of " + known;
-            throw new InvalidEndpointRequestException(message, message);
+            throw new InvalidInputException("state", "Unknown task state '" + abbreviate(state)
+                    + "'; expected one of " + known);
         }
     }
 

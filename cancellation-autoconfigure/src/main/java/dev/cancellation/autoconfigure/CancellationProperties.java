@@ -69,6 +69,8 @@ public class CancellationProperties {
 
     private final ContextPropagation contextPropagation = new ContextPropagation();
 
+    private final TaskLog taskLog = new TaskLog();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -133,6 +135,10 @@ public class CancellationProperties {
 
     public ContextPropagation getContextPropagation() {
         return contextPropagation;
+    }
+
+    public TaskLog getTaskLog() {
+        return taskLog;
     }
 
     /** The executor that runs {@code @OnCancel} cleanups. */
@@ -243,6 +249,25 @@ public class CancellationProperties {
 
         public void setLastGrace(Duration lastGrace) {
             this.lastGrace = Check.duration("cancellation.shutdown.last-grace", lastGrace, "");
+        }
+    }
+
+    /** The task log: one line per task started, cancel requested, finished and cleanup, at DEBUG. */
+    public static class TaskLog {
+
+        /**
+         * Whether task events are logged, one line each, at DEBUG under the logger dev.cancellation.tasks. The
+         * logger's level decides: the log listens only if that logger is enabled for DEBUG when the application
+         * starts (logging.level.dev.cancellation.tasks=debug); false never logs them.
+         */
+        private boolean enabled = true;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
         }
     }
 

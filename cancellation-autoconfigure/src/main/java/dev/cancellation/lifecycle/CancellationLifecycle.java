@@ -53,9 +53,12 @@ import org.springframework.context.SmartLifecycle;
  * With {@link ShutdownDrain}s ({@link #setDrains}), the registry's shutdown is preceded by their drain periods:
  * tasks a drain covers (the work of HTTP requests in flight) keep running until their work ends or the period
  * passes, and are then cancelled with reason {@code SHUTDOWN}; the other tasks, and tasks started meanwhile that no
- * drain covers, are cancelled at once (unless {@code drain-timeout} gives them a drain of their own), so the
- * shutdown report does not list them among those its own sweep cancelled (the task log and events do). When no
- * drained work is in flight, nothing of this happens. The longest drain period adds to the bound below.
+ * drain covers, are cancelled at once (unless {@code drain-timeout} gives them a drain of their own). The drains run
+ * as the first step of the registry's shutdown ({@link TaskRegistry#shutdown(Duration, Duration, boolean, Duration,
+ * Runnable)}), so its report covers them: the tasks live before the drain are its {@code running}, and every task
+ * cancelled with reason {@code SHUTDOWN} (a request the drain cancelled, its children, a task cancelled at once) is
+ * among its {@code cancelled}, whether it exited before the registry's sweep or not. When no drained work is in
+ * flight, nothing of this happens. The longest drain period adds to the bound below.
  *
  * <h2>Bound</h2>
  * The registry's shutdown never exceeds {@code drain-timeout + timeout + last-grace} plus a small constant. If
@@ -160,12 +163,15 @@ public class CancellationLifecycle implements SmartLifecycle {
     private void shutDownRegistry() {
         running = false;
         try {
-            try {
-                drain();
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
-            ShutdownReport report = registry.shutdown(drainTimeout, timeout, interrupt, lastGrace);
+            // The drains run inside the registry's shutdown, so that its report counts what they cancel the same
+            // way whether those tasks exit before its sweep or not.
+            ShutdownReport report = registry.shutdown(drainTimeout, timeout, interrupt, lastGrace, () -> {
+                try {
+                    drain();
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            });
             lastReport = report;
             if (!report.clean()) {
                 logger.warn(report.describe());

@@ -170,7 +170,10 @@ class CancellationEndpointTests {
         WebEndpointResponse<Object> response = new CancellationEndpointWebExtension(endpoint)
                 .cancel("missing", SecurityContext.NONE);
         assertThat(response.getStatus()).isEqualTo(404);
-        assertThat(response.getBody()).isNull();
+        assertThat(response.getContentType()).hasToString("application/problem+json");
+        assertThat(response.getBody()).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                .containsEntry("status", 404).containsEntry("field", "id")
+                .containsEntry("detail", "No live or recent task has id 'missing'");
     }
 
     @Test

@@ -100,6 +100,59 @@ class EndpointBadInputTests {
         assertThat(response.status()).as("POST %s: %s", body, response).isEqualTo(400);
     }
 
+    /** Each bad input is a problem detail (RFC 9457) whose detail and field name it; nothing is cancelled. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = { "{}", "{\"interrupt\":true}", "{\"name\":null}", "{\"name\":\"\"}",
+            "{\"name\":\" \\t \"}" })
+    void aCancelWithoutANameIsAProblemNamingTheField(String body) {
+        Http.Response response = http.post(ENDPOINT, body);
+
+        assertProblem(response, 400, "name");
+        assertThat(response.<String>json("$.detail")).contains("'name'", "required");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = { "\"maybe\"", "2", "\"yes\"", "\"\\u0000\"" })
+    void anInterruptThatIsNotABooleanIsAProblemNamingTheField(String interrupt) {
+        Http.Response response = http.post(ENDPOINT, "{\"name\":\"Bystander.task\",\"interrupt\":" + interrupt + "}");
+
+        assertProblem(response, 400, "interrupt");
+        assertThat(response.<String>json("$.detail")).contains("'interrupt'", "true or false");
+    }
+
+    @Test
+    void badFiltersAreProblemsNamingTheField() {
+        Http.Response state = http.get(ENDPOINT + "?state=sleeping");
+        Http.Response scope = http.get(ENDPOINT + "?scope=galaxy");
+        Http.Response cluster = http.post(ENDPOINT, "{\"name\":\"Bystander.task\",\"scope\":\"cluster\"}");
+
+        assertProblem(state, 400, "state");
+        assertThat(state.<String>json("$.detail")).startsWith("Unknown task state 'sleeping'; expected one of");
+        assertProblem(scope, 400, "scope");
+        assertThat(scope.<String>json("$.detail")).isEqualTo("Unknown scope 'galaxy'; expected local or cluster");
+        assertProblem(cluster, 400, "scope");
+        assertThat(cluster.<String>json("$.detail")).contains("cancellation.cluster.enabled=true");
+    }
+
+    @Test
+    void anUnknownIdIsAProblemNamingTheId() {
+        Http.Response get = http.get(ENDPOINT + "/0123456789abcdef");
+        Http.Response delete = http.delete(ENDPOINT + "/0123456789abcdef");
+
+        assertProblem(get, 404, "id");
+        assertProblem(delete, 404, "id");
+        assertThat(delete.<String>json("$.detail")).isEqualTo("No live or recent task has id '0123456789abcdef'");
+    }
+
+    private static void assertProblem(Http.Response response, int status, String field) {
+        assertThat(response.status()).as("%s", response).isEqualTo(status);
+        assertThat(response.contentType()).as("%s", response).startsWith("application/problem+json");
+        assertThat(response.<String>json("$.type")).isEqualTo("about:blank");
+        assertThat(response.<String>json("$.title")).isNotBlank();
+        assertThat(response.<Integer>json("$.status")).isEqualTo(status);
+        assertThat(response.<String>json("$.field")).isEqualTo(field);
+    }
+
     @Test
     void nameOfAnotherJsonTypeIsTheTextOfThatValue() {
         // a JSON number or boolean converts to its text, which names no task: nothing is cancelled

@@ -4,9 +4,11 @@ import dev.cancellation.CancellationReason;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -50,13 +52,13 @@ final class RegistryShutdown {
     }
 
     /**
-     * See {@link TaskRegistry#shutdown}; {@code stopAdmitting} is run once, by the call that performs the
-     * shutdown, before it looks at the live tasks.
+     * See {@link TaskRegistry#shutdown}; {@code drain} and then {@code stopAdmitting} are run once, by the call
+     * that performs the shutdown, after it took the live tasks of the report's start.
      *
      * @throws IllegalArgumentException if a duration is negative
      */
     ShutdownReport run(Duration drainTimeout, Duration timeout, boolean interrupt, Duration lastGrace,
-            Runnable stopAdmitting) {
+            Runnable drain, Runnable stopAdmitting) {
         requireNotNegative(drainTimeout, "drainTimeout");
         requireNotNegative(timeout, "timeout");
         requireNotNegative(lastGrace, "lastGrace");
@@ -68,17 +70,21 @@ final class RegistryShutdown {
             return ShutdownReport.empty(startedAt);
         }
         boundNanos = bound;
-        stopAdmitting.run();
-        live.wakeOnRemoval(Thread.currentThread());
         long succeededBefore = cleanups.succeeded();
         long failedBefore = cleanups.failed();
         long timedOutBefore = cleanups.timedOut();
+        // The tasks live at the start, held until the report: one the drain cancels may exit before the sweep,
+        // and it was cancelled by this shutdown all the same.
+        List<TaskHandle> atStart = new ArrayList<>(live.handles());
+        int runningAtStart = atStart.size();
         try {
-            int runningAtStart = live.size();
-            long drainDeadline = startNanos + saturatedNanos(drainTimeout);
+            runDrain(drain);
+            stopAdmitting.run();
+            live.wakeOnRemoval(Thread.currentThread());
+            long drainDeadline = System.nanoTime() + saturatedNanos(drainTimeout);
             boolean drained = !drainTimeout.isZero() && awaitEmpty(drainDeadline);
             List<TaskInfo> cancelled = new ArrayList<>();
-            if (!drained && runningAtStart > 0) {
+            if (!drained && live.size() > 0) {
                 // Threads needed once the tasks wake, started while they are still parked: a thread started in a
                 // crowd of thousands of runnable ones can take a second to start.
                 escalations.prestart();
@@ -86,8 +92,10 @@ final class RegistryShutdown {
             }
             long cancelDeadline = System.nanoTime() + saturatedNanos(timeout);
             if (!drained) {
-                cancelled = cancelAllWithin(CancellationReason.shutdown("application shutdown"), cancelDeadline);
+                cancelled = cancelAllWithin(CancellationReason.shutdown("application shutdown"), startedAt,
+                        cancelDeadline);
             }
+            addCancelledBefore(cancelled, atStart, startedAt);
             boolean done = drained || awaitEmpty(cancelDeadline);
             List<ShutdownReport.Abandoned> abandoned = new ArrayList<>();
             if (!done) {
@@ -134,7 +142,7 @@ final class RegistryShutdown {
      * Cancels every live task on a helper thread and waits for that sweep until {@code deadlineNanos}: a
      * cancel runs the tokens' callbacks, which are user code and could block.
      */
-    private List<TaskInfo> cancelAllWithin(CancellationReason reason, long deadlineNanos) {
+    private List<TaskInfo> cancelAllWithin(CancellationReason reason, Instant since, long deadlineNanos) {
         Queue<TaskInfo> cancelled = new ConcurrentLinkedQueue<>(); // O(1) adds; read by this thread at the bound
         Thread sweeper = new Thread(() -> {
             // A snapshot first: a child cancelled through its parent may exit and leave the table before the
@@ -142,7 +150,7 @@ final class RegistryShutdown {
             List<TaskHandle> running = new ArrayList<>(live.handles());
             cancelInParallel(running, reason);
             for (TaskHandle handle : running) {
-                if (handle.token().reason().orElse(null) == reason) {
+                if (cancelledByShutdown(handle, since)) {
                     cancelled.add(handle.info());
                 }
             }
@@ -158,6 +166,40 @@ final class RegistryShutdown {
             }
         }
         return new ArrayList<>(cancelled);
+    }
+
+    /** Runs the caller's drain; a failure of it must not cost the tasks their shutdown. */
+    private static void runDrain(Runnable drain) {
+        try {
+            drain.run();
+        } catch (RuntimeException ex) {
+            TaskLog.LOGGER.log(System.Logger.Level.WARNING, "Shutdown drain failed; the shutdown goes on", ex);
+        }
+    }
+
+    /**
+     * Adds to {@code cancelled} the tasks live at the start that the shutdown cancelled before its sweep saw them
+     * (the drain's, gone or not): the report counts them the same way whether they exited before the sweep or not.
+     */
+    private static void addCancelledBefore(List<TaskInfo> cancelled, List<TaskHandle> atStart, Instant since) {
+        Set<String> listed = new HashSet<>();
+        for (TaskInfo info : cancelled) {
+            listed.add(info.id());
+        }
+        for (TaskHandle handle : atStart) {
+            if (cancelledByShutdown(handle, since)) {
+                TaskInfo info = handle.info();
+                if (listed.add(info.id())) {
+                    cancelled.add(info);
+                }
+            }
+        }
+    }
+
+    /** Whether the task was cancelled with a {@code SHUTDOWN} reason given since the shutdown began. */
+    private static boolean cancelledByShutdown(TaskHandle handle, Instant since) {
+        CancellationReason reason = handle.token().reason().orElse(null);
+        return reason != null && reason.kind() == CancellationReason.Kind.SHUTDOWN && !reason.at().isBefore(since);
     }
 
     /**

@@ -9,8 +9,10 @@ import java.util.List;
  *
  * @param startedAt when the shutdown started
  * @param took how long it took
- * @param runningAtStart live tasks when it started
- * @param cancelled tasks it cancelled (snapshots at cancel time)
+ * @param runningAtStart live tasks when it started (before any drain)
+ * @param cancelled tasks it cancelled, with a {@code SHUTDOWN} reason, by a drain or its own sweep: every task live
+ *     at its start that was so cancelled, whether it exited before the sweep or not, and the tasks the sweep
+ *     found (snapshots at cancel time, or at the sweep for tasks a drain cancelled)
  * @param cleanupsSucceeded cleanups that succeeded during the shutdown
  * @param cleanupsFailed cleanups that failed during the shutdown
  * @param cleanupsTimedOut cleanups that exceeded their bound during the shutdown

@@ -367,7 +367,25 @@ public final class TaskRegistry implements AutoCloseable {
      * @throws IllegalArgumentException if a duration is negative
      */
     public ShutdownReport shutdown(Duration drainTimeout, Duration timeout, boolean interrupt, Duration lastGrace) {
-        return shutdown.run(drainTimeout, timeout, interrupt, lastGrace, admission::close);
+        return shutdown(drainTimeout, timeout, interrupt, lastGrace, () -> { });
+    }
+
+    /**
+     * {@link #shutdown(Duration, Duration, boolean, Duration)}, with {@code drain} run first, on this thread: the
+     * drain period of work that gets one of its own (the HTTP requests in flight), which may cancel tasks with a
+     * {@code SHUTDOWN} reason. The report covers the whole shutdown, drain included, the same way whatever the
+     * timing: {@code runningAtStart} counts the tasks live before the drain, {@code cancelled} every one of them
+     * (and every task still live at the sweep) cancelled with a {@code SHUTDOWN} reason since the shutdown began,
+     * whether the drain or the sweep cancelled it and whether it exited before the sweep or not, and the cleanup
+     * counts include the drain's. New tasks are admitted until {@code drain} returns. The bound grows by the time
+     * {@code drain} takes; a {@link RuntimeException} it throws is logged and the shutdown goes on.
+     *
+     * @throws IllegalArgumentException if a duration is negative
+     */
+    public ShutdownReport shutdown(Duration drainTimeout, Duration timeout, boolean interrupt, Duration lastGrace,
+            Runnable drain) {
+        Objects.requireNonNull(drain, "drain");
+        return shutdown.run(drainTimeout, timeout, interrupt, lastGrace, drain, admission::close);
     }
 
     /** Shuts down with no drain, a 10s bound, interrupts and a 1s last grace. */

@@ -2,6 +2,7 @@ package dev.cancellation.task;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.awaitility.Awaitility.await;
 
 import dev.cancellation.CancellationReason;
@@ -304,5 +305,68 @@ class TaskRegistryShutdownTests extends RecordedRegistryTests {
         assertThatThrownBy(() -> registry.shutdown(Duration.ofSeconds(-1), Duration.ZERO, false, Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("drainTimeout");
         assertThat(registry.isAdmitting()).isTrue();
+    }
+    /**
+     * A drain that cancels tasks before the sweep (the HTTP requests in flight at the end of their drain period):
+     * the report counts them the same way whether a task exited before the sweep (here {@code gone}, awaited by the
+     * drain) or was still running at it ({@code lingering}, released once admission has closed). Before, the
+     * report depended on that timing: "1 task(s) running, 0 cancelled" or "0 task(s) running".
+     */
+    @Test
+    void tasksTheDrainCancelledAreCountedWhetherTheyExitedBeforeTheSweepOrNot() throws Exception {
+        TaskRegistry.TaskBody<Object> untilCancelled = token -> {
+            token.whenCancelled().toCompletableFuture().join();
+            token.throwIfCancelled();
+            return null;
+        };
+        CountDownLatch release = new CountDownLatch(1);
+        RunningTask gone = RunningTask.start(registry, spec("gone"), untilCancelled);
+        RunningTask lingering = RunningTask.start(registry, spec("lingering"), token -> {
+            token.whenCancelled().toCompletableFuture().join();
+            release.await();
+            token.throwIfCancelled();
+            return null;
+        });
+        RunningTask ordinary = RunningTask.start(registry, spec("ordinary"), untilCancelled);
+        Thread releaser = new Thread(() -> {
+            await().atMost(PROMPTLY).until(() -> !registry.isAdmitting());
+            release.countDown();
+        });
+        releaser.start();
+
+        ShutdownReport report = registry.shutdown(Duration.ZERO, Duration.ofSeconds(5), true, Duration.ofSeconds(1),
+                () -> {
+                    CancellationReason drained = CancellationReason.shutdown("application shutdown");
+                    gone.handle.get().cancel(drained);
+                    lingering.handle.get().cancel(drained);
+                    gone.failure(); // exited before the registry's sweep
+                    assertThat(registry.isAdmitting()).as("admitting during the drain").isTrue();
+                });
+
+        releaser.join(PROMPTLY.toMillis());
+        assertThat(report.runningAtStart()).isEqualTo(3);
+        assertThat(report.cancelled()).extracting(TaskInfo::id)
+                .containsExactlyInAnyOrder(gone.id(), lingering.id(), ordinary.id());
+        assertThat(report.describe()).startsWith("Cancellation shutdown report: 3 task(s) running, 3 cancelled");
+        assertThat(report.clean()).isTrue();
+        assertThat(report.remaining()).isZero();
+    }
+
+    @Test
+    void aFailingDrainDoesNotCostTheTasksTheirShutdown() {
+        RunningTask task = RunningTask.start(registry, spec("after-failed-drain"), token -> {
+            token.whenCancelled().toCompletableFuture().join();
+            token.throwIfCancelled();
+            return null;
+        });
+
+        ShutdownReport report = registry.shutdown(Duration.ZERO, Duration.ofSeconds(5), true, Duration.ofSeconds(1),
+                () -> {
+                    throw new IllegalStateException("drain failed");
+                });
+
+        assertThat(report.cancelled()).extracting(TaskInfo::id).containsExactly(task.id());
+        assertThat(registry.isAdmitting()).isFalse();
+        assertThat(report.clean()).isTrue();
     }
 }

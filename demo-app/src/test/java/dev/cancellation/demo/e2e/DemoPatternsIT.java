@@ -60,7 +60,7 @@ class DemoPatternsIT {
         assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(1900)).isLessThan(Duration.ofSeconds(12));
         // the cancel line comes from a task listener on the callback pool, possibly after the answer
         await("the cancel logged").atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(demo.log())
-                .containsPattern("cancel +sales-report +\\w+ TIMEOUT \\(timed out after 2s\\)"));
+                .containsPattern("DEBUG .* tasks +cancel +sales-report +\\w+ TIMEOUT \\(timed out after 2s\\)"));
     }
 
     @Test
@@ -126,7 +126,7 @@ class DemoPatternsIT {
         });
         await("the cleanup logged").atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(demo.log())
                 .contains("import " + importId + ": cancelled (REQUESTED), deleted")
-                .containsPattern("cleanup +catalog-import +" + taskId + " success"));
+                .containsPattern("DEBUG .* tasks +cleanup +catalog-import +" + taskId + " success"));
     }
 
     @Test
