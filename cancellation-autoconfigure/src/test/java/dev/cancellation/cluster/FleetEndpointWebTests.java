@@ -58,6 +58,7 @@ class FleetEndpointWebTests {
                 "spring.data.redis.timeout=2s", "cancellation.cluster.enabled=true",
                 "cancellation.cluster.name=web", "cancellation.cluster.instance-id=" + instance,
                 "cancellation.cluster.heartbeat-interval=200ms", "cancellation.cluster.time-to-live=1500ms",
+                "cancellation.cluster.secret=" + FleetMember.KEY,
                 "management.endpoints.web.exposure.include=cancellation,health",
                 "management.endpoint.health.show-components=always",
                 "management.endpoint.cancellation.access=" + access, "spring.jmx.enabled=false",
