@@ -1,6 +1,7 @@
 package dev.cancellation.cluster;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
@@ -14,11 +15,23 @@ import org.springframework.data.redis.core.StringRedisTemplate;
  */
 final class FleetClock {
 
+    private final LongSupplier localMillis;
+
     private volatile long offsetMillis;
+
+    /** A clock over this instance's {@link System#currentTimeMillis()}. */
+    FleetClock() {
+        this(System::currentTimeMillis);
+    }
+
+    /** A clock over {@code localMillis} (tests: an instance whose own clock is off). */
+    FleetClock(LongSupplier localMillis) {
+        this.localMillis = localMillis;
+    }
 
     /** The fleet's time in epoch milliseconds. */
     long now() {
-        return System.currentTimeMillis() + offsetMillis;
+        return localMillis.getAsLong() + offsetMillis;
     }
 
     /**
@@ -28,10 +41,10 @@ final class FleetClock {
      * @return the fleet's time now
      */
     long sync(StringRedisTemplate template) {
-        long before = System.currentTimeMillis();
+        long before = localMillis.getAsLong();
         Long redisTime = template.execute((RedisCallback<Long>) connection ->
                 connection.serverCommands().time(TimeUnit.MILLISECONDS));
-        long after = System.currentTimeMillis();
+        long after = localMillis.getAsLong();
         if (redisTime != null) {
             offsetMillis = redisTime - (before + after) / 2;
         }

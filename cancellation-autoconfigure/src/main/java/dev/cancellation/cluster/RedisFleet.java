@@ -68,11 +68,16 @@ public final class RedisFleet implements FleetTasks, SmartLifecycle {
      */
     public RedisFleet(FleetSettings settings, TaskRegistry registry, RedisConnectionFactory connectionFactory,
             String redisDescription) {
+        this(settings, registry, connectionFactory, redisDescription, new FleetClock());
+    }
+
+    /** A fleet member whose own clock is {@code clock}'s local one (tests: a clock that is off). */
+    RedisFleet(FleetSettings settings, TaskRegistry registry, RedisConnectionFactory connectionFactory,
+            String redisDescription, FleetClock clock) {
         this.settings = settings;
         FleetKeys keys = new FleetKeys(settings.keyPrefix(), settings.fleet());
         FleetWire wire = new FleetWire(settings.fleet());
         this.signer = new FleetSigner(settings.secrets());
-        FleetClock clock = new FleetClock();
         this.redis = new FleetRedis(new StringRedisTemplate(connectionFactory), settings.requestTimeout(),
                 redisDescription);
         this.messaging = new FleetMessaging(settings, keys, wire, redis, registry, counters, invalid, signer, clock,

@@ -41,9 +41,21 @@ final class FleetMember implements AutoCloseable {
     }
 
     FleetMember(TestRedis redis, FleetSettings settings) {
+        this(redis, settings, new FleetClock());
+    }
+
+    /** A member whose own clock is {@code clock}'s; a member that cannot start releases its connection. */
+    FleetMember(TestRedis redis, FleetSettings settings, FleetClock clock) {
         connectionFactory = redis.connectionFactory();
-        fleet = new RedisFleet(settings, registry, connectionFactory, "Redis at 127.0.0.1:" + redis.port());
-        fleet.start();
+        fleet = new RedisFleet(settings, registry, connectionFactory, "Redis at 127.0.0.1:" + redis.port(), clock);
+        try {
+            fleet.start();
+        } catch (RuntimeException ex) {
+            fleet.stop();
+            registry.close();
+            connectionFactory.destroy();
+            throw ex;
+        }
     }
 
     @Override
