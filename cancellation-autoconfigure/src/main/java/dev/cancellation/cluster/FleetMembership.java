@@ -72,6 +72,9 @@ final class FleetMembership {
 
     private volatile int lastPublished;
 
+    /** Whether the duplicate instance id found at the last joins was logged (written by the heartbeat thread). */
+    private boolean duplicateLogged;
+
     private volatile int lastOmitted;
 
     private volatile @Nullable ScheduledExecutorService heartbeat;
@@ -170,10 +173,12 @@ final class FleetMembership {
             }
             problem = null;
             inFleet = true;
+            duplicateLogged = false;
         } catch (FleetUnavailableException ex) {
             if (ex.getCause() instanceof DuplicateInstanceException duplicate) {
-                if (inFleet || !duplicate.getMessage().equals(problem)) {
+                if (!duplicateLogged) { // once per episode: the message's age changes with every heartbeat
                     logger.error(duplicate.getMessage() + "; this instance stays out of the fleet until it is gone");
+                    duplicateLogged = true;
                 }
                 problem = duplicate.getMessage();
                 inFleet = false;
