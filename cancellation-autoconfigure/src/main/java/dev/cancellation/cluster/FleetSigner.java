@@ -18,8 +18,8 @@ import javax.crypto.spec.SecretKeySpec;
  * second, then first, then drop the old). Without a key, messages go out as bare JSON and any message is opened as
  * <em>unauthenticated</em>: the caller decides what such a message may do (look-ups, never cancels).
  *
- * <p>Thread-safety: immutable; a {@link Mac} is made per call (a {@code Mac} is not thread-safe, and one costs
- * microseconds).
+ * <p>Thread-safety: immutable; each call works on its own clone of a key's initialised {@link Mac} (a {@code Mac} is
+ * not thread-safe; a clone costs less than a new instance).
  */
 final class FleetSigner {
 
@@ -29,13 +29,39 @@ final class FleetSigner {
 
     private static final int MAC_CHARS = 43;
 
-    private final List<SecretKeySpec> keys;
+    /** One initialised MAC per key, never used itself: cloned per call. */
+    private final List<Key> keys;
 
+    /** @throws IllegalStateException at startup, not at the first message, if the JVM lacks HmacSHA256 */
     FleetSigner(List<String> secrets) {
-        this.keys = secrets.stream()
-                .map(secret -> new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), ALGORITHM)).toList();
-        if (!keys.isEmpty()) {
-            mac(keys.get(0), "check", "{}"); // fails at startup, not at the first message, without HmacSHA256
+        this.keys = secrets.stream().map(FleetSigner::initialised).toList();
+    }
+
+    private static Key initialised(String secret) {
+        SecretKeySpec spec = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), ALGORITHM);
+        return new Key(spec, fresh(spec));
+    }
+
+    private static Mac fresh(SecretKeySpec spec) {
+        try {
+            Mac mac = Mac.getInstance(ALGORITHM);
+            mac.init(spec);
+            return mac;
+        } catch (GeneralSecurityException ex) {
+            throw new IllegalStateException(ALGORITHM + " is not available in this JVM", ex);
+        }
+    }
+
+    /** A key and its initialised MAC. */
+    private record Key(SecretKeySpec spec, Mac prototype) {
+
+        /** A MAC of its own for one message: a clone, or a new one where the provider's cannot be cloned. */
+        Mac mac() {
+            try {
+                return (Mac) prototype.clone();
+            } catch (CloneNotSupportedException ex) {
+                return fresh(spec);
+            }
         }
     }
 
@@ -72,7 +98,7 @@ final class FleetSigner {
             return new Opened(json, false); // signed by a keyed instance: this one cannot tell, so trusts it for nothing
         }
         byte[] claimed = message.substring(PREFIX.length(), end).getBytes(StandardCharsets.US_ASCII);
-        for (SecretKeySpec key : keys) {
+        for (Key key : keys) {
             // constant time: the comparison tells nothing about how much of a forged MAC was right
             if (MessageDigest.isEqual(claimed, mac(key, channel, json).getBytes(StandardCharsets.US_ASCII))) {
                 return new Opened(json, true);
@@ -81,17 +107,12 @@ final class FleetSigner {
         throw new Unverifiable("signature does not verify under any fleet key");
     }
 
-    private static String mac(SecretKeySpec key, String channel, String json) {
-        try {
-            Mac mac = Mac.getInstance(ALGORITHM);
-            mac.init(key);
-            mac.update(channel.getBytes(StandardCharsets.UTF_8));
-            mac.update((byte) '\n');
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(
-                    json.getBytes(StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException ex) {
-            throw new IllegalStateException(ALGORITHM + " is not available in this JVM", ex);
-        }
+    private static String mac(Key key, String channel, String json) {
+        Mac mac = key.mac();
+        mac.update(channel.getBytes(StandardCharsets.UTF_8));
+        mac.update((byte) '\n');
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(
+                json.getBytes(StandardCharsets.UTF_8)));
     }
 
     /**
