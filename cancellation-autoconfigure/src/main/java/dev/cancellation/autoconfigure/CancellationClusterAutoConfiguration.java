@@ -32,6 +32,10 @@ import org.springframework.util.ClassUtils;
  * {@link RedisFleet} (which the {@code cancellation} endpoint uses for {@code scope=cluster} and for tasks of other
  * instances), its health contributor {@code cancellationFleet} and its meters. Without them, a warning at startup
  * says what is missing, and the instance runs alone.
+ *
+ * <p>The fleet's keys ({@code cancellation.cluster.secret}) are checked here, not when bound: a bind error would
+ * print the value. A key shorter than 32 bytes fails startup with a message naming the property and the length.
+ * Another live instance with the same {@code cancellation.cluster.instance-id} fails startup too.
  */
 @AutoConfiguration(after = CancellationAutoConfiguration.class,
         afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
@@ -69,7 +73,7 @@ public class CancellationClusterAutoConfiguration {
             try {
                 settings = new FleetSettings(fleet, instance, properties.getHeartbeatInterval(),
                         properties.getTimeToLive(), properties.getRequestTimeout(), properties.getMaxPublishedTasks(),
-                        properties.getKeyPrefix());
+                        properties.getKeyPrefix(), properties.getSecret(), properties.getClockSkew());
             } catch (IllegalArgumentException ex) {
                 throw new IllegalStateException("Invalid cancellation.cluster.* configuration (fleet '" + fleet
                         + "', instance '" + instance + "'): " + ex.getMessage(), ex);

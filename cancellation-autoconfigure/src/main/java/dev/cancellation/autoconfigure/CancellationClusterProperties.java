@@ -1,6 +1,8 @@
 package dev.cancellation.autoconfigure;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -44,11 +46,29 @@ public class CancellationClusterProperties {
     /** How long a fleet operation waits for Redis and for the other instances' answers before answering 503. */
     private Duration requestTimeout = Duration.ofSeconds(2);
 
-    /** How many live tasks a heartbeat publishes at most (the oldest first); the rest are counted, not listed. */
+    /**
+     * How many live tasks a heartbeat publishes at most (the oldest first); the rest are counted, not listed. A
+     * snapshot also never exceeds what peers accept (8 MiB): past that, the tasks that do not fit are counted too.
+     */
     private int maxPublishedTasks = 1000;
 
     /** The prefix of the fleet's Redis keys and channels. */
     private String keyPrefix = "cancellation:fleet";
+
+    /**
+     * The fleet's keys, the same on every instance: the first signs every fleet message (HMAC-SHA256), each one
+     * verifies, so that a key is rotated by adding the new one second, then first, then removing the old. Each at
+     * least 32 bytes (e.g. 'openssl rand -base64 32'; no commas when given as one comma-separated value). Unset: the
+     * instances list and look up each other's tasks but refuse to cancel across instances.
+     */
+    private List<String> secret = new ArrayList<>();
+
+    /**
+     * How far apart two instances' clocks may be when a request's validity window is judged: a request is carried
+     * out only if it expires no further than request-timeout plus this ahead of the receiver's clock (Redis TIME as
+     * the instance tracks it).
+     */
+    private Duration clockSkew = Duration.ofSeconds(1);
 
     public boolean isEnabled() {
         return enabled;
@@ -119,6 +139,32 @@ public class CancellationClusterProperties {
             throw new IllegalArgumentException("cancellation.cluster.key-prefix must not be blank");
         }
         this.keyPrefix = keyPrefix;
+    }
+
+    public List<String> getSecret() {
+        return secret;
+    }
+
+    /**
+     * Blank entries are ignored (an empty environment variable means no key). The length of each key is checked when
+     * the fleet is configured, with a message that names the property and the length, never the key: a bind error
+     * here would print the value.
+     */
+    public void setSecret(@Nullable List<String> secret) {
+        this.secret = (secret == null) ? new ArrayList<>()
+                : new ArrayList<>(secret.stream().filter(key -> key != null && !key.isBlank()).toList());
+    }
+
+    public Duration getClockSkew() {
+        return clockSkew;
+    }
+
+    public void setClockSkew(Duration clockSkew) {
+        if (clockSkew == null || clockSkew.isNegative() || clockSkew.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw new IllegalArgumentException("cancellation.cluster.clock-skew must be between 0 and 1 minute, but "
+                    + "was " + clockSkew);
+        }
+        this.clockSkew = clockSkew;
     }
 
     private static @Nullable String optionalText(String property, @Nullable String value) {

@@ -3,8 +3,10 @@ package dev.cancellation.cluster;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counts of fleet messages (requests and replies on the channels): sent, received, and failed (could not be sent,
- * or were received invalid, foreign or expired). Published as meters by {@link FleetMetrics}.
+ * Counts of fleet messages (requests and replies on the channels): sent, received, failed (could not be sent, or
+ * were received invalid or foreign) and rejected (received, but refused for their origin or timing: a MAC that does
+ * not verify, unsigned, replayed, outside the validity window, a cancel without a fleet key). Published as meters by
+ * {@link FleetMetrics}.
  *
  * <p>Thread-safety: safe from any thread.
  */
@@ -15,6 +17,8 @@ public final class FleetCounters {
     private final LongAdder received = new LongAdder();
 
     private final LongAdder failed = new LongAdder();
+
+    private final LongAdder rejected = new LongAdder();
 
     void sent() {
         sent.increment();
@@ -28,6 +32,10 @@ public final class FleetCounters {
         failed.increment();
     }
 
+    void rejected() {
+        rejected.increment();
+    }
+
     /** Messages sent. */
     public long sentCount() {
         return sent.sum();
@@ -38,8 +46,16 @@ public final class FleetCounters {
         return received.sum();
     }
 
-    /** Messages that could not be sent, or were received invalid, foreign or expired. */
+    /** Messages that could not be sent, or were received invalid or foreign. */
     public long failedCount() {
         return failed.sum();
+    }
+
+    /**
+     * Messages received and refused for their origin or timing: unsigned or with a MAC that does not verify,
+     * replayed, outside their validity window, or a cancel while this instance has no fleet key.
+     */
+    public long rejectedCount() {
+        return rejected.sum();
     }
 }

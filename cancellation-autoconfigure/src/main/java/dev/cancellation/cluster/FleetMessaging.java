@@ -33,12 +33,23 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
  *
  * <p>Incoming messages are handled on this class's own daemon threads ({@code cancellation-fleet-listener-N}),
  * never on the Redis client's I/O threads; a cancel runs the task's cancel callbacks there. Every message is
- * validated; an invalid, foreign or expired one is logged once and ignored, and nothing it contains can stop the
- * listener.
+ * validated; an invalid or foreign one is logged once and ignored, and nothing it contains can stop the listener.
+ *
+ * <p>With a fleet key, every message is sealed by {@link FleetSigner} and only messages that verify are read. A
+ * request is carried out only inside its validity window as this instance sees it on the {@link FleetClock} (not
+ * expired, and expiring no further than {@code request-timeout + clock-skew} ahead) and only once (its id is
+ * remembered by {@link FleetReplayGuard} until it expires). Without a key, look-ups are answered, cancels never.
+ * Rejected messages are counted and logged rate-limited by {@link InvalidMessageLog#rejected}.
  *
  * <p>Thread-safety: {@link #exchange} from any thread, concurrently.
  */
 final class FleetMessaging implements MessageListener {
+
+    /**
+     * How many accepted request ids are remembered (each for its validity window, a few seconds): far more than a
+     * fleet sends in that time; when full, requests are refused until some expire.
+     */
+    static final int MAX_REMEMBERED_REQUESTS = 10_000;
 
     private final FleetSettings settings;
 
@@ -54,6 +65,12 @@ final class FleetMessaging implements MessageListener {
 
     private final InvalidMessageLog invalid;
 
+    private final FleetSigner signer;
+
+    private final FleetClock clock;
+
+    private final FleetReplayGuard replays = new FleetReplayGuard(MAX_REMEMBERED_REQUESTS);
+
     private final Map<String, PendingRequest> pending = new ConcurrentHashMap<>();
 
     private final ThreadPoolExecutor listenerThreads;
@@ -66,7 +83,10 @@ final class FleetMessaging implements MessageListener {
     private volatile boolean stopped;
 
     FleetMessaging(FleetSettings settings, FleetKeys keys, FleetWire wire, FleetRedis redis, TaskRegistry registry,
-            FleetCounters counters, InvalidMessageLog invalid, RedisConnectionFactory connectionFactory) {
+            FleetCounters counters, InvalidMessageLog invalid, FleetSigner signer, FleetClock clock,
+            RedisConnectionFactory connectionFactory) {
+        this.signer = signer;
+        this.clock = clock;
         this.settings = settings;
         this.keys = keys;
         this.wire = wire;
@@ -152,7 +172,7 @@ final class FleetMessaging implements MessageListener {
         PendingRequest waiting = new PendingRequest(members);
         pending.put(request.requestId(), waiting);
         try {
-            String json = wire.encode(request);
+            String json = signer.seal(keys.requests(), wire.encode(request));
             try {
                 redis.call(what, template -> template.convertAndSend(keys.requests(), json));
                 counters.sent();
@@ -170,7 +190,7 @@ final class FleetMessaging implements MessageListener {
     FleetWire.Request request(String type, @Nullable String id, @Nullable String name, @Nullable Boolean interrupt,
             @Nullable CancellationReason reason) {
         return new FleetWire.Request(FleetWire.VERSION, settings.fleet(), type, settings.instanceId(),
-                UUID.randomUUID().toString(), System.currentTimeMillis() + settings.requestTimeout().toMillis(), id,
+                UUID.randomUUID().toString(), clock.now() + settings.requestTimeout().toMillis(), id,
                 name, interrupt, (reason != null) ? reason.message() : null,
                 (reason != null) ? reason.origin() + " via " + settings.instanceId() : null);
     }
@@ -178,14 +198,20 @@ final class FleetMessaging implements MessageListener {
     @Override
     public void onMessage(Message message, byte @Nullable [] pattern) {
         counters.received();
+        String channel = new String(message.getChannel(), StandardCharsets.UTF_8);
+        String body = new String(message.getBody(), StandardCharsets.UTF_8);
+        boolean request = channel.equals(keys.requests());
         try {
-            String channel = new String(message.getChannel(), StandardCharsets.UTF_8);
-            String body = new String(message.getBody(), StandardCharsets.UTF_8);
-            if (channel.equals(keys.requests())) {
-                onRequest(wire.decodeRequest(body));
+            FleetSigner.Opened opened = signer.open(channel, body);
+            if (request) {
+                onRequest(wire.decodeRequest(opened.json()), opened.authenticated());
             } else {
-                onReply(wire.decodeReply(body));
+                onReply(wire.decodeReply(opened.json()));
             }
+        } catch (FleetSigner.Unverifiable ex) {
+            invalid.rejected(request ? "request" : "reply", wire.claimedSender(body), ex.getMessage()
+                    + " (this instance " + (signer.enabled() ? "accepts only messages signed with a fleet key"
+                    : "has no fleet key") + ")");
         } catch (FleetWire.InvalidMessage ex) {
             invalid.log("message", ex);
         } catch (RuntimeException ex) {
@@ -193,15 +219,40 @@ final class FleetMessaging implements MessageListener {
         }
     }
 
-    private void onRequest(FleetWire.Request request) {
+    private void onRequest(FleetWire.Request request, boolean authenticated) {
         if (request.from().equals(settings.instanceId())) {
             return; // our own request, already answered locally
         }
-        if (System.currentTimeMillis() > request.expiresAt()) {
+        String what = request.type() + " request";
+        long now = clock.now();
+        if (now > request.expiresAt()) {
             // its sender has answered without us: carrying it out now would contradict that answer
-            invalid.log("request (expired: its sender stopped waiting)",
-                    new FleetWire.InvalidMessage(request.type() + " from " + request.from()));
+            invalid.rejected(what, request.from(), "expired " + (now - request.expiresAt())
+                    + " ms ago (its sender stopped waiting)");
             return;
+        }
+        long latest = now + settings.requestTimeout().toMillis() + settings.clockSkew().toMillis();
+        if (request.expiresAt() > latest) {
+            // a sender expires its requests after request-timeout: a later expiry is forged or from a clock far off
+            invalid.rejected(what, request.from(), "expires " + (request.expiresAt() - now) + " ms from now, more than "
+                    + "request-timeout + clock-skew (" + (latest - now) + " ms)");
+            return;
+        }
+        if (!FleetWire.FIND.equals(request.type()) && !authenticated) {
+            invalid.rejected(what, request.from(), "a cancel is carried out only when signed with the fleet key, "
+                    + "and this instance has none (set cancellation.cluster.secret on every instance)");
+            return;
+        }
+        if (authenticated) {
+            FleetReplayGuard.Outcome outcome = replays.firstTime(request.from() + "/" + request.requestId(),
+                    request.expiresAt(), now);
+            if (outcome != FleetReplayGuard.Outcome.FIRST) {
+                invalid.rejected(what, request.from(), (outcome == FleetReplayGuard.Outcome.REPLAYED)
+                        ? "request id " + FleetWire.abbreviate(request.requestId()) + " was already carried out (a "
+                                + "replay)"
+                        : "more than " + MAX_REMEMBERED_REQUESTS + " requests in their validity window");
+                return;
+            }
         }
         List<TaskInfo> tasks = switch (request.type()) {
             case FleetWire.FIND -> registry.findIncludingHistory(request.id()).map(List::of).orElse(List.of());
@@ -214,10 +265,10 @@ final class FleetMessaging implements MessageListener {
         };
         FleetWire.Reply reply = new FleetWire.Reply(FleetWire.VERSION, settings.fleet(), settings.instanceId(),
                 request.requestId(), tasks.stream().map(FleetWire.WireTask::of).toList());
-        String json = wire.encode(reply);
+        String channel = keys.replies(request.from());
+        String json = signer.seal(channel, wire.encode(reply));
         try {
-            redis.call("answer " + request.from(),
-                    template -> template.convertAndSend(keys.replies(request.from()), json));
+            redis.call("answer " + request.from(), template -> template.convertAndSend(channel, json));
             counters.sent();
         } catch (FleetUnavailableException ex) {
             counters.failed();
@@ -256,6 +307,8 @@ final class FleetMessaging implements MessageListener {
 
         private final List<FleetWire.Reply> replies = new ArrayList<>();
 
+        private final Set<String> answeredBy = new HashSet<>();
+
         private final ReentrantLock lock = new ReentrantLock();
 
         private final Condition changed = lock.newCondition();
@@ -267,8 +320,10 @@ final class FleetMessaging implements MessageListener {
         void answered(FleetWire.Reply reply) {
             lock.lock();
             try {
-                if (expected.remove(reply.from()) || !reply.tasks().isEmpty()) {
-                    replies.add(reply); // also from an instance that joined after the request was sent
+                expected.remove(reply.from());
+                // also from an instance that joined after the request was sent; once per instance
+                if (answeredBy.add(reply.from())) {
+                    replies.add(reply);
                 }
                 changed.signalAll();
             } finally {

@@ -7,8 +7,9 @@ import java.util.Objects;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Binds {@code cancellation.fleet.messages} (tag {@code outcome}: {@code sent}, {@code received}, {@code failed})
- * and the gauge {@code cancellation.fleet.member} (1 while this instance is in the fleet, 0 otherwise).
+ * Binds {@code cancellation.fleet.messages} (tag {@code outcome}: {@code sent}, {@code received}, {@code failed},
+ * {@code rejected}) and the gauge {@code cancellation.fleet.member} (1 while this instance is in the fleet, 0
+ * otherwise).
  *
  * <p>Thread-safety: the meters read thread-safe counters; bind once.
  */
@@ -27,6 +28,7 @@ public final class FleetMetrics implements MeterBinder {
         counter(registry, "sent", counters, c -> c.sentCount());
         counter(registry, "received", counters, c -> c.receivedCount());
         counter(registry, "failed", counters, c -> c.failedCount());
+        counter(registry, "rejected", counters, c -> c.rejectedCount());
         registry.gauge("cancellation.fleet.member", fleet, member -> member.isInFleet() ? 1 : 0);
     }
 

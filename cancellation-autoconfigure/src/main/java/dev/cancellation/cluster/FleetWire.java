@@ -30,6 +30,12 @@ final class FleetWire {
     /** The longest task id, name or instance id accepted. */
     static final int MAX_ID_LENGTH = 256;
 
+    /** The longest reason message or origin sent; longer ones are cut (the owner keeps the whole). */
+    static final int MAX_TEXT_LENGTH = 1024;
+
+    /** What a cut value ends with. */
+    static final String CUT = "...";
+
     /** Request types. */
     static final String FIND = "find";
     static final String CANCEL = "cancel";
@@ -45,8 +51,46 @@ final class FleetWire {
         this.fleet = fleet;
     }
 
-    /** What an instance publishes on every heartbeat: itself and its live tasks (at most a configured number). */
-    record Snapshot(Integer v, String fleet, String instance, Long at, List<WireTask> tasks, Integer omitted) {
+    /**
+     * What an instance publishes on every heartbeat: itself and its live tasks (at most a configured number, and at
+     * most what fits in {@link #MAX_MESSAGE_CHARS}).
+     *
+     * @param at when it was published, on the {@link FleetClock}
+     * @param incarnation random per started instance: another incarnation under the same instance id is another
+     *     process (a duplicate id, or a predecessor that stopped)
+     */
+    record Snapshot(Integer v, String fleet, String instance, Long at, List<WireTask> tasks, Integer omitted,
+            @Nullable String incarnation) {
+    }
+
+    /**
+     * The snapshot as JSON, with the tasks that fit in {@code maxChars}: the first ones, the rest counted in
+     * {@code omitted}, so that no peer rejects it as too large. Tasks are cut to bounded sizes by
+     * {@link WireTask#of}, so this drops tasks only when very many are published.
+     */
+    Encoded encodeSnapshot(Snapshot snapshot, int maxChars) {
+        String json = encode(snapshot);
+        if (json.length() <= maxChars) {
+            return new Encoded(json, snapshot.tasks().size());
+        }
+        int budget = maxChars - encode(new Snapshot(snapshot.v(), snapshot.fleet(), snapshot.instance(),
+                snapshot.at(), List.of(), snapshot.tasks().size() + snapshot.omitted(), snapshot.incarnation()))
+                .length();
+        int fit = 0;
+        for (WireTask task : snapshot.tasks()) {
+            budget -= encode(task).length() + 1; // the comma
+            if (budget < 0) {
+                break;
+            }
+            fit++;
+        }
+        return new Encoded(encode(new Snapshot(snapshot.v(), snapshot.fleet(), snapshot.instance(), snapshot.at(),
+                snapshot.tasks().subList(0, fit), snapshot.omitted() + snapshot.tasks().size() - fit,
+                snapshot.incarnation())), fit);
+    }
+
+    /** An encoded snapshot and how many tasks it lists. */
+    record Encoded(String json, int tasks) {
     }
 
     /** A task on the wire; instants are ISO-8601 strings, {@code elapsed} milliseconds. */
@@ -54,12 +98,17 @@ final class FleetWire {
             @Nullable Instant deadline, @Nullable String thread, @Nullable WireReason reason,
             @Nullable Instant finishedAt, @Nullable Long elapsed) {
 
+        /**
+         * The task as sent; a name or thread name longer than {@link #MAX_ID_LENGTH}, or a reason text longer than
+         * {@link #MAX_TEXT_LENGTH}, is cut (ending in {@link #CUT}) so that no peer rejects the message for it.
+         */
         static WireTask of(TaskInfo info) {
             CancellationReason reason = info.reason();
-            return new WireTask(info.id(), info.name(), info.state().name(), info.parentId(),
-                    info.startedAt(), info.deadline(), info.thread(),
-                    (reason == null) ? null : new WireReason(reason.kind().name(), reason.message(),
-                            reason.at(), reason.origin()),
+            String thread = info.thread();
+            return new WireTask(info.id(), cut(info.name(), MAX_ID_LENGTH), info.state().name(), info.parentId(),
+                    info.startedAt(), info.deadline(), (thread == null) ? null : cut(thread, MAX_ID_LENGTH),
+                    (reason == null) ? null : new WireReason(reason.kind().name(),
+                            cut(reason.message(), MAX_TEXT_LENGTH), reason.at(), cut(reason.origin(), MAX_TEXT_LENGTH)),
                     info.finishedAt(), info.elapsed().toMillis());
         }
 
@@ -218,6 +267,29 @@ final class FleetWire {
             throw new InvalidMessage(field + " blank or longer than " + MAX_ID_LENGTH + " characters");
         }
         return value;
+    }
+
+    /** {@code value}, or its start ending in {@link #CUT} so that it is {@code max} characters long. */
+    static String cut(String value, int max) {
+        return (value.length() <= max) ? value : value.substring(0, max - CUT.length()) + CUT;
+    }
+
+    /**
+     * The sender a message claims ({@code from}, or a snapshot's {@code instance}), for a log line about a message
+     * that is refused: unproven, {@code ?} when there is none.
+     */
+    String claimedSender(String message) {
+        int json = message.indexOf('{');
+        if (json < 0 || message.length() > MAX_MESSAGE_CHARS) {
+            return "?";
+        }
+        try {
+            tools.jackson.databind.JsonNode tree = mapper.readTree(message.substring(json));
+            tools.jackson.databind.JsonNode from = tree.has("from") ? tree.get("from") : tree.get("instance");
+            return (from != null && from.isString()) ? abbreviate(from.asString()) : "?";
+        } catch (JacksonException | IllegalArgumentException ex) {
+            return "?";
+        }
     }
 
     static String abbreviate(String value) {

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
@@ -30,14 +32,18 @@ import org.springframework.data.redis.core.StringRedisTemplate;
  * lookups or shutdown; fleet operations then fail fast with a {@link FleetUnavailableException} naming Redis, and
  * the instance rejoins by itself at the first heartbeat that gets through.
  *
- * <p>Security: anyone who can publish on the fleet's channels can cancel its tasks. Protect the Redis server
- * (ACLs, TLS, password through Boot's {@code spring.data.redis.*}); the endpoint's access rules apply to the
- * instance that receives the operator's request.
+ * <p>Security: with a fleet key ({@link FleetSettings#secrets()}) every message and snapshot is signed
+ * ({@link FleetSigner}), and a request is carried out only within its validity window and once; without one, the
+ * instances answer look-ups but never cancel across instances. Messages are not encrypted: whoever reads Redis
+ * reads task names, ids and reasons. The endpoint's access rules apply to the instance that receives the
+ * operator's request.
  *
  * <p>Thread-safety: the {@link FleetTasks} methods and queries are safe from any thread; the lifecycle methods are
  * called by the application context.
  */
 public final class RedisFleet implements FleetTasks, SmartLifecycle {
+
+    private static final Log logger = LogFactory.getLog(RedisFleet.class);
 
     private final FleetSettings settings;
 
@@ -51,6 +57,8 @@ public final class RedisFleet implements FleetTasks, SmartLifecycle {
 
     private final FleetMessaging messaging;
 
+    private final FleetSigner signer;
+
     private volatile boolean running;
 
     /**
@@ -60,14 +68,22 @@ public final class RedisFleet implements FleetTasks, SmartLifecycle {
      */
     public RedisFleet(FleetSettings settings, TaskRegistry registry, RedisConnectionFactory connectionFactory,
             String redisDescription) {
+        this(settings, registry, connectionFactory, redisDescription, new FleetClock());
+    }
+
+    /** A fleet member whose own clock is {@code clock}'s local one (tests: a clock that is off). */
+    RedisFleet(FleetSettings settings, TaskRegistry registry, RedisConnectionFactory connectionFactory,
+            String redisDescription, FleetClock clock) {
         this.settings = settings;
         FleetKeys keys = new FleetKeys(settings.keyPrefix(), settings.fleet());
         FleetWire wire = new FleetWire(settings.fleet());
+        this.signer = new FleetSigner(settings.secrets());
         this.redis = new FleetRedis(new StringRedisTemplate(connectionFactory), settings.requestTimeout(),
                 redisDescription);
-        this.messaging = new FleetMessaging(settings, keys, wire, redis, registry, counters, invalid,
+        this.messaging = new FleetMessaging(settings, keys, wire, redis, registry, counters, invalid, signer, clock,
                 connectionFactory);
-        this.membership = new FleetMembership(settings, keys, wire, redis, registry, messaging::ensureListening);
+        this.membership = new FleetMembership(settings, keys, wire, redis, registry, signer, clock, invalid,
+                messaging::ensureListening);
     }
 
     @Override
@@ -126,7 +142,7 @@ public final class RedisFleet implements FleetTasks, SmartLifecycle {
 
     @Override
     public List<RemoteTask> list(@Nullable String name, @Nullable TaskState state) {
-        Map<String, FleetWire.Snapshot> snapshots = membership.snapshots("list the fleet's tasks", invalid);
+        Map<String, FleetWire.Snapshot> snapshots = membership.snapshots("list the fleet's tasks");
         Instant now = Instant.now();
         List<RemoteTask> tasks = new ArrayList<>();
         snapshots.forEach((instance, snapshot) -> {
@@ -143,19 +159,54 @@ public final class RedisFleet implements FleetTasks, SmartLifecycle {
         return tasks;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException (a 400 through the endpoint) if {@code id} is longer than the wire allows
+     */
     @Override
     public Optional<RemoteTask> find(String id) {
+        FleetLimits.requireFits("task id", id);
         return single("look up task " + id, FleetWire.FIND, id, null);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Without a fleet key, the task is looked up and, if another instance runs it, the cancel is refused with a
+     * {@link FleetUnavailableException} (a 503) that says how to set the key: the other instances would refuse an
+     * unsigned cancel anyway.
+     *
+     * @throws IllegalArgumentException (a 400 through the endpoint) if {@code id} is longer than the wire allows
+     */
     @Override
     public Optional<RemoteTask> cancel(String id, CancellationReason reason) {
+        FleetLimits.requireFits("task id", id);
+        if (!signer.enabled()) {
+            Optional<RemoteTask> found = single("look up task " + id, FleetWire.FIND, id, null);
+            found.ifPresent(task -> {
+                throw noKey("cancel task " + id + " on instance " + task.instance(), "or cancel it through instance "
+                        + task.instance() + " itself");
+            });
+            return found;
+        }
         return single("cancel task " + id, FleetWire.CANCEL, id, reason);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Without a fleet key, refused with a {@link FleetUnavailableException} (a 503) that says how to set the key.
+     *
+     * @throws IllegalArgumentException (a 400 through the endpoint) if {@code name} is longer than the wire allows
+     */
     @Override
     public List<RemoteTask> cancelAll(String name, CancellationReason reason, boolean interrupt) {
+        FleetLimits.requireFits("task name", name);
         String what = "cancel the tasks named " + name;
+        if (!signer.enabled()) {
+            throw noKey(what + " on the other instances", "or cancel them through each instance with scope=local");
+        }
         FleetMessaging.Answers answers = ask(what, messaging.request(FleetWire.CANCEL_ALL, null, name, interrupt,
                 reason));
         List<RemoteTask> tasks = tasks(answers);
@@ -193,6 +244,13 @@ public final class RedisFleet implements FleetTasks, SmartLifecycle {
         return tasks;
     }
 
+    private FleetUnavailableException noKey(String what, String alternative) {
+        return new FleetUnavailableException("Could not " + what + ": fleet '" + settings.fleet() + "' has no key, "
+                + "and its instances carry out only cancels signed with one. Set the same "
+                + "cancellation.cluster.secret (at least " + FleetSettings.MIN_SECRET_BYTES + " bytes, e.g. from "
+                + "'openssl rand -base64 32') on every instance, " + alternative);
+    }
+
     private FleetUnavailableException silent(String what, Set<String> silent, String consequence) {
         Duration timeout = settings.requestTimeout();
         return new FleetUnavailableException("Could not " + what + ": instance(s) " + String.join(", ", silent)
@@ -210,9 +268,19 @@ public final class RedisFleet implements FleetTasks, SmartLifecycle {
         return SmartLifecycle.DEFAULT_PHASE - 2048;
     }
 
-    /** Starts the heartbeat; the first one also subscribes to the fleet's channels. */
+    /**
+     * Checks that no other live instance has this instance id, then starts the heartbeat; the first one also
+     * subscribes to the fleet's channels.
+     *
+     * @throws DuplicateInstanceException if another live instance publishes under this instance id
+     */
     @Override
     public void start() {
+        if (!signer.enabled()) {
+            logger.warn("Fleet '" + settings.fleet() + "' runs without a key: its instances list and look up each "
+                    + "other's tasks but refuse to cancel across instances. Set the same cancellation.cluster.secret "
+                    + "(at least " + FleetSettings.MIN_SECRET_BYTES + " bytes) on every instance to allow it");
+        }
         membership.start();
         running = true;
     }

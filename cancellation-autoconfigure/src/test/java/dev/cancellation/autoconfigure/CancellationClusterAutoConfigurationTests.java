@@ -177,4 +177,38 @@ class CancellationClusterAutoConfigurationTests {
                 .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
                         .hasMessageContaining("cancellation.cluster.request-timeout"));
     }
+
+    @Test
+    void aKeyShorterThan32BytesFailsStartupNamingThePropertyAndTheLengthNeverTheKey(CapturedOutput output) {
+        runner.withPropertyValues("cancellation.cluster.enabled=true",
+                "cancellation.cluster.secret=a-long-enough-fleet-key-0123456789abcdef,short-key-value-xyz")
+                .run(context -> {
+                    assertThat(context).hasFailed().getFailure().rootCause()
+                            .hasMessageContaining("cancellation.cluster.secret[1] has 19 bytes")
+                            .hasMessageContaining("at least 32")
+                            .hasMessageNotContaining("short-key-value-xyz");
+                    assertThat(output).doesNotContain("short-key-value-xyz");
+                });
+        runner.withPropertyValues("cancellation.cluster.enabled=true", "cancellation.cluster.clock-skew=-1s")
+                .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
+                        .hasMessageContaining("cancellation.cluster.clock-skew"));
+    }
+
+    @Test
+    void withKeysTheFleetSignsAndNeverShowsThemWithoutItSaysOnceThatCancelsAcrossInstancesAreRefused(
+            CapturedOutput output) {
+        String key = "a-long-enough-fleet-key-0123456789abcdef";
+        runner.withPropertyValues("cancellation.cluster.enabled=true", "cancellation.cluster.secret[0]=" + key,
+                "cancellation.cluster.secret[1]=", "cancellation.cluster.clock-skew=250ms").run(context -> {
+                    RedisFleet fleet = context.getBean(RedisFleet.class);
+                    assertThat(fleet.settings().secrets()).containsExactly(key);
+                    assertThat(fleet.settings().clockSkew()).hasMillis(250);
+                    assertThat(fleet.settings().toString()).doesNotContain(key).contains("1 hidden");
+                    assertThat(output).doesNotContain("runs without a key");
+                });
+        runner.withPropertyValues("cancellation.cluster.enabled=true").run(context -> {
+            assertThat(context.getBean(RedisFleet.class).settings().signed()).isFalse();
+            assertThat(output).containsOnlyOnce("runs without a key");
+        });
+    }
 }

@@ -53,11 +53,15 @@ class FleetEndpointWebTests {
     }
 
     private static ConfigurableApplicationContext app(String instance, String access) {
+        return app("web", instance, access, "cancellation.cluster.secret=" + FleetMember.KEY);
+    }
+
+    private static ConfigurableApplicationContext app(String fleet, String instance, String access, String key) {
         return new SpringApplicationBuilder(App.class).properties("server.port=0", "server.address=127.0.0.1",
                 "spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.port(),
                 "spring.data.redis.timeout=2s", "cancellation.cluster.enabled=true",
-                "cancellation.cluster.name=web", "cancellation.cluster.instance-id=" + instance,
-                "cancellation.cluster.heartbeat-interval=200ms", "cancellation.cluster.time-to-live=1500ms",
+                "cancellation.cluster.name=" + fleet, "cancellation.cluster.instance-id=" + instance,
+                "cancellation.cluster.heartbeat-interval=200ms", "cancellation.cluster.time-to-live=1500ms", key,
                 "management.endpoints.web.exposure.include=cancellation,health",
                 "management.endpoint.health.show-components=always",
                 "management.endpoint.cancellation.access=" + access, "spring.jmx.enabled=false",
@@ -112,6 +116,52 @@ class FleetEndpointWebTests {
     }
 
     @Test
+    void anIdOrNameLongerThanTheWireAllowsIsA400AtOnceNotABroadcastThatTimesOutInto503() {
+        String tooLong = "x".repeat(FleetWire.MAX_ID_LENGTH + 1);
+        long started = System.nanoTime();
+
+        HttpResponse<String> get = send(readOnly, "GET", "/actuator/cancellation/" + tooLong);
+        HttpResponse<String> delete = send(writable, "DELETE", "/actuator/cancellation/" + tooLong);
+        HttpResponse<String> post = sendJson(writable, "/actuator/cancellation",
+                "{\"name\":\"" + tooLong + "\",\"scope\":\"cluster\"}");
+
+        assertThat(get.statusCode()).as(get.body()).isEqualTo(400);
+        assertThat(get.body()).contains("at most 256 characters");
+        assertThat(delete.statusCode()).as(delete.body()).isEqualTo(400);
+        assertThat(post.statusCode()).as(post.body()).isEqualTo(400);
+        assertThat(post.body()).contains("task name of 257 characters");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("no request timeout was waited for")
+                .isLessThan(FleetMember.REQUEST_TIMEOUT.multipliedBy(3));
+    }
+
+    @Test
+    void withoutAFleetKeyACancelThroughAnotherInstanceIsA503SayingHowToSetTheKey() throws Exception {
+        ConfigurableApplicationContext c = app("open", "c", "unrestricted", "cancellation.cluster.secret=");
+        ConfigurableApplicationContext d = app("open", "d", "unrestricted", "cancellation.cluster.secret=");
+        RunningTasks onD = new RunningTasks(d.getBean(TaskRegistry.class));
+        try {
+            await().atMost(PROMPTLY).until(() -> c.getBean(RedisFleet.class).isInFleet()
+                    && d.getBean(RedisFleet.class).isInFleet());
+            RunningTasks.Running task = onD.start("report");
+
+            HttpResponse<String> read = send(c, "GET", "/actuator/cancellation/" + task.id());
+            HttpResponse<String> cancel = send(c, "DELETE", "/actuator/cancellation/" + task.id());
+            HttpResponse<String> local = send(d, "DELETE", "/actuator/cancellation/" + task.id());
+
+            assertThat(read.statusCode()).as("look-ups work without a key").isEqualTo(200);
+            assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(503);
+            assertThat(JsonPath.parse(cancel.body()).read("$.message", String.class))
+                    .contains("cancellation.cluster.secret", "instance d");
+            assertThat(local.statusCode()).as("the owner itself cancels").isEqualTo(200);
+            task.assertCancelled();
+        } finally {
+            onD.close();
+            c.close();
+            d.close();
+        }
+    }
+
+    @Test
     void unknownScopeIsA400NamingIt() {
         HttpResponse<String> response = send(readOnly, "GET", "/actuator/cancellation?scope=galaxy");
         assertThat(response.statusCode()).isEqualTo(400);
@@ -127,8 +177,18 @@ class FleetEndpointWebTests {
 
     private static HttpResponse<String> send(ConfigurableApplicationContext app, String method, String path) {
         int port = ((WebServerApplicationContext) app).getWebServer().getPort();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build();
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build());
+    }
+
+    private static HttpResponse<String> sendJson(ConfigurableApplicationContext app, String path, String json) {
+        int port = ((WebServerApplicationContext) app).getWebServer().getPort();
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json))
+                .timeout(Duration.ofSeconds(30)).build());
+    }
+
+    private static HttpResponse<String> send(HttpRequest request) {
         try {
             return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException ex) {

@@ -9,8 +9,10 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -51,9 +53,19 @@ class DemoFleetIT {
                 List.of("demo-a", "demo-b")));
     }
 
+    /** The fleet's key, random per run: cancels across instances need one shared by every instance. */
+    static final String FLEET_KEY = fleetKey();
+
+    static String fleetKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return Base64.getEncoder().encodeToString(key);
+    }
+
     static DemoProcess member(String instance) throws IOException {
         return DemoProcess.start(Files.createDirectories(workDir.resolve(instance)),
                 "--cancellation.cluster.enabled=true", "--cancellation.cluster.instance-id=" + instance,
+                "--cancellation.cluster.secret=" + FLEET_KEY,
                 "--cancellation.cluster.heartbeat-interval=250ms", "--cancellation.cluster.time-to-live=" + TIME_TO_LIVE,
                 "--cancellation.cluster.request-timeout=1s", "--spring.data.redis.port=" + redis.port(),
                 "--demo.workers.count=1");
