@@ -245,7 +245,8 @@ public final class FleetHarness {
 
     private static FleetSettings settings(String instance, int maxPublished) {
         return new FleetSettings("bench", instance, Duration.ofSeconds(1), Duration.ofSeconds(10),
-                Duration.ofSeconds(2), maxPublished, "cancellation:fleet");
+                Duration.ofSeconds(2), maxPublished, "cancellation:fleet")
+                .withSecrets(java.util.List.of("bench-fleet-key-0123456789abcdefghijklmn")); // cancels need a key
     }
 
     private static LettuceConnectionFactory factory(int port) {
