@@ -1,6 +1,7 @@
 package dev.cancellation.web;
 
 import dev.cancellation.CancellationReason;
+import dev.cancellation.CancellationToken;
 import dev.cancellation.TaskCancelledException;
 import dev.cancellation.task.TaskRejectedException;
 import java.net.URI;
@@ -19,7 +20,10 @@ import org.springframework.http.ProblemDetail;
  * <table>
  *   <caption>Status by cause</caption>
  *   <tr><th>cause</th><th>status</th></tr>
- *   <tr><td>{@code TaskTimeoutException} (reason {@code TIMEOUT})</td><td>{@code 504 Gateway Timeout}</td></tr>
+ *   <tr><td>{@code TaskTimeoutException}, the request's own deadline (its reason is the request token's)</td>
+ *       <td>{@code 504 Gateway Timeout}, "Request deadline exceeded"</td></tr>
+ *   <tr><td>{@code TaskTimeoutException}, a task's own shorter timeout</td>
+ *       <td>{@code 504 Gateway Timeout}, "Task timed out"</td></tr>
  *   <tr><td>reason {@code SHUTDOWN}, or {@code TaskRejectedException}</td><td>{@code 503 Service Unavailable}</td></tr>
  *   <tr><td>reason {@code REQUESTED} (an operator, application code, the client)</td><td>{@code 409 Conflict}</td></tr>
  *   <tr><td>malformed deadline header</td><td>{@code 400 Bad Request}</td></tr>
@@ -40,6 +44,9 @@ public final class CancellationProblems {
 
     /** The media type of the bodies. */
     public static final String MEDIA_TYPE = "application/problem+json";
+
+    /** The title of a request whose own deadline (the caller's budget, the configured default) ran out. */
+    public static final String REQUEST_DEADLINE = "Request deadline exceeded";
 
     private CancellationProblems() {
     }
@@ -68,6 +75,16 @@ public final class CancellationProblems {
     }
 
     /**
+     * The problem for a {@link TaskCancelledException} or {@link TaskRejectedException}, not knowing the request's
+     * token: {@code forFailure(failure, path, name, includeReasonMessage, null)}, so a timeout is titled
+     * "Task timed out".
+     */
+    public static ProblemDetail forFailure(RuntimeException failure, String path, @Nullable String name,
+            boolean includeReasonMessage) {
+        return forFailure(failure, path, name, includeReasonMessage, null);
+    }
+
+    /**
      * The problem for a {@link TaskCancelledException} or {@link TaskRejectedException}, as a client may see it:
      * the request's name and the reason's kind, nothing internal. The exception's message is never used (for a
      * call made outside a {@code @Cancellable} method it names the downstream URI, query string and user-info
@@ -79,9 +96,12 @@ public final class CancellationProblems {
      * @param path the request's path, the problem's {@code instance}
      * @param name the request's name (its method and route, see {@link RequestNames}), {@code null} if unknown
      * @param includeReasonMessage whether the reason's message goes into {@code detail} and {@code reason.message}
+     * @param requestToken the request's own token, {@code null} if unknown: a timeout whose reason is this token's
+     *        (the caller's budget or {@code cancellation.web.request-timeout} ran out) is titled
+     *        "Request deadline exceeded", any other timeout (a task's own shorter one) "Task timed out"
      */
     public static ProblemDetail forFailure(RuntimeException failure, String path, @Nullable String name,
-            boolean includeReasonMessage) {
+            boolean includeReasonMessage, @Nullable CancellationToken requestToken) {
         String subject = (name != null) ? name + ": " : "";
         ProblemDetail problem;
         if (failure instanceof TaskCancelledException cancelled && cancelled.reason() != null) {
@@ -90,7 +110,7 @@ public final class CancellationProblems {
             problem = ProblemDetail.forStatusAndDetail(status, subject + reason.kind().name()
                     + (includeReasonMessage ? " (" + reason.message() + ")" : ""));
             problem.setTitle(switch (reason.kind()) {
-                case TIMEOUT -> "Task timed out";
+                case TIMEOUT -> isRequestDeadline(reason, requestToken) ? REQUEST_DEADLINE : "Task timed out";
                 case SHUTDOWN -> "Service shutting down";
                 case REQUESTED -> "Task cancelled";
             });
@@ -112,6 +132,19 @@ public final class CancellationProblems {
                     + failure);
         }
         return problem;
+    }
+
+    /**
+     * Whether a timeout is the request's own deadline: the request token carries this very reason (a child inherits
+     * its parent's reason instance: a plain handler's wait, a statement, an outbound call, a {@code @Cancellable}
+     * call without a shorter timeout), or the request token timed out too (both deadlines fired together).
+     */
+    static boolean isRequestDeadline(CancellationReason reason, @Nullable CancellationToken requestToken) {
+        if (requestToken == null || !reason.isTimeout()) {
+            return false;
+        }
+        CancellationReason requestReason = requestToken.reason().orElse(null);
+        return requestReason != null && (requestReason == reason || requestReason.isTimeout());
     }
 
     /** The status for a reason: 504 timeout, 503 shutdown, 409 requested. */

@@ -57,9 +57,33 @@ class FluxRequestCancellationTests {
 
         assertThat(answer.status()).isEqualTo(504);
         assertThat(answer.contentType()).isEqualTo("application/problem+json");
+        assertThat((String) answer.json("$.title")).isEqualTo("Request deadline exceeded");
         assertThat((String) answer.json("$.reason.kind")).isEqualTo("TIMEOUT");
         assertThat((String) answer.json("$.instance")).isEqualTo("/api/reports/7");
         assertThat(answer.took()).isGreaterThanOrEqualTo(Duration.ofMillis(390)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    /** The caller's budget ran out on a plain page: the answer says so, not that some task timed out. */
+    @Test
+    void aPlainPageWhoseBudgetRunsOutAnswers504RequestDeadlineExceeded() {
+        Answer answer = WebClients.get(port, "/plain", "X-Request-Timeout", "400");
+
+        assertThat(answer.status()).isEqualTo(504);
+        assertThat((String) answer.json("$.title")).isEqualTo("Request deadline exceeded");
+        assertThat((String) answer.json("$.detail")).isEqualTo("GET /plain: TIMEOUT");
+        assertThat((String) answer.json("$.reason.kind")).isEqualTo("TIMEOUT");
+        assertThat(answer.took()).isGreaterThanOrEqualTo(Duration.ofMillis(390)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    /** A {@code @Cancellable} method's own timeout, shorter than the request's budget, is the task's timeout. */
+    @Test
+    void aTasksOwnShorterTimeoutInsideALongBudgetAnswers504TaskTimedOut() {
+        Answer answer = WebClients.get(port, "/short?ms=10000", "X-Request-Timeout", "30000");
+
+        assertThat(answer.status()).isEqualTo(504);
+        assertThat((String) answer.json("$.title")).isEqualTo("Task timed out");
+        assertThat((String) answer.json("$.detail")).isEqualTo("GET /short: TIMEOUT");
+        assertThat(answer.took()).isGreaterThanOrEqualTo(Duration.ofMillis(290)).isLessThan(Duration.ofSeconds(5));
     }
 
     @Test

@@ -48,6 +48,12 @@ class FluxTestApp {
             return Mono.delay(Duration.ofMillis(millis)).thenReturn("done");
         }
 
+        /** A task with its own timeout, shorter than the request's budget in the tests that call it. */
+        @Cancellable(name = "short", timeout = "300ms")
+        public Mono<String> shortWork(long millis) {
+            return Mono.delay(Duration.ofMillis(millis)).thenReturn("done");
+        }
+
         @Cancellable(name = "inspect")
         public Mono<CancellationToken> inspect(CancellationToken token) {
             return Mono.just(token);
@@ -86,6 +92,20 @@ class FluxTestApp {
                 probe.record("report-" + id, context.get(CancellationTokenAccessor.KEY));
                 return work.work(ms);
             });
+        }
+
+        /** A plain page: no {@code @Cancellable}, a wait that fails when the request token is cancelled. */
+        @GetMapping("/plain")
+        Mono<String> plain() {
+            return Mono.deferContextual(context -> {
+                CancellationToken token = context.get(CancellationTokenAccessor.KEY);
+                return Mono.<String>create(sink -> token.onCancel(reason -> sink.error(TaskCancelledException.of(reason))));
+            });
+        }
+
+        @GetMapping("/short")
+        Mono<String> shortTask(@RequestParam long ms) {
+            return work.shortWork(ms);
         }
 
         @GetMapping("/hang")

@@ -80,6 +80,13 @@ class MvcTestApp {
             return "done";
         }
 
+        /** A task with its own timeout, shorter than the request's budget in the tests that call it. */
+        @Cancellable(name = "short", timeout = "300ms")
+        public String shortWork(long millis) throws InterruptedException {
+            Cancellation.sleep(Duration.ofMillis(millis));
+            return "done";
+        }
+
         @Cancellable(name = "inspect")
         public CancellationToken inspect(CancellationToken token) {
             return token;
@@ -106,6 +113,18 @@ class MvcTestApp {
         String report(@PathVariable String id, @RequestParam long ms) throws InterruptedException {
             probe.record("report-" + id, CancellationToken.current());
             return work.work(ms);
+        }
+
+        /** A plain page: no {@code @Cancellable}, a cancellable wait under the request token itself. */
+        @GetMapping("/plain")
+        String plain(@RequestParam long ms) throws InterruptedException {
+            Cancellation.sleep(Duration.ofMillis(ms));
+            return "rendered";
+        }
+
+        @GetMapping("/short")
+        String shortTask(@RequestParam long ms) throws InterruptedException {
+            return work.shortWork(ms);
         }
 
         @GetMapping("/deferred")

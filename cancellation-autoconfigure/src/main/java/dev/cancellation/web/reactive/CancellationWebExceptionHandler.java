@@ -1,6 +1,7 @@
 package dev.cancellation.web.reactive;
 
 import dev.cancellation.web.CancellationProblems;
+import dev.cancellation.web.InFlightRequest;
 import dev.cancellation.web.RequestNames;
 import org.springframework.core.Ordered;
 import org.springframework.web.reactive.HandlerMapping;
@@ -17,6 +18,10 @@ import reactor.core.publisher.Mono;
  * a {@code WebExceptionHandler}: WebFlux resolves those inside the dispatch. This handler is ordered {@code -2},
  * just before Spring Boot's {@code ErrorWebExceptionHandler} ({@code -1}), so an application's own
  * {@code WebExceptionHandler} with a higher precedence still wins.
+ *
+ * <p>A timeout that is the request's own deadline (the caller's budget or the configured default, found through the
+ * request token that {@link RequestCancellationWebFilter} keeps in an exchange attribute) is titled
+ * "Request deadline exceeded"; a task's own shorter timeout "Task timed out".
  *
  * <p>The body names the request by its method and route and gives the reason's kind, nothing internal (see
  * {@link CancellationProblems#forFailure(RuntimeException, String, String, boolean)}).
@@ -57,7 +62,9 @@ public class CancellationWebExceptionHandler implements WebExceptionHandler, Ord
         }
         Object pattern = exchange.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
         String name = (pattern != null) ? RequestNames.of(exchange.getRequest().getMethod().name(), pattern) : null;
+        InFlightRequest inFlight = exchange.getAttribute(RequestCancellationWebFilter.ATTRIBUTE);
         return RequestCancellationWebFilter.write(exchange.getResponse(), CancellationProblems.forFailure(
-                cancellation, exchange.getRequest().getPath().value(), name, includeReasonMessage));
+                cancellation, exchange.getRequest().getPath().value(), name, includeReasonMessage,
+                (inFlight != null) ? inFlight.requestToken() : null));
     }
 }

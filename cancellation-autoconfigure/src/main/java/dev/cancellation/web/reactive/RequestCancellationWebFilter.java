@@ -42,6 +42,9 @@ import reactor.core.publisher.Mono;
  */
 public class RequestCancellationWebFilter implements WebFilter, Ordered {
 
+    /** The exchange attribute holding the {@link InFlightRequest}. */
+    public static final String ATTRIBUTE = InFlightRequest.class.getName();
+
     /** Early, so that the token is in the context of every later filter. */
     public static final int DEFAULT_ORDER = Ordered.HIGHEST_PRECEDENCE + 10;
 
@@ -82,6 +85,7 @@ public class RequestCancellationWebFilter implements WebFilter, Ordered {
         }
         return Mono.defer(() -> {
             InFlightRequest inFlight = requests.open(admission.budget().timeout());
+            exchange.getAttributes().put(ATTRIBUTE, inFlight); // for the exception handler: whose deadline ran out
             Mono<CancellationToken> token = (routeNames == null) ? Mono.just(inFlight.requestToken())
                     : routeNames.apply(exchange).map(name -> register(inFlight, name))
                             .defaultIfEmpty(inFlight.requestToken());

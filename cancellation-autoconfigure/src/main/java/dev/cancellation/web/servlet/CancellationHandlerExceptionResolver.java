@@ -1,6 +1,7 @@
 package dev.cancellation.web.servlet;
 
 import dev.cancellation.web.CancellationProblems;
+import dev.cancellation.web.InFlightRequest;
 import dev.cancellation.web.RequestNames;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -20,6 +21,10 @@ import org.springframework.web.servlet.ModelAndView;
  * <p>It is ordered {@link Ordered#LOWEST_PRECEDENCE}, after Spring MVC's own resolvers: the application's
  * {@code @ExceptionHandler} methods and {@code @ControllerAdvice} beans are asked first and win. A response that is
  * already committed (a stream cut off midway) is left alone.
+ *
+ * <p>A timeout that is the request's own deadline (the caller's budget or the configured default, found through the
+ * request token that {@link RequestCancellationFilter} keeps in a request attribute) is titled
+ * "Request deadline exceeded"; a task's own shorter timeout "Task timed out".
  *
  * <p>The body names the request by its method and route and gives the reason's kind, nothing internal (see
  * {@link CancellationProblems#forFailure(RuntimeException, String, String, boolean)}).
@@ -60,8 +65,10 @@ public class CancellationHandlerExceptionResolver implements HandlerExceptionRes
             response.resetBuffer();
             Object pattern = request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
             String name = (pattern != null) ? RequestNames.of(request.getMethod(), pattern) : null;
+            InFlightRequest inFlight = (InFlightRequest) request.getAttribute(RequestCancellationFilter.ATTRIBUTE);
             RequestCancellationFilter.write(response, CancellationProblems.forFailure(cancellation,
-                    request.getRequestURI(), name, includeReasonMessage));
+                    request.getRequestURI(), name, includeReasonMessage,
+                    (inFlight != null) ? inFlight.requestToken() : null));
             return new ModelAndView();
         } catch (IOException | IllegalStateException writeFailed) {
             return null;
