@@ -71,7 +71,7 @@ class DemoPatternsIT {
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(504);
         DocumentContext body = JsonPath.parse(response.body());
-        assertThat(body.read("$.title", String.class)).isEqualTo("Task timed out");
+        assertThat(body.read("$.title", String.class)).isEqualTo("Request deadline exceeded");
         assertThat(body.read("$.reason.kind", String.class)).isEqualTo("TIMEOUT");
         assertThat(body.read("$.detail", String.class)).isEqualTo("GET /api/reports/sales: TIMEOUT");
         // The caller's 800 ms, not the report's own 2 s budget.
