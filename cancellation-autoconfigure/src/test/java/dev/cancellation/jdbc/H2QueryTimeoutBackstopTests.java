@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -99,6 +100,35 @@ class H2QueryTimeoutBackstopTests {
                         String.class)).isEqualTo("0");
             }
         });
+    }
+
+    @Test
+    void autoAsksTheDriverOncePerDataSourceAndKeepsTheBackstopWhenTheDriverCannotTell() throws Exception {
+        StatementCanceller canceller = new StatementCanceller();
+        AtomicInteger metadataCalls = new AtomicInteger();
+        Object dataSource = new Object();
+        try (Connection h2 = DriverManager.getConnection("jdbc:h2:mem:once")) {
+            Connection counted = H2StatementTests.forward(Connection.class, h2, (method, args, result) -> result,
+                    (method, args) -> {
+                        if (method.getName().equals("getMetaData")) {
+                            metadataCalls.incrementAndGet();
+                        }
+                    });
+            assertThat(canceller.queryTimeoutBackstop(counted, dataSource)).isFalse();
+            assertThat(canceller.queryTimeoutBackstop(counted, dataSource)).isFalse();
+            assertThat(metadataCalls).as("driver asked once for the data source").hasValue(1);
+
+            Connection mute = H2StatementTests.forward(Connection.class, h2, (method, args, result) -> result,
+                    (method, args) -> {
+                        if (method.getName().equals("getMetaData")) {
+                            throw new SQLFeatureNotSupportedException("no metadata");
+                        }
+                    });
+            assertThat(canceller.queryTimeoutBackstop(mute, null)).as("a driver that cannot tell keeps it")
+                    .isTrue();
+        } finally {
+            canceller.close();
+        }
     }
 
     /** {@code h2}, counting the {@code setQueryTimeout} calls that reach its statements, and their values. */
