@@ -3,6 +3,7 @@ package dev.cancellation.bench;
 import dev.cancellation.Cancellation;
 import dev.cancellation.CancellationSource;
 import dev.cancellation.CancellationToken;
+import dev.cancellation.jdbc.QueryTimeoutBackstop;
 import dev.cancellation.jdbc.StatementCanceller;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -33,8 +34,11 @@ import org.openjdk.jmh.annotations.TearDown;
  *   <li>{@code raw}: the undecorated connection (the baseline);</li>
  *   <li>{@code decorated_noToken}: a connection wrapped by {@link StatementCanceller}, no current token: what
  *       every statement outside cancellable code pays;</li>
- *   <li>{@code decorated_token}: the same under a live token with a deadline: registration on the token, query
- *       timeout set and restored, the result set guarded (the scope enter/close is included, a few ns);</li>
+ *   <li>{@code decorated_token}: the same under a live token with a deadline and {@code query-timeout=on}:
+ *       registration on the token, query timeout set and restored, the result set guarded (the scope enter/close
+ *       is included, a few ns);</li>
+ *   <li>{@code decorated_token_auto}: the same with {@code query-timeout=auto}, the default, which sets no query
+ *       timeout on H2;</li>
  *   <li>{@code decorated_token_noQueryTimeout}: the same with query timeouts off: H2 runs a
  *       {@code SET QUERY_TIMEOUT} command for each {@code setQueryTimeout}, which the other drivers store in a
  *       field;</li>
@@ -47,11 +51,14 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class JdbcStatementBenchmark {
 
-    private final StatementCanceller canceller = new StatementCanceller();
+    private final StatementCanceller canceller = new StatementCanceller(QueryTimeoutBackstop.ON,
+            Duration.ofSeconds(5), 4);
+    private final StatementCanceller auto = new StatementCanceller();
     private final StatementCanceller cancelOnly = new StatementCanceller(false, Duration.ofSeconds(5), 4);
     private Connection raw;
     private Connection decorated;
     private Connection decoratedCancelOnly;
+    private Connection decoratedAuto;
     private Connection datasourceProxy;
     private CancellationSource source;
     private CancellationToken token;
@@ -64,6 +71,7 @@ public class JdbcStatementBenchmark {
         raw = h2.getConnection();
         decorated = canceller.wrap(h2.getConnection());
         decoratedCancelOnly = cancelOnly.wrap(h2.getConnection());
+        decoratedAuto = auto.wrap(h2.getConnection());
         DataSource proxied = ProxyDataSourceBuilder.create(h2).listener(new QueryExecutionListener() {
             @Override
             public void beforeQuery(ExecutionInfo execInfo, List<QueryInfo> queryInfoList) {
@@ -83,10 +91,12 @@ public class JdbcStatementBenchmark {
         raw.close();
         decorated.close();
         decoratedCancelOnly.close();
+        decoratedAuto.close();
         datasourceProxy.close();
         source.close();
         canceller.close();
         cancelOnly.close();
+        auto.close();
     }
 
     @Benchmark
@@ -103,6 +113,14 @@ public class JdbcStatementBenchmark {
     public int decorated_token() throws SQLException {
         try (Cancellation.Scope ignored = Cancellation.enter(token)) {
             return selectOne(decorated);
+        }
+    }
+
+    /** The same with {@code cancellation.jdbc.query-timeout=auto}, the default: no query timeout on H2. */
+    @Benchmark
+    public int decorated_token_auto() throws SQLException {
+        try (Cancellation.Scope ignored = Cancellation.enter(token)) {
+            return selectOne(decoratedAuto);
         }
     }
 

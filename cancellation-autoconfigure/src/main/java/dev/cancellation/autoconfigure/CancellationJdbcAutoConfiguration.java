@@ -39,7 +39,7 @@ public class CancellationJdbcAutoConfiguration {
     public static CancellableDataSourcePostProcessor cancellableDataSourcePostProcessor(Environment environment) {
         CancellationJdbcProperties properties = Binder.get(environment)
                 .bindOrCreate("cancellation.jdbc", CancellationJdbcProperties.class);
-        return new CancellableDataSourcePostProcessor(new StatementCanceller(properties.isQueryTimeout(),
+        return new CancellableDataSourcePostProcessor(new StatementCanceller(properties.getQueryTimeout(),
                 properties.getCancelWait(), properties.getCancelThreads(), properties.getCancelQueueCapacity()));
     }
 }

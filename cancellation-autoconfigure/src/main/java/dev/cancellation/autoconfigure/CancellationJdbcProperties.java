@@ -1,5 +1,6 @@
 package dev.cancellation.autoconfigure;
 
+import dev.cancellation.jdbc.QueryTimeoutBackstop;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -21,9 +22,11 @@ public class CancellationJdbcProperties {
 
     /**
      * Whether statements executed under a token with a deadline get a query timeout no longer than the remaining
-     * budget (whole seconds, rounded up). A shorter timeout set by the application is kept.
+     * budget (whole seconds, rounded up), the backstop for a cancel that does not land: 'auto' on every driver but
+     * H2 (where setQueryTimeout is a SET QUERY_TIMEOUT command and the cancel an in-process flag), 'on' (or true)
+     * on every driver, 'off' (or false) on none. A shorter timeout set by the application is kept.
      */
-    private boolean queryTimeout = true;
+    private QueryTimeoutBackstop queryTimeout = QueryTimeoutBackstop.AUTO;
 
     /**
      * How long the thread of a cancelled statement waits, when the driver returns, for a cancel request already on
@@ -37,7 +40,7 @@ public class CancellationJdbcProperties {
 
     /**
      * The most cancel requests waiting for a cancel thread. A cancel that finds the queue full is not sent (the
-     * query timeout still bounds the statement); a queued one whose statement returns first is withdrawn.
+     * query timeout, where set, still bounds the statement); a queued one whose statement returns first is withdrawn.
      */
     private int cancelQueueCapacity = 1024;
 
@@ -49,12 +52,12 @@ public class CancellationJdbcProperties {
         this.enabled = enabled;
     }
 
-    public boolean isQueryTimeout() {
+    public QueryTimeoutBackstop getQueryTimeout() {
         return queryTimeout;
     }
 
-    public void setQueryTimeout(boolean queryTimeout) {
-        this.queryTimeout = queryTimeout;
+    public void setQueryTimeout(@Nullable QueryTimeoutBackstop queryTimeout) {
+        this.queryTimeout = (queryTimeout != null) ? queryTimeout : QueryTimeoutBackstop.AUTO;
     }
 
     public Duration getCancelWait() {

@@ -120,7 +120,7 @@ public class CancellableDataSourcePostProcessor extends AbstractBeanFactoryAware
             }
             Object dataSource = invocation.getThis();
             String name = (dataSource != null) ? names.get(dataSource) : null;
-            return canceller.wrap(connection, (name != null) ? name : "DataSource " + dataSource);
+            return canceller.wrap(connection, (name != null) ? name : "DataSource " + dataSource, dataSource);
         }
     }
 }

@@ -24,22 +24,30 @@ import org.jspecify.annotations.Nullable;
  * application's cleanup must not fail over it.
  *
  * <p>Thread-safety: as the wrapped connection; {@link #abortForLateCancel} is called by the thread using one of
- * its statements, the flag it sets is volatile.
+ * its statements, the flag it sets is volatile. The query timeout decision is made by the thread using the
+ * connection; two threads racing for it would both find the same answer.
  */
 final class ConnectionHandler extends JdbcProxy<Connection> {
 
     private final StatementCanceller canceller;
     private final String dataSourceName;
+    /** The data source this connection came from, if known: the key of the query timeout decision. */
+    private final @Nullable Object dataSource;
+    /** Whether statements get the query timeout backstop; {@code null} until the first execution asks. */
+    private @Nullable Boolean queryTimeoutBackstop;
     private volatile boolean aborted;
 
-    private ConnectionHandler(Connection delegate, StatementCanceller canceller, String dataSourceName) {
+    private ConnectionHandler(Connection delegate, StatementCanceller canceller, String dataSourceName,
+            @Nullable Object dataSource) {
         super(delegate);
         this.canceller = canceller;
         this.dataSourceName = dataSourceName;
+        this.dataSource = dataSource;
     }
 
-    static Connection proxy(Connection connection, StatementCanceller canceller, String dataSourceName) {
-        return create(Connection.class, new ConnectionHandler(connection, canceller, dataSourceName));
+    static Connection proxy(Connection connection, StatementCanceller canceller, String dataSourceName,
+            @Nullable Object dataSource) {
+        return create(Connection.class, new ConnectionHandler(connection, canceller, dataSourceName, dataSource));
     }
 
     /** {@code proxy} is the connection's proxy: the statements' {@code getConnection()} answers it. */
@@ -75,6 +83,19 @@ final class ConnectionHandler extends JdbcProxy<Connection> {
 
     StatementCanceller canceller() {
         return canceller;
+    }
+
+    /**
+     * Whether statements of this connection get a query timeout from the budget ({@link QueryTimeoutBackstop}),
+     * decided on the first execution under a token and kept: the driver does not change under a connection.
+     */
+    boolean queryTimeoutBackstop() {
+        Boolean known = queryTimeoutBackstop;
+        if (known == null) {
+            known = canceller.queryTimeoutBackstop(delegate, dataSource);
+            queryTimeoutBackstop = known;
+        }
+        return known;
     }
 
     /** Whether {@link #abortForLateCancel} aborted the connection. */

@@ -4,7 +4,9 @@ import dev.cancellation.CancellationReason;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -25,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>is refused (a {@link dev.cancellation.TaskCancelledException}, nothing sent) if the token is cancelled
  *       already;</li>
  *   <li>gets a query timeout no longer than the token's remaining budget, in whole seconds rounded up (a shorter
- *       timeout set by the application is kept), restored after the execution;</li>
+ *       timeout set by the application is kept), restored when the statement is closed, where the
+ *       {@link QueryTimeoutBackstop} says so (by default, every driver but H2);</li>
  *   <li>is cancelled on the server with {@link java.sql.Statement#cancel()} as soon as the token is cancelled, and
  *       then fails with a {@link dev.cancellation.TaskCancelledException} ({@code TaskTimeoutException} for a
  *       timeout) carrying the reason, the driver's {@link java.sql.SQLException} as its cause.</li>
@@ -35,8 +38,8 @@ import org.jspecify.annotations.Nullable;
  * <p>{@code cancel()} is called on a small pool of daemon threads owned by this canceller, never on the thread
  * that cancels the token (for deadlines, the shared timer): drivers open a connection or send a command to cancel.
  * Their queue is bounded: a cancel that finds it full is not sent (nothing can then reach the server late), the
- * statement is bounded by its query timeout, and a warning says so. A queued cancel whose statement returns
- * before a thread takes it is withdrawn, so a mass cancel (shutdown) never delivers stale cancels.
+ * statement is bounded by its query timeout if it has one, and a warning says so. A queued cancel whose statement
+ * returns before a thread takes it is withdrawn, so a mass cancel (shutdown) never delivers stale cancels.
  *
  * <p>A cancel request of PostgreSQL ({@code PGConnection.cancelQuery()}) or MySQL ({@code KILL QUERY}) cancels
  * whatever the server session runs when it arrives. So when a statement's call returns while its cancel has
@@ -58,7 +61,9 @@ public final class StatementCanceller implements AutoCloseable {
     private static final long MAX_WAIT_NANOS = Long.MAX_VALUE / 4;
     private static final long REJECTION_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-    private final boolean applyQueryTimeout;
+    private final QueryTimeoutBackstop queryTimeout;
+    /** {@link QueryTimeoutBackstop#AUTO}'s answer per data source (one driver each), asked once. */
+    private final Map<Object, Boolean> backstopByDataSource = new ConcurrentHashMap<>();
     private final long cancelWaitNanos;
     private final ThreadPoolExecutor executor;
     private final LongAdder cancels = new LongAdder();
@@ -76,7 +81,8 @@ public final class StatementCanceller implements AutoCloseable {
     /**
      * A canceller.
      *
-     * @param applyQueryTimeout whether statements get a query timeout from the token's remaining budget
+     * @param queryTimeout whether statements get a query timeout from the token's remaining budget (the backstop
+     *     for a cancel that does not land)
      * @param cancelWait how long a statement's thread waits, when its call returns, for a {@code cancel()} in
      *     flight to be delivered; past it, the connection is aborted
      * @param cancelThreads the most threads that call {@code cancel()} at once
@@ -84,8 +90,9 @@ public final class StatementCanceller implements AutoCloseable {
      * @throws IllegalArgumentException if {@code cancelWait} is negative, or {@code cancelThreads} or
      *     {@code cancelQueueCapacity} is below 1
      */
-    public StatementCanceller(boolean applyQueryTimeout, Duration cancelWait, int cancelThreads,
+    public StatementCanceller(QueryTimeoutBackstop queryTimeout, Duration cancelWait, int cancelThreads,
             int cancelQueueCapacity) {
+        Objects.requireNonNull(queryTimeout, "queryTimeout");
         Objects.requireNonNull(cancelWait, "cancelWait");
         if (cancelWait.isNegative()) {
             throw new IllegalArgumentException("cancelWait must not be negative, but was " + cancelWait);
@@ -97,7 +104,7 @@ public final class StatementCanceller implements AutoCloseable {
             throw new IllegalArgumentException(
                     "cancelQueueCapacity must be at least 1, but was " + cancelQueueCapacity);
         }
-        this.applyQueryTimeout = applyQueryTimeout;
+        this.queryTimeout = queryTimeout;
         this.cancelWaitNanos = (cancelWait.getSeconds() >= MAX_WAIT_NANOS / 1_000_000_000L) ? MAX_WAIT_NANOS
                 : cancelWait.toNanos();
         this.executor = new ThreadPoolExecutor(cancelThreads, cancelThreads, 30, TimeUnit.SECONDS,
@@ -105,14 +112,33 @@ public final class StatementCanceller implements AutoCloseable {
         this.executor.allowCoreThreadTimeOut(true);
     }
 
+    /**
+     * A canceller whose query timeout is {@link QueryTimeoutBackstop#ON} or {@link QueryTimeoutBackstop#OFF}.
+     *
+     * @see #StatementCanceller(QueryTimeoutBackstop, Duration, int, int)
+     */
+    public StatementCanceller(boolean applyQueryTimeout, Duration cancelWait, int cancelThreads,
+            int cancelQueueCapacity) {
+        this(applyQueryTimeout ? QueryTimeoutBackstop.ON : QueryTimeoutBackstop.OFF, cancelWait, cancelThreads,
+                cancelQueueCapacity);
+    }
+
     /** A canceller with a cancel queue of {@link #DEFAULT_CANCEL_QUEUE_CAPACITY}. */
     public StatementCanceller(boolean applyQueryTimeout, Duration cancelWait, int cancelThreads) {
         this(applyQueryTimeout, cancelWait, cancelThreads, DEFAULT_CANCEL_QUEUE_CAPACITY);
     }
 
-    /** A canceller with query timeouts, a 5 s cancel wait and 4 cancel threads. */
+    /** A canceller with a cancel queue of {@link #DEFAULT_CANCEL_QUEUE_CAPACITY}. */
+    public StatementCanceller(QueryTimeoutBackstop queryTimeout, Duration cancelWait, int cancelThreads) {
+        this(queryTimeout, cancelWait, cancelThreads, DEFAULT_CANCEL_QUEUE_CAPACITY);
+    }
+
+    /**
+     * A canceller with the query timeout {@link QueryTimeoutBackstop#AUTO} (the starter's default), a 5 s cancel
+     * wait and 4 cancel threads.
+     */
     public StatementCanceller() {
-        this(true, Duration.ofSeconds(5), 4);
+        this(QueryTimeoutBackstop.AUTO, Duration.ofSeconds(5), 4);
     }
 
     /**
@@ -128,16 +154,30 @@ public final class StatementCanceller implements AutoCloseable {
      * connection has to be aborted); returns it unchanged if this library wrapped it already.
      */
     public Connection wrap(Connection connection, String dataSourceName) {
+        return wrap(connection, dataSourceName, null);
+    }
+
+    /**
+     * Wraps {@code connection} of {@code dataSource} (the key under which {@link QueryTimeoutBackstop#AUTO} keeps
+     * its answer, so that it asks the driver once per data source rather than once per connection).
+     */
+    Connection wrap(Connection connection, String dataSourceName, @Nullable Object dataSource) {
         if (connection == null || isWrapped(connection)) {
             return connection;
         }
-        return ConnectionHandler.proxy(connection, this, Objects.requireNonNull(dataSourceName, "dataSourceName"));
+        return ConnectionHandler.proxy(connection, this, Objects.requireNonNull(dataSourceName, "dataSourceName"),
+                dataSource);
     }
 
     /** Whether {@code connection} is a connection wrapped by a {@code StatementCanceller}. */
     public static boolean isWrapped(Connection connection) {
         return Proxy.isProxyClass(connection.getClass())
                 && Proxy.getInvocationHandler(connection) instanceof ConnectionHandler;
+    }
+
+    /** Whether statements get a query timeout from the budget, as configured. */
+    public QueryTimeoutBackstop queryTimeout() {
+        return queryTimeout;
     }
 
     /** How many statements this canceller has cancelled on the server so far. */
@@ -174,8 +214,27 @@ public final class StatementCanceller implements AutoCloseable {
         open.decrement();
     }
 
-    boolean applyQueryTimeout() {
-        return applyQueryTimeout;
+    /**
+     * Whether statements of {@code connection} (of {@code dataSource}, if known) get the query timeout backstop.
+     * Called once per wrapped connection, on its first execution under a token; under {@code AUTO} the driver is
+     * asked once per data source (a benign race may ask twice), outside any lock.
+     */
+    boolean queryTimeoutBackstop(Connection connection, @Nullable Object dataSource) {
+        return switch (queryTimeout) {
+            case ON -> true;
+            case OFF -> false;
+            case AUTO -> {
+                if (dataSource == null) {
+                    yield QueryTimeoutBackstop.autoAppliesTo(connection);
+                }
+                Boolean known = backstopByDataSource.get(dataSource);
+                if (known == null) {
+                    known = QueryTimeoutBackstop.autoAppliesTo(connection);
+                    backstopByDataSource.putIfAbsent(dataSource, known);
+                }
+                yield known;
+            }
+        };
     }
 
     long cancelWaitNanos() {
@@ -214,7 +273,8 @@ public final class StatementCanceller implements AutoCloseable {
             if (now - last >= REJECTION_LOG_INTERVAL_NANOS && lastRejectionLog.compareAndSet(last, now)) {
                 logger.warn("SQL statement not cancelled on the server (" + reason.describe() + "): the cancel "
                         + "queue is full" + (executor.isShutdown() ? " or closed" : "") + ", " + rejected.sum()
-                        + " cancels not sent so far; the query timeout still bounds the statement");
+                        + " cancels not sent so far; its query timeout, if it has one"
+                        + " (cancellation.jdbc.query-timeout), still bounds the statement");
             }
             return false;
         }
@@ -232,7 +292,8 @@ public final class StatementCanceller implements AutoCloseable {
             }
         } else {
             logger.warn("Statement.cancel() failed after " + millis + " ms (" + reason.describe()
-                    + "); the query timeout still bounds the statement", failure);
+                    + "); its query timeout, if it has one (cancellation.jdbc.query-timeout), still bounds the"
+                    + " statement", failure);
         }
     }
 

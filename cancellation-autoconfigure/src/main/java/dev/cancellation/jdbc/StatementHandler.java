@@ -18,10 +18,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Every {@code execute*} call ({@code execute}, {@code executeQuery}, {@code executeUpdate},
  * {@code executeLargeUpdate}, {@code executeBatch}, {@code executeLargeBatch}, with or without SQL) made while a
  * live token is current runs as a {@link StatementExecution}: refused if the token is cancelled, given a query
- * timeout from its budget, cancelled on the server when the token is cancelled. The execution stays registered on
- * the token while the result set of the call is open (so a streaming read is cancellable too) and is closed with
- * the result set, the statement, or the statement's next execution; an execution without a result set is closed
- * when the call returns. With no current token, calls go to the driver unchanged.
+ * timeout from its budget (where the {@link QueryTimeoutBackstop} says so), cancelled on the server when the token
+ * is cancelled. The execution stays registered on the token while the result set of the call is open (so a
+ * streaming read is cancellable too) and is closed with the result set, the statement, or the statement's next
+ * execution; an execution without a result set is closed when the call returns. With no current token, calls go
+ * to the driver unchanged.
  *
  * <p>Thread-safety: as the wrapped statement (one thread at a time); only the token callback of the current
  * execution runs elsewhere.
@@ -36,7 +37,6 @@ final class StatementHandler extends JdbcProxy<Statement> {
 
     private final Connection connection;
     private final ConnectionHandler owner;
-    private final StatementCanceller canceller;
     /** The execution whose result set may still be read. */
     private @Nullable StatementExecution open;
     /**
@@ -53,7 +53,6 @@ final class StatementHandler extends JdbcProxy<Statement> {
         super(delegate);
         this.connection = connection;
         this.owner = owner;
-        this.canceller = owner.canceller();
     }
 
     /**
@@ -107,7 +106,7 @@ final class StatementHandler extends JdbcProxy<Statement> {
         StatementExecution execution = new StatementExecution(delegate, token, owner).register();
         boolean keepOpen = false;
         try {
-            if (canceller.applyQueryTimeout()) {
+            if (owner.queryTimeoutBackstop()) {
                 applyTimeout(token);
             }
             Object result;

@@ -100,6 +100,21 @@ class CancellationJdbcAutoConfigurationTests {
     }
 
     @Test
+    void theQueryTimeoutIsAutoByDefaultAndTrueAndFalseStillBind() {
+        h2.run(context -> assertThat(context.getBean(CancellableDataSourcePostProcessor.class).canceller()
+                .queryTimeout()).isEqualTo(QueryTimeoutBackstop.AUTO));
+        h2.withPropertyValues("cancellation.jdbc.query-timeout=true").run(context -> assertThat(context
+                .getBean(CancellableDataSourcePostProcessor.class).canceller().queryTimeout())
+                .isEqualTo(QueryTimeoutBackstop.ON));
+        h2.withPropertyValues("cancellation.jdbc.query-timeout=false").run(context -> assertThat(context
+                .getBean(CancellableDataSourcePostProcessor.class).canceller().queryTimeout())
+                .isEqualTo(QueryTimeoutBackstop.OFF));
+        h2.withPropertyValues("cancellation.jdbc.query-timeout=sometimes").run(context ->
+                assertThat(context).getFailure().hasStackTraceContaining("cancellation.jdbc.query-timeout")
+                        .hasStackTraceContaining("sometimes"));
+    }
+
+    @Test
     void aPostProcessorOfTheApplicationWins() {
         h2.withBean("myPostProcessor", CancellableDataSourcePostProcessor.class,
                 () -> new CancellableDataSourcePostProcessor(new StatementCanceller())).run(context ->

@@ -68,7 +68,8 @@ class H2StatementTests {
 
     @Test
     void aStatementIsClosedEvenIfRestoringTheApplicationsQueryTimeoutFails() throws Exception {
-        StatementCanceller canceller = new StatementCanceller();
+        // 'on': H2 gets no query timeout by default ('auto'), and this is about restoring one
+        StatementCanceller canceller = new StatementCanceller(QueryTimeoutBackstop.ON, Duration.ofSeconds(5), 4);
         try (Connection h2 = DriverManager.getConnection("jdbc:h2:mem:restore")) {
             List<Statement> driverStatements = new ArrayList<>();
             Connection connection = canceller.wrap(forward(Connection.class, h2, (method, args, result) -> {
