@@ -11,16 +11,17 @@ import java.util.List;
 
 /**
  * One real PostgreSQL server per test JVM (Zonky's binaries, started on a random loopback port on first use,
- * stopped at JVM exit), and queries of its {@code pg_stat_activity} made on a connection of its own.
+ * stopped at JVM exit), and queries of its {@code pg_stat_activity} made on a connection of its own. Shared by
+ * every test package that needs PostgreSQL, so that a test JVM starts one server.
  */
-final class EmbeddedPostgres {
+public final class EmbeddedPostgres {
 
     private static io.zonky.test.db.postgres.embedded.EmbeddedPostgres server;
 
     private EmbeddedPostgres() {
     }
 
-    static synchronized io.zonky.test.db.postgres.embedded.EmbeddedPostgres server() {
+    public static synchronized io.zonky.test.db.postgres.embedded.EmbeddedPostgres server() {
         if (server == null) {
             try {
                 server = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
@@ -39,7 +40,7 @@ final class EmbeddedPostgres {
         return server;
     }
 
-    static String url() {
+    public static String url() {
         return server().getJdbcUrl("postgres", "postgres");
     }
 
@@ -50,7 +51,7 @@ final class EmbeddedPostgres {
     }
 
     /** The queries currently running (state {@code active}) whose text contains {@code marker}. */
-    static List<String> activeQueries(String marker) {
+    public static List<String> activeQueries(String marker) {
         List<String> queries = new ArrayList<>();
         try (Connection connection = server().getPostgresDatabase().getConnection();
                 PreparedStatement statement = connection.prepareStatement(

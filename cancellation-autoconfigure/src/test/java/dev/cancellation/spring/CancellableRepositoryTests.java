@@ -1,7 +1,7 @@
 package dev.cancellation.spring;
 
 import static dev.cancellation.spring.CancellableTestSupport.awaitTask;
-import static dev.cancellation.spring.InterfaceBeanTestSupport.activeQueries;
+import static dev.cancellation.jdbc.EmbeddedPostgres.activeQueries;
 import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
