@@ -129,8 +129,10 @@ class PostgresLateCancelTests {
                                         Connection connection = dataSource.getConnection();
                                         Statement statement = connection.createStatement()) {
                                     int pid = pid(connection);
-                                    // returns normally: its cancel never reaches the driver (rows would be refused)
-                                    statement.execute("select 1 from pg_sleep(1.5) where '" + marker + "' <> ''");
+                                    // returns normally: its cancel never reaches the driver (rows would be refused).
+                                    // 5 s, so that the cancel thread has started the first cancel long before the
+                                    // statements end, however loaded the machine (else every cancel is withdrawn)
+                                    statement.execute("select 1 from pg_sleep(5) where '" + marker + "' <> ''");
                                     return pid;
                                 } catch (SQLException ex) {
                                     throw new IllegalStateException(ex);
