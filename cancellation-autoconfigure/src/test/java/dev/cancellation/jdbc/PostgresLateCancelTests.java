@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -121,6 +123,8 @@ class PostgresLateCancelTests {
                     CountDownLatch release = new CountDownLatch(1);
                     canceller.beforeDriverCancel(() -> awaitLatch(release));
                     List<CompletableFuture<Integer>> calls = new ArrayList<>();
+                    // a thread per call: the common pool may have a single worker, which would run them in turn
+                    ExecutorService threads = Executors.newFixedThreadPool(3);
                     try (CancellationSource shutdown = CancellationSource.create()) {
                         for (int i = 0; i < 3; i++) {
                             String marker = "mass-marker-" + i;
@@ -129,15 +133,13 @@ class PostgresLateCancelTests {
                                         Connection connection = dataSource.getConnection();
                                         Statement statement = connection.createStatement()) {
                                     int pid = pid(connection);
-                                    // returns normally: its cancel never reaches the driver (rows would be refused).
-                                    // 5 s, so that the cancel thread has started the first cancel long before the
-                                    // statements end, however loaded the machine (else every cancel is withdrawn)
-                                    statement.execute("select 1 from pg_sleep(5) where '" + marker + "' <> ''");
+                                    // returns normally: its cancel never reaches the driver (rows would be refused)
+                                    statement.execute("select 1 from pg_sleep(3) where '" + marker + "' <> ''");
                                     return pid;
                                 } catch (SQLException ex) {
                                     throw new IllegalStateException(ex);
                                 }
-                            }));
+                            }, threads));
                             await().atMost(PROMPTLY).until(() -> !EmbeddedPostgres.activeQueries(marker).isEmpty());
                         }
                         // one cancel runs (and hangs), one waits in the queue of one, one finds the queue full
@@ -152,6 +154,8 @@ class PostgresLateCancelTests {
                         await().atMost(PROMPTLY).until(() -> canceller.cancelsFinished() == 1);
                         await().atMost(PROMPTLY).until(() -> pids.stream()
                                 .filter(pid -> EmbeddedPostgres.lastQuery(pid) != null).count() == 2);
+                    } finally {
+                        threads.shutdownNow();
                     }
                 });
     }
