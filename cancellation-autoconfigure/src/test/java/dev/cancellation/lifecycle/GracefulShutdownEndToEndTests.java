@@ -1,5 +1,7 @@
 package dev.cancellation.lifecycle;
 
+import static dev.cancellation.spring.CancellableTestSupport.failureOf;
+import static dev.cancellation.spring.CancellableTestSupport.time;
 import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -22,7 +24,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -242,28 +243,6 @@ class GracefulShutdownEndToEndTests {
         ShutdownReport report = lifecycle.getLastReport();
         assertThat(report).as("shutdown report").isNotNull();
         return report;
-    }
-
-    /**
-     * The exception {@code future} failed with, as stored: {@code get()} and {@code join()} wrap a
-     * {@code CancellationException} (such as a {@code TaskCancelledException}) in a new one on Java 23+.
-     */
-    private static Throwable failureOf(CompletableFuture<?> future) throws Exception {
-        Throwable failure = future.handle((value, error) -> error).get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
-        while (failure instanceof CompletionException && failure.getCause() != null) {
-            failure = failure.getCause();
-        }
-        if (failure == null) {
-            throw new AssertionError("expected " + future + " to fail, but it completed normally");
-        }
-        return failure;
-    }
-
-    /** Runs {@code action} and returns how long it took. */
-    private static Duration time(Runnable action) {
-        long start = System.nanoTime();
-        action.run();
-        return Duration.ofNanos(System.nanoTime() - start);
     }
 
     private static CompletableFuture<Duration> closeOnAnotherThread(AssertableApplicationContext context) {

@@ -31,7 +31,7 @@ import org.springframework.boot.test.context.runner.ContextConsumer;
  * Java 21+ helpers of the virtual-thread tests. The tests are compiled with {@code --release 17}, so virtual
  * threads are reached reflectively and the tests that need them skip (assumption) on older JVMs.
  */
-final class CancellableTestSupport {
+public final class CancellableTestSupport {
 
     private CancellableTestSupport() {
     }
@@ -84,7 +84,7 @@ final class CancellableTestSupport {
      * The exception {@code future} failed with, as stored: {@code get()} and {@code join()} wrap a
      * {@code CancellationException} (such as a {@code TaskCancelledException}) in a new one on Java 23+.
      */
-    static Throwable failureOf(CompletableFuture<?> future) throws Exception {
+    public static Throwable failureOf(CompletableFuture<?> future) throws Exception {
         Throwable failure = future.handle((value, error) -> error).get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
         while (failure instanceof CompletionException && failure.getCause() != null) {
             failure = failure.getCause();
@@ -96,7 +96,7 @@ final class CancellableTestSupport {
     }
 
     /** Runs {@code action} and returns how long it took. */
-    static Duration time(Runnable action) {
+    public static Duration time(Runnable action) {
         long start = System.nanoTime();
         action.run();
         return Duration.ofNanos(System.nanoTime() - start);
