@@ -297,11 +297,14 @@ public class CancellationEndpoint {
      * @param children the live tasks started from it; none where not shown (in lists, and for a task of
      *     another instance)
      * @param instance the fleet instance that runs it; none outside a fleet
+     * @param attributes what identifies this run (a message's partition and offset, a job's execution id); none
+     *     when it has none
      */
     public record TaskDescriptor(String id, String name, TaskState state, Instant startedAt,
             @Nullable Instant deadline, long elapsed, @Nullable String parentId, @Nullable String thread,
             @Nullable ReasonDescriptor reason, @Nullable Instant finishedAt,
-            @Nullable List<TaskDescriptor> children, @Nullable String instance) implements OperationResponseBody {
+            @Nullable List<TaskDescriptor> children, @Nullable String instance,
+            @Nullable Map<String, String> attributes) implements OperationResponseBody {
 
         static TaskDescriptor of(TaskInfo info, @Nullable List<TaskDescriptor> children) {
             return of(info, children, null);
@@ -310,7 +313,7 @@ public class CancellationEndpoint {
         static TaskDescriptor of(TaskInfo info, @Nullable List<TaskDescriptor> children, @Nullable String instance) {
             return new TaskDescriptor(info.id(), info.name(), info.state(), info.startedAt(), info.deadline(),
                     info.elapsed().toMillis(), info.parentId(), info.thread(), ReasonDescriptor.of(info.reason()),
-                    info.finishedAt(), children, instance);
+                    info.finishedAt(), children, instance, info.attributes().isEmpty() ? null : info.attributes());
         }
     }
 

@@ -2,10 +2,13 @@ package dev.cancellation.cluster;
 
 import dev.cancellation.CancellationReason;
 import dev.cancellation.task.TaskInfo;
+import dev.cancellation.task.TaskSpec;
 import dev.cancellation.task.TaskState;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
@@ -96,20 +99,28 @@ final class FleetWire {
     /** A task on the wire; instants are ISO-8601 strings, {@code elapsed} milliseconds. */
     record WireTask(String id, String name, String state, @Nullable String parentId, Instant startedAt,
             @Nullable Instant deadline, @Nullable String thread, @Nullable WireReason reason,
-            @Nullable Instant finishedAt, @Nullable Long elapsed) {
+            @Nullable Instant finishedAt, @Nullable Long elapsed, @Nullable Map<String, String> attributes) {
 
         /**
          * The task as sent; a name or thread name longer than {@link #MAX_ID_LENGTH}, or a reason text longer than
-         * {@link #MAX_TEXT_LENGTH}, is cut (ending in {@link #CUT}) so that no peer rejects the message for it.
+         * {@link #MAX_TEXT_LENGTH}, is cut (ending in {@link #CUT}) so that no peer rejects the message for it;
+         * so are attribute keys and values.
          */
         static WireTask of(TaskInfo info) {
             CancellationReason reason = info.reason();
             String thread = info.thread();
+            Map<String, String> attributes = null;
+            if (!info.attributes().isEmpty()) {
+                attributes = new LinkedHashMap<>();
+                for (Map.Entry<String, String> attribute : info.attributes().entrySet()) {
+                    attributes.put(cut(attribute.getKey(), MAX_ID_LENGTH), cut(attribute.getValue(), MAX_TEXT_LENGTH));
+                }
+            }
             return new WireTask(info.id(), cut(info.name(), MAX_ID_LENGTH), info.state().name(), info.parentId(),
                     info.startedAt(), info.deadline(), (thread == null) ? null : cut(thread, MAX_ID_LENGTH),
                     (reason == null) ? null : new WireReason(reason.kind().name(),
                             cut(reason.message(), MAX_TEXT_LENGTH), reason.at(), cut(reason.origin(), MAX_TEXT_LENGTH)),
-                    info.finishedAt(), info.elapsed().toMillis());
+                    info.finishedAt(), info.elapsed().toMillis(), attributes);
         }
 
         /** The task as a {@link TaskInfo}; a live task's elapsed time is counted up to {@code now}. */
@@ -125,7 +136,7 @@ final class FleetWire {
                     : new CancellationReason(CancellationReason.Kind.valueOf(reason.kind()), reason.message(),
                             reason.at(), reason.origin());
             return new TaskInfo(id, name, TaskState.valueOf(state), parentId, started, deadline,
-                    elapsedTime, why, thread, finished);
+                    elapsedTime, why, thread, finished, attributes);
         }
 
         void validate() {
@@ -133,6 +144,15 @@ final class FleetWire {
             requireId("task name", name);
             require("task state", state);
             require("task startedAt", startedAt);
+            if (attributes != null) {
+                if (attributes.size() > TaskSpec.MAX_ATTRIBUTES) {
+                    throw new InvalidMessage("more than " + TaskSpec.MAX_ATTRIBUTES + " task attributes");
+                }
+                attributes.forEach((key, value) -> {
+                    requireId("task attribute", key);
+                    require("task attribute " + key, value);
+                });
+            }
             try {
                 TaskState.valueOf(state);
                 if (reason != null) {

@@ -14,6 +14,7 @@ import dev.cancellation.task.TaskState;
 import java.security.Principal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -84,6 +85,18 @@ class CancellationEndpointTests {
         assertThat(endpoint.tasks(null, "RUNNING").summary().byName()).containsOnlyKeys("a", "b");
         assertThat(endpoint.tasks("nope", null).tasks()).isEmpty();
         assertThat(endpoint.tasks("", "").tasks()).hasSizeGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void showsATasksAttributesInOrderAndNoneForATaskWithout() {
+        RunningTasks.Running record = tasks.start(RunningTasks.spec("orders-listener", Duration.ofHours(1))
+                .withAttributes(Map.of("partition", "3")));
+        RunningTasks.Running plain = tasks.start("plain");
+
+        assertThat(endpoint.task(record.id()).attributes()).containsExactly(Map.entry("partition", "3"));
+        assertThat(endpoint.tasks("plain", null).tasks()).singleElement()
+                .satisfies(task -> assertThat(task.attributes()).isNull());
+        assertThat(plain.id()).isNotEqualTo(record.id());
     }
 
     @Test

@@ -8,7 +8,9 @@ import dev.cancellation.task.TaskState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,6 +39,25 @@ class FleetWireTests {
         FleetWire.Snapshot snapshot = new FleetWire.Snapshot(FleetWire.VERSION, "orders", "a", 1L, List.of(sent), 0,
                 "i");
         assertThat(wire.decodeSnapshot(wire.encode(snapshot)).tasks()).hasSize(1);
+    }
+
+    @Test
+    void attributesCrossTheWireInOrderAndOverLongOnesAreCut() {
+        Map<String, String> attributes = new LinkedHashMap<>();
+        attributes.put("topic", "orders");
+        attributes.put("offset", "v".repeat(5000));
+        TaskInfo info = task(1, "listener");
+        TaskInfo withAttributes = new TaskInfo(info.id(), info.name(), info.state(), null, info.startedAt(), null,
+                Duration.ZERO, null, null, null, attributes);
+
+        FleetWire.WireTask sent = FleetWire.WireTask.of(withAttributes);
+        sent.validate();
+        TaskInfo received = sent.toInfo(Instant.now());
+
+        assertThat(received.attributes()).containsOnlyKeys("topic", "offset");
+        assertThat(received.attributes().keySet()).containsExactly("topic", "offset");
+        assertThat(received.attributes().get("offset")).hasSize(FleetWire.MAX_TEXT_LENGTH);
+        assertThat(FleetWire.WireTask.of(info).attributes()).isNull();
     }
 
     @Test

@@ -180,7 +180,7 @@ public final class TaskHandle extends IdentifiedTask {
         Duration elapsed = Duration.ofNanos(((finished == NOT_FINISHED) ? nanoNow : finished) - startNanos);
         return new TaskInfo(id(), spec.name(), currentState, parentId(), startedAt, token().deadline().orElse(null),
                 elapsed, token().reason().orElse(null), (current == null) ? null : current.thread().getName(),
-                finishedAt);
+                finishedAt, spec.attributes());
     }
 
     @Nullable Thread attachedThread() {

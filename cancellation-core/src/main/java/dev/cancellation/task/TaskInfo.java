@@ -3,6 +3,7 @@ package dev.cancellation.task;
 import dev.cancellation.CancellationReason;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,8 +20,21 @@ import org.jspecify.annotations.Nullable;
  * @param thread the name of the thread running its code; {@code null} if none is attached (queued, or waiting on
  *     a future)
  * @param finishedAt when it reached a terminal state; {@code null} while live
+ * @param attributes the {@linkplain TaskSpec#attributes() attributes} it was started with; empty for none
  */
 public record TaskInfo(String id, String name, TaskState state, @Nullable String parentId, Instant startedAt,
         @Nullable Instant deadline, Duration elapsed, @Nullable CancellationReason reason, @Nullable String thread,
-        @Nullable Instant finishedAt) {
+        @Nullable Instant finishedAt, Map<String, String> attributes) {
+
+    /** A {@code null} {@code attributes} means none. */
+    public TaskInfo {
+        attributes = (attributes == null) ? Map.of() : attributes;
+    }
+
+    /** A snapshot of a task without attributes. */
+    public TaskInfo(String id, String name, TaskState state, @Nullable String parentId, Instant startedAt,
+            @Nullable Instant deadline, Duration elapsed, @Nullable CancellationReason reason, @Nullable String thread,
+            @Nullable Instant finishedAt) {
+        this(id, name, state, parentId, startedAt, deadline, elapsed, reason, thread, finishedAt, Map.of());
+    }
 }

@@ -7,8 +7,12 @@ import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.TaskCancelledException;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -50,6 +54,26 @@ class TaskRegistryQueriesTests {
         assertThat(children.get()).extracting(TaskInfo::id).containsExactly(child.get().id());
         assertThat(registry.children("unknown")).isEmpty();
         assertThat(registry.children(null)).isEmpty();
+    }
+
+    @Test
+    void attributesAreKeptInOrderOnTheSpecAndShownInTheTasksSnapshot() {
+        Map<String, String> attributes = new LinkedHashMap<>();
+        attributes.put("partition", "3");
+        attributes.put("offset", "42");
+        TaskHandle handle = registry.start(spec("listener").withAttributes(attributes));
+        attributes.put("late", "ignored"); // the spec holds a copy
+
+        assertThat(handle.info().attributes().keySet()).containsExactly("partition", "offset");
+        assertThat(registry.start(spec("plain")).info().attributes()).isEmpty();
+        assertThatThrownBy(() -> spec("listener").withAttributes(Collections.singletonMap(" ", "x")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'listener'");
+        Map<String, String> tooMany = new HashMap<>();
+        for (int i = 0; i <= TaskSpec.MAX_ATTRIBUTES; i++) {
+            tooMany.put("k" + i, "v");
+        }
+        assertThatThrownBy(() -> spec("listener").withAttributes(tooMany))
+                .hasMessageContaining("at most " + TaskSpec.MAX_ATTRIBUTES);
     }
 
     @Test
