@@ -7,7 +7,9 @@ import dev.cancellation.TaskCancelledException;
 import dev.cancellation.task.TaskHandle;
 import dev.cancellation.task.TaskRegistry;
 import dev.cancellation.task.TaskSpec;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -31,6 +33,7 @@ public final class InFlightRequest {
     private final Consumer<InFlightRequest> onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile @Nullable TaskHandle task;
+    private final AtomicReference<@Nullable CancellationSource> backstop = new AtomicReference<>();
 
     /**
      * @param registry where {@link #register} registers the request, {@code null} if nowhere
@@ -88,6 +91,27 @@ public final class InFlightRequest {
         return source.cancel(reason);
     }
 
+    /**
+     * Closes the request {@code after} from now unless it is closed by then: for a request whose client is gone and
+     * whose end the container may never report (a write to a closed connection of an async request can leave it
+     * with no completion event). Arms one timer entry, released by {@link #close()}; later calls do nothing. The
+     * close runs on the token library's callback pool, never on its timer thread.
+     */
+    public void closeAfter(Duration after) {
+        if (closed.get()) {
+            return;
+        }
+        CancellationSource timer = CancellationSource.withTimeout(after);
+        if (!backstop.compareAndSet(null, timer)) {
+            timer.close();
+            return;
+        }
+        timer.token().onCancel(reason -> close());
+        if (closed.get()) {
+            timer.close(); // closed meanwhile: release the timer entry that close() may not have seen
+        }
+    }
+
     /** Whether {@link #close()} ran. */
     public boolean isClosed() {
         return closed.get();
@@ -109,6 +133,10 @@ public final class InFlightRequest {
             }
         } finally {
             source.close();
+            CancellationSource timer = backstop.get();
+            if (timer != null) {
+                timer.close();
+            }
             onClose.accept(this);
         }
     }

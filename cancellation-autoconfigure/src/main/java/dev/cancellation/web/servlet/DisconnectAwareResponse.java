@@ -3,10 +3,12 @@ package dev.cancellation.web.servlet;
 import dev.cancellation.web.InFlightRequest;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,18 +20,42 @@ import org.jspecify.annotations.Nullable;
  */
 final class DisconnectAwareResponse extends HttpServletResponseWrapper {
 
+    /** How long after the container's async timeout a gone client's async request is closed by us at the latest. */
+    static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+
+    private final HttpServletRequest request;
     private final InFlightRequest inFlight;
     private @Nullable ServletOutputStream stream;
     private @Nullable PrintWriter writer;
 
-    DisconnectAwareResponse(HttpServletResponse response, InFlightRequest inFlight) {
+    DisconnectAwareResponse(HttpServletRequest request, HttpServletResponse response, InFlightRequest inFlight) {
         super(response);
+        this.request = request;
         this.inFlight = inFlight;
     }
 
     private IOException gone(IOException failure) {
-        inFlight.cancel(InFlightRequest.clientDisconnected());
+        clientGone();
         return failure;
+    }
+
+    /**
+     * Cancels the request; for an async one, also makes sure it leaves the in-flight set by the container's async
+     * timeout (plus {@link #CLOSE_GRACE}) even if the container never reports its end, as can happen when the
+     * write that failed ran on an application thread.
+     */
+    private void clientGone() {
+        inFlight.cancel(InFlightRequest.clientDisconnected());
+        try {
+            if (request.isAsyncStarted()) {
+                long timeout = request.getAsyncContext().getTimeout();
+                if (timeout > 0) {
+                    inFlight.closeAfter(Duration.ofMillis(timeout).plus(CLOSE_GRACE));
+                }
+            }
+        } catch (IllegalStateException ex) {
+            // the async cycle ended meanwhile: the container reports the end itself
+        }
     }
 
     @Override
@@ -58,7 +84,7 @@ final class DisconnectAwareResponse extends HttpServletResponseWrapper {
                 public void flush() {
                     super.flush();
                     if (delegate.checkError()) {
-                        inFlight.cancel(InFlightRequest.clientDisconnected());
+                        clientGone();
                     }
                 }
 
@@ -66,7 +92,7 @@ final class DisconnectAwareResponse extends HttpServletResponseWrapper {
                 public void close() {
                     super.close();
                     if (delegate.checkError()) {
-                        inFlight.cancel(InFlightRequest.clientDisconnected());
+                        clientGone();
                     }
                 }
             };
@@ -133,7 +159,7 @@ final class DisconnectAwareResponse extends HttpServletResponseWrapper {
 
                 @Override
                 public void onError(Throwable failure) {
-                    inFlight.cancel(InFlightRequest.clientDisconnected());
+                    clientGone();
                     listener.onError(failure);
                 }
             });

@@ -90,7 +90,7 @@ public class RequestCancellationFilter extends OncePerRequestFilter implements O
         }
         try (Cancellation.Scope ignored = Cancellation.enter(inFlight.requestToken())) {
             chain.doFilter(request, (response instanceof DisconnectAwareResponse) ? response
-                    : new DisconnectAwareResponse(response, inFlight));
+                    : new DisconnectAwareResponse(request, response, inFlight));
         } finally {
             if (request.isAsyncStarted()) {
                 if (request.getAttribute(LISTENING) == null) { // later async cycles: the listener re-adds itself
