@@ -1,6 +1,5 @@
 package dev.cancellation.autoconfigure;
 
-import dev.cancellation.messaging.MessageDeadlines;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -19,7 +18,7 @@ public class CancellationMessagingProperties {
      * The message header that carries a message's deadline, in epoch milliseconds: written by the templates for a
      * message sent under a token with a deadline, read by the listeners.
      */
-    private String deadlineHeader = MessageDeadlines.DEFAULT_HEADER;
+    private String deadlineHeader = "cancellation-deadline";
 
     /**
      * Added to every deadline a listener reads, in the sender's favour, for the difference between the sender's and

@@ -43,8 +43,8 @@ public class CancellationWebAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public RequestDeadlines requestDeadlines(CancellationWebProperties properties) {
-        return new RequestDeadlines(properties.getDeadlineHeader(), properties.getRequestTimeout(),
-                properties.getMaxRequestTimeout());
+        return new RequestDeadlines(properties.getDeadlineHeader(), properties.getAdditionalDeadlineHeaders(),
+                properties.getRequestTimeout(), properties.getMaxRequestTimeout());
     }
 
     /** The requests in flight: also the shutdown drain of their work. */

@@ -1,6 +1,9 @@
 package dev.cancellation.autoconfigure;
 
+import dev.cancellation.web.DeadlineHeaderFormat;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -22,6 +25,13 @@ public class CancellationWebProperties {
      * 0 or less answers 504 without running the handler; a malformed value answers 400.
      */
     private String deadlineHeader = "X-Request-Timeout";
+
+    /**
+     * More request headers that may carry the caller's budget, each with its format: 'milliseconds' (e.g.
+     * x-envoy-expected-rq-timeout-ms, set by Envoy and Istio) or 'grpc-timeout' (gRPC's format, e.g. '250m', for
+     * grpc-timeout from gRPC-Web). The smallest budget of all headers present wins; the caps still apply.
+     */
+    private Map<String, DeadlineHeaderFormat> additionalDeadlineHeaders = new LinkedHashMap<>();
 
     /**
      * Budget of requests that send no deadline header. Unset means none: such requests have no deadline. Unless
@@ -78,6 +88,15 @@ public class CancellationWebProperties {
             throw new IllegalArgumentException("cancellation.web.deadline-header must not be blank");
         }
         this.deadlineHeader = deadlineHeader.trim();
+    }
+
+    public Map<String, DeadlineHeaderFormat> getAdditionalDeadlineHeaders() {
+        return additionalDeadlineHeaders;
+    }
+
+    public void setAdditionalDeadlineHeaders(@Nullable Map<String, DeadlineHeaderFormat> additionalDeadlineHeaders) {
+        this.additionalDeadlineHeaders = (additionalDeadlineHeaders != null)
+                ? new LinkedHashMap<>(additionalDeadlineHeaders) : new LinkedHashMap<>();
     }
 
     public @Nullable Duration getRequestTimeout() {

@@ -1,8 +1,8 @@
 package dev.cancellation.web;
 
 /**
- * A request's deadline header is not a decimal number of milliseconds. Answered with {@code 400 Bad Request}
- * before the handler runs; the message names the header and the value.
+ * A request's deadline header is not in its format (a decimal number of milliseconds for {@code X-Request-Timeout}).
+ * Answered with {@code 400 Bad Request} before the handler runs; the message names the header and the value.
  */
 public class MalformedDeadlineHeaderException extends IllegalArgumentException {
 
@@ -11,10 +11,14 @@ public class MalformedDeadlineHeaderException extends IllegalArgumentException {
     private final String header;
     private final String value;
 
-    /** Creates the exception for the header {@code header} whose value is {@code value}. */
+    /** Creates the exception for the milliseconds header {@code header} whose value is {@code value}. */
     public MalformedDeadlineHeaderException(String header, String value) {
-        super("Malformed " + header + " header '" + value + "': expected the remaining time in milliseconds as a "
-                + "decimal integer, e.g. '" + header + ": 2500'");
+        this(header, value, DeadlineHeaderFormat.MILLISECONDS);
+    }
+
+    /** Creates the exception for the header {@code header} in {@code format} whose value is {@code value}. */
+    public MalformedDeadlineHeaderException(String header, String value, DeadlineHeaderFormat format) {
+        super("Malformed " + header + " header '" + value + "': expected " + format.expected());
         this.header = header;
         this.value = value;
     }

@@ -1,6 +1,10 @@
 package dev.cancellation.web;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.ProblemDetail;
 
@@ -32,11 +36,17 @@ import org.springframework.http.ProblemDetail;
  *   <li>Anything else (empty, signs in the middle, decimals, units): {@link MalformedDeadlineHeaderException}.</li>
  * </ul>
  *
+ * <p>Behind a service mesh the caller's budget may also arrive in the mesh's own header: Envoy's and Istio's
+ * {@code x-envoy-expected-rq-timeout-ms} (milliseconds), or gRPC-Web's {@code grpc-timeout}
+ * ({@link DeadlineHeaderFormat#GRPC_TIMEOUT}). Such additional headers are read the same way, each in its format;
+ * the smallest budget of all headers present wins, and the limit above applies to it.
+ * *
  * <p>Thread-safety: immutable; safe from any thread.
  */
 public final class RequestDeadlines {
 
     private final String headerName;
+    private final Map<String, DeadlineHeaderFormat> headers;
     private final @Nullable Duration defaultTimeout;
     private final @Nullable Duration maxTimeout;
     private final @Nullable Duration callerLimit;
@@ -51,9 +61,34 @@ public final class RequestDeadlines {
      *     exceeds the cap
      */
     public RequestDeadlines(String headerName, @Nullable Duration defaultTimeout, @Nullable Duration maxTimeout) {
+        this(headerName, Map.of(), defaultTimeout, maxTimeout);
+    }
+
+    /**
+     * Creates the policy with additional deadline headers (a mesh's).
+     *
+     * @param headerName the header carrying the caller's remaining milliseconds
+     * @param additionalHeaders more headers that may carry the caller's budget, each with its format
+     * @param defaultTimeout the budget of requests without any of the headers, {@code null} for none
+     * @param maxTimeout the cap on every budget, {@code null} for none
+     * @throws IllegalArgumentException naming the property if a value is blank, not positive, or the default
+     *     exceeds the cap
+     */
+    public RequestDeadlines(String headerName, Map<String, DeadlineHeaderFormat> additionalHeaders,
+            @Nullable Duration defaultTimeout, @Nullable Duration maxTimeout) {
         if (headerName == null || headerName.isBlank()) {
             throw new IllegalArgumentException("cancellation.web.deadline-header must not be blank");
         }
+        Map<String, DeadlineHeaderFormat> all = new LinkedHashMap<>();
+        all.put(headerName.trim(), DeadlineHeaderFormat.MILLISECONDS);
+        additionalHeaders.forEach((name, format) -> {
+            if (name == null || name.isBlank() || format == null) {
+                throw new IllegalArgumentException("cancellation.web.additional-deadline-headers needs a header "
+                        + "name and a format for each entry, but got '" + name + "' = " + format);
+            }
+            all.putIfAbsent(name.trim(), format);
+        });
+        this.headers = Collections.unmodifiableMap(all);
         requirePositive(defaultTimeout, "cancellation.web.request-timeout");
         requirePositive(maxTimeout, "cancellation.web.max-request-timeout");
         if (defaultTimeout != null && maxTimeout != null && defaultTimeout.compareTo(maxTimeout) > 0) {
@@ -78,6 +113,11 @@ public final class RequestDeadlines {
         return headerName;
     }
 
+    /** Every header read for the caller's budget, the deadline header first, each with its format. */
+    public Map<String, DeadlineHeaderFormat> headers() {
+        return headers;
+    }
+
     /** The budget of requests without the header; {@code null} for none. */
     public @Nullable Duration defaultTimeout() {
         return defaultTimeout;
@@ -96,30 +136,48 @@ public final class RequestDeadlines {
     }
 
     /**
-     * The budget of a request whose deadline header has the given values.
+     * The budget of a request whose deadline header has the given values (and no additional header).
      *
      * @param values the header's values in order, {@code null} or empty when the header is absent
      * @throws MalformedDeadlineHeaderException if a value is not a decimal integer
      */
     public Budget budget(@Nullable Iterable<String> values) {
+        return budgetOf(name -> name.equals(headerName) ? values : null);
+    }
+
+    /**
+     * The budget of a request with the given headers: the smallest of every deadline header present.
+     *
+     * @param headerValues a header's values in order by its name; {@code null} or empty when it is absent
+     * @throws MalformedDeadlineHeaderException if a value is not in its header's format
+     */
+    public Budget budgetOf(Function<String, @Nullable Iterable<String>> headerValues) {
         Long smallest = null;
-        if (values != null) {
+        String from = headerName;
+        for (Map.Entry<String, DeadlineHeaderFormat> header : headers.entrySet()) {
+            Iterable<String> values = headerValues.apply(header.getKey());
+            if (values == null) {
+                continue;
+            }
             for (String value : values) {
                 for (String element : value.split(",", -1)) {
-                    long millis = parse(element.trim(), value);
-                    smallest = (smallest == null) ? millis : Math.min(smallest, millis);
+                    long millis = parse(element.trim(), value, header.getKey(), header.getValue());
+                    if (smallest == null || millis < smallest) {
+                        smallest = millis;
+                        from = header.getKey();
+                    }
                 }
             }
         }
         if (smallest == null) {
-            return new Budget(defaultTimeout, null);
+            return new Budget(defaultTimeout, null, null);
         }
         if (smallest <= 0) {
-            return new Budget(Duration.ZERO, Long.toString(smallest));
+            return new Budget(Duration.ZERO, Long.toString(smallest), from);
         }
         Duration requested = Duration.ofMillis(smallest);
         Duration capped = (callerLimit != null && requested.compareTo(callerLimit) > 0) ? callerLimit : requested;
-        return new Budget(capped, Long.toString(smallest));
+        return new Budget(capped, Long.toString(smallest), from);
     }
 
     /**
@@ -130,33 +188,35 @@ public final class RequestDeadlines {
      * @param path the request's path, the problem's {@code instance}
      */
     public Admission admit(@Nullable Iterable<String> values, String path) {
+        return admitOf(name -> name.equals(headerName) ? values : null, path);
+    }
+
+    /**
+     * {@link #admit}, for a request with the given headers: every deadline header is read.
+     *
+     * @param headerValues a header's values in order by its name; {@code null} or empty when it is absent
+     * @param path the request's path, the problem's {@code instance}
+     */
+    public Admission admitOf(Function<String, @Nullable Iterable<String>> headerValues, String path) {
         Budget budget;
         try {
-            budget = budget(values);
+            budget = budgetOf(headerValues);
         } catch (MalformedDeadlineHeaderException malformed) {
             return new Admission(null, CancellationProblems.malformedHeader(malformed, path));
         }
         if (budget.spent()) {
-            return new Admission(null, CancellationProblems.budgetSpent(headerName, budget.received(), path));
+            String header = (budget.header() != null) ? budget.header() : headerName;
+            return new Admission(null, CancellationProblems.budgetSpent(header, budget.received(), path));
         }
         return new Admission(budget, null);
     }
 
-    private long parse(String element, String whole) {
-        int length = element.length();
-        int start = (length > 0 && (element.charAt(0) == '-' || element.charAt(0) == '+')) ? 1 : 0;
-        if (length == start) {
-            throw new MalformedDeadlineHeaderException(headerName, whole);
+    private static long parse(String element, String whole, String header, DeadlineHeaderFormat format) {
+        try {
+            return format.toMillis(element);
+        } catch (IllegalArgumentException ex) {
+            throw new MalformedDeadlineHeaderException(header, whole, format);
         }
-        long millis = 0;
-        for (int i = start; i < length; i++) {
-            char c = element.charAt(i);
-            if (c < '0' || c > '9') {
-                throw new MalformedDeadlineHeaderException(headerName, whole);
-            }
-            millis = (millis > (Long.MAX_VALUE - 9) / 10) ? Long.MAX_VALUE : millis * 10 + (c - '0');
-        }
-        return (element.charAt(0) == '-') ? -millis : millis;
     }
 
     /**
@@ -164,9 +224,15 @@ public final class RequestDeadlines {
      *
      * @param timeout the time the request may take from now, {@code null} for no limit, {@link Duration#ZERO}
      *     when already spent
-     * @param received the header's (smallest) value as parsed, {@code null} when the header was absent
+     * @param received the (smallest) value as parsed, in milliseconds, {@code null} when no header was present
+     * @param header the header it came from, {@code null} when no header was present
      */
-    public record Budget(@Nullable Duration timeout, @Nullable String received) {
+    public record Budget(@Nullable Duration timeout, @Nullable String received, @Nullable String header) {
+
+        /** A budget from the deadline header (or none). */
+        public Budget(@Nullable Duration timeout, @Nullable String received) {
+            this(timeout, received, null);
+        }
 
         /** Whether the caller's budget is already spent: the handler must not run. */
         public boolean spent() {

@@ -18,7 +18,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 /** The inbound edge on WebFlux over real HTTP: a real Reactor Netty server on a random loopback port. */
 @SpringBootTest(classes = FluxTestApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"spring.main.web-application-type=reactive", "server.address=127.0.0.1",
-            "spring.reactor.context-propagation=auto", "server.shutdown=immediate", "cancellation.web.shutdown-drain=0s"})
+            "spring.reactor.context-propagation=auto", "server.shutdown=immediate", "cancellation.web.shutdown-drain=0s",
+            "cancellation.web.additional-deadline-headers.grpc-timeout=grpc-timeout"})
 class FluxRequestCancellationTests {
 
     @LocalServerPort
@@ -61,6 +62,16 @@ class FluxRequestCancellationTests {
         assertThat((String) answer.json("$.reason.kind")).isEqualTo("TIMEOUT");
         assertThat((String) answer.json("$.instance")).isEqualTo("/api/reports/7");
         assertThat(answer.took()).isGreaterThanOrEqualTo(Duration.ofMillis(390)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    /** A gRPC-Web caller's grpc-timeout is its budget. */
+    @Test
+    void aGrpcTimeoutHeaderIsTheCallersBudget() {
+        Answer answer = WebClients.get(port, "/api/reports/7?ms=10000", "grpc-timeout", "400m");
+
+        assertThat(answer.status()).isEqualTo(504);
+        assertThat(answer.took()).isGreaterThanOrEqualTo(Duration.ofMillis(390)).isLessThan(Duration.ofSeconds(5));
+        assertThat(WebClients.get(port, "/plain", "grpc-timeout", "soon").status()).isEqualTo(400);
     }
 
     /** The caller's budget ran out on a plain page: the answer says so, not that some task timed out. */

@@ -21,7 +21,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
  * must not wait for them when it exits.
  */
 @SpringBootTest(classes = MvcTestApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"server.address=127.0.0.1", "spring.mvc.async.request-timeout=60s", "server.shutdown=immediate", "cancellation.web.shutdown-drain=0s"})
+        properties = {"server.address=127.0.0.1", "spring.mvc.async.request-timeout=60s", "server.shutdown=immediate", "cancellation.web.shutdown-drain=0s",
+            "cancellation.web.additional-deadline-headers.x-envoy-expected-rq-timeout-ms=milliseconds"})
 class MvcRequestCancellationTests {
 
     @LocalServerPort
@@ -69,6 +70,16 @@ class MvcRequestCancellationTests {
         assertThat((String) answer.json("$.reason.kind")).isEqualTo("TIMEOUT");
         assertThat((String) answer.json("$.detail")).isEqualTo("GET /api/reports/{id}: TIMEOUT");
         assertThat((String) answer.json("$.instance")).isEqualTo("/api/reports/7");
+        assertThat(answer.took()).isGreaterThanOrEqualTo(Duration.ofMillis(390)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    /** Behind Envoy or Istio, the mesh's header carries the caller's budget. */
+    @Test
+    void aMeshsDeadlineHeaderIsTheCallersBudget() {
+        Answer answer = WebClients.get(port, "/api/reports/7?ms=10000", "x-envoy-expected-rq-timeout-ms", "400");
+
+        assertThat(answer.status()).isEqualTo(504);
+        assertThat((String) answer.json("$.title")).isEqualTo("Request deadline exceeded");
         assertThat(answer.took()).isGreaterThanOrEqualTo(Duration.ofMillis(390)).isLessThan(Duration.ofSeconds(5));
     }
 

@@ -78,7 +78,7 @@ public class RequestCancellationWebFilter implements WebFilter, Ordered {
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
         ServerHttpRequest request = exchange.getRequest();
-        RequestDeadlines.Admission admission = deadlines.admit(request.getHeaders().get(deadlines.headerName()),
+        RequestDeadlines.Admission admission = deadlines.admitOf(name -> request.getHeaders().get(name),
                 request.getPath().value());
         if (admission.problem() != null) {
             return write(exchange.getResponse(), admission.problem());

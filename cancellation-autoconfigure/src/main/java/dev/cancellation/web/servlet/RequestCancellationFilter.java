@@ -79,8 +79,8 @@ public class RequestCancellationFilter extends OncePerRequestFilter implements O
             throws ServletException, IOException {
         InFlightRequest inFlight = (InFlightRequest) request.getAttribute(ATTRIBUTE);
         if (inFlight == null) {
-            RequestDeadlines.Admission admission = deadlines.admit(
-                    Collections.list(request.getHeaders(deadlines.headerName())), request.getRequestURI());
+            RequestDeadlines.Admission admission = deadlines.admitOf(
+                    name -> Collections.list(request.getHeaders(name)), request.getRequestURI());
             if (admission.problem() != null) {
                 write(response, admission.problem());
                 return;
