@@ -1,8 +1,12 @@
 package dev.cancellation.autoconfigure;
 
+import dev.cancellation.BudgetFormat;
 import dev.cancellation.http.HttpClientCancellation;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -34,6 +38,13 @@ public class CancellationHttpClientProperties {
      * services. Refusing spent calls and aborting cancelled ones apply to every host.
      */
     private List<String> deadlineHeaderHosts = new ArrayList<>(List.of("*"));
+
+    /**
+     * More headers that carry the remaining budget to the same hosts, each with its format: 'milliseconds' (e.g.
+     * x-envoy-upstream-rq-timeout-ms, which tells an Envoy or Istio sidecar the call's timeout) or 'grpc-timeout'
+     * (gRPC's format, e.g. '250m').
+     */
+    private Map<String, BudgetFormat> additionalDeadlineHeaders = new LinkedHashMap<>();
 
     /**
      * Whether cancelling the token aborts a call in flight at once (the connection is closed and the caller gets
@@ -82,6 +93,18 @@ public class CancellationHttpClientProperties {
         this.deadlineHeaderHosts = new ArrayList<>(deadlineHeaderHosts);
     }
 
+    public Map<String, BudgetFormat> getAdditionalDeadlineHeaders() {
+        return additionalDeadlineHeaders;
+    }
+
+    public void setAdditionalDeadlineHeaders(@Nullable Map<String, BudgetFormat> additionalDeadlineHeaders) {
+        Map<String, BudgetFormat> headers = (additionalDeadlineHeaders != null)
+                ? new LinkedHashMap<>(additionalDeadlineHeaders) : new LinkedHashMap<>();
+        // validates every name, and names the property in the message
+        new HttpClientCancellation(HttpClientCancellation.DEFAULT_DEADLINE_HEADER, true, true, List.of("*"), headers);
+        this.additionalDeadlineHeaders = headers;
+    }
+
     public boolean isAbortOnCancel() {
         return abortOnCancel;
     }
@@ -92,6 +115,7 @@ public class CancellationHttpClientProperties {
 
     /** The settings these properties describe. */
     public HttpClientCancellation toSettings() {
-        return new HttpClientCancellation(deadlineHeader, propagateDeadline, abortOnCancel, deadlineHeaderHosts);
+        return new HttpClientCancellation(deadlineHeader, propagateDeadline, abortOnCancel, deadlineHeaderHosts,
+                additionalDeadlineHeaders);
     }
 }

@@ -1,6 +1,6 @@
 package dev.cancellation.autoconfigure;
 
-import dev.cancellation.web.DeadlineHeaderFormat;
+import dev.cancellation.BudgetFormat;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,7 +31,7 @@ public class CancellationWebProperties {
      * x-envoy-expected-rq-timeout-ms, set by Envoy and Istio) or 'grpc-timeout' (gRPC's format, e.g. '250m', for
      * grpc-timeout from gRPC-Web). The smallest budget of all headers present wins; the caps still apply.
      */
-    private Map<String, DeadlineHeaderFormat> additionalDeadlineHeaders = new LinkedHashMap<>();
+    private Map<String, BudgetFormat> additionalDeadlineHeaders = new LinkedHashMap<>();
 
     /**
      * Budget of requests that send no deadline header. Unset means none: such requests have no deadline. Unless
@@ -90,11 +90,11 @@ public class CancellationWebProperties {
         this.deadlineHeader = deadlineHeader.trim();
     }
 
-    public Map<String, DeadlineHeaderFormat> getAdditionalDeadlineHeaders() {
+    public Map<String, BudgetFormat> getAdditionalDeadlineHeaders() {
         return additionalDeadlineHeaders;
     }
 
-    public void setAdditionalDeadlineHeaders(@Nullable Map<String, DeadlineHeaderFormat> additionalDeadlineHeaders) {
+    public void setAdditionalDeadlineHeaders(@Nullable Map<String, BudgetFormat> additionalDeadlineHeaders) {
         this.additionalDeadlineHeaders = (additionalDeadlineHeaders != null)
                 ? new LinkedHashMap<>(additionalDeadlineHeaders) : new LinkedHashMap<>();
     }

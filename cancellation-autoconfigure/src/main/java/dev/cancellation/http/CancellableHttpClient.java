@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -143,11 +144,14 @@ public final class CancellableHttpClient extends HttpClient {
         }
         String header = settings.deadlineHeader();
         String value = settings.headerValue(call, request.headers().firstValue(header).orElse(null));
+        Map<String, String> additional = call.additionalBudgetHeaders();
         HttpRequest.Builder builder = HttpRequest.newBuilder(request,
-                (name, ignored) -> value == null || !name.equalsIgnoreCase(header));
+                (name, ignored) -> (value == null || !name.equalsIgnoreCase(header))
+                        && additional.keySet().stream().noneMatch(name::equalsIgnoreCase));
         if (value != null) {
             builder.header(header, value);
         }
+        additional.forEach(builder::header);
         Duration remaining = Duration.ofMillis(budget);
         if (request.timeout().map(timeout -> timeout.compareTo(remaining) > 0).orElse(true)) {
             builder.timeout(remaining);

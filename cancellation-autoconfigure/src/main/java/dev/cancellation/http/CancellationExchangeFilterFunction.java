@@ -100,6 +100,7 @@ public final class CancellationExchangeFilterFunction implements ExchangeFilterF
             if (header != null && value != null) {
                 outgoing.getHeaders().set(header, value);
             }
+            call.additionalBudgetHeaders().forEach(outgoing.getHeaders()::set);
             if (lowerTimeout) {
                 ReactorNettyTimeouts.lowerResponseTimeout(outgoing, Duration.ofMillis(call.remainingMillis()));
             }

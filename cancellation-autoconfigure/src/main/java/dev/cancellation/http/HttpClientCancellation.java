@@ -1,8 +1,12 @@
 package dev.cancellation.http;
 
+import dev.cancellation.BudgetFormat;
 import dev.cancellation.CancellationToken;
 import java.net.URI;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -27,6 +31,7 @@ public final class HttpClientCancellation {
     private final boolean propagateDeadline;
     private final boolean abortOnCancel;
     private final DeadlineHeaderHosts deadlineHeaderHosts;
+    private final Map<String, BudgetFormat> additionalHeaders;
 
     /**
      * @param deadlineHeader name of the header carrying the remaining milliseconds
@@ -50,12 +55,43 @@ public final class HttpClientCancellation {
                 DeadlineHeaderHosts.of(deadlineHeaderHosts, "cancellation.http.client.deadline-header-hosts"));
     }
 
+    /**
+     * Like {@link #HttpClientCancellation(String, boolean, boolean, List)}, also sending the budget in
+     * {@code additionalHeaders}, each in its format (a mesh's own header, e.g. Envoy's
+     * {@code x-envoy-upstream-rq-timeout-ms}), to the same hosts.
+     *
+     * @throws IllegalArgumentException if a header name is not valid
+     */
+    public HttpClientCancellation(String deadlineHeader, boolean propagateDeadline, boolean abortOnCancel,
+            List<String> deadlineHeaderHosts, Map<String, BudgetFormat> additionalHeaders) {
+        this(deadlineHeader, propagateDeadline, abortOnCancel,
+                DeadlineHeaderHosts.of(deadlineHeaderHosts, "cancellation.http.client.deadline-header-hosts"),
+                additionalHeaders);
+    }
+
     private HttpClientCancellation(String deadlineHeader, boolean propagateDeadline, boolean abortOnCancel,
             DeadlineHeaderHosts hosts) {
+        this(deadlineHeader, propagateDeadline, abortOnCancel, hosts, Map.of());
+    }
+
+    private HttpClientCancellation(String deadlineHeader, boolean propagateDeadline, boolean abortOnCancel,
+            DeadlineHeaderHosts hosts, Map<String, BudgetFormat> additionalHeaders) {
         this.deadlineHeader = checkHeaderName(deadlineHeader, "cancellation.http.client.deadline-header");
         this.propagateDeadline = propagateDeadline;
         this.abortOnCancel = abortOnCancel;
         this.deadlineHeaderHosts = hosts;
+        Map<String, BudgetFormat> checked = new LinkedHashMap<>();
+        additionalHeaders.forEach((name, format) -> {
+            checkHeaderName(name, "cancellation.http.client.additional-deadline-headers");
+            if (format == null) {
+                throw new IllegalArgumentException("cancellation.http.client.additional-deadline-headers: header '"
+                        + name + "' needs a format (milliseconds or grpc-timeout)");
+            }
+            if (!name.equalsIgnoreCase(this.deadlineHeader)) {
+                checked.put(name, format);
+            }
+        });
+        this.additionalHeaders = Collections.unmodifiableMap(checked);
     }
 
     /** {@code X-Request-Timeout} sent, abort on cancel. */
@@ -65,6 +101,11 @@ public final class HttpClientCancellation {
 
     public String deadlineHeader() {
         return deadlineHeader;
+    }
+
+    /** The headers that also carry the budget, each in its format; empty by default. */
+    public Map<String, BudgetFormat> additionalHeaders() {
+        return additionalHeaders;
     }
 
     public boolean propagateDeadline() {
@@ -109,7 +150,7 @@ public final class HttpClientCancellation {
         }
         OutboundCall call = OutboundCall.start(token, method, uri, abortOnCancel);
         if (propagateDeadline && call.budgetMillis() >= 0 && deadlineHeaderHosts.matches(uri)) {
-            call.sendBudgetIn(deadlineHeader);
+            call.sendBudgetIn(deadlineHeader, additionalHeaders);
         }
         return call;
     }

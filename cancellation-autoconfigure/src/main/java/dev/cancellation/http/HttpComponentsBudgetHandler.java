@@ -44,6 +44,7 @@ public final class HttpComponentsBudgetHandler implements ExecChainHandler {
             if (header != null && value != null) {
                 request.setHeader(header, value);
             }
+            call.additionalBudgetHeaders().forEach(request::setHeader);
         }
         return chain.proceed(request, scope);
     }

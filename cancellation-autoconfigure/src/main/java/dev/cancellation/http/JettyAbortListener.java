@@ -1,5 +1,6 @@
 package dev.cancellation.http;
 
+import java.util.Map;
 import org.eclipse.jetty.client.Request;
 
 /**
@@ -33,8 +34,14 @@ public final class JettyAbortListener implements Request.QueuedListener {
                     return;
                 }
                 String value = call.budgetHeaderValue();
-                if (value != null) {
-                    begun.headers(headers -> headers.put(header, value));
+                Map<String, String> additional = call.additionalBudgetHeaders();
+                if (value != null || !additional.isEmpty()) {
+                    begun.headers(headers -> {
+                        if (value != null) {
+                            headers.put(header, value);
+                        }
+                        additional.forEach(headers::put);
+                    });
                 }
             });
         }

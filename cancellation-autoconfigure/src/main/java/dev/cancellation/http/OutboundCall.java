@@ -1,5 +1,6 @@
 package dev.cancellation.http;
 
+import dev.cancellation.BudgetFormat;
 import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.Registration;
@@ -11,6 +12,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -81,6 +84,7 @@ public final class OutboundCall implements AutoCloseable {
     private volatile int state;
     private volatile boolean interruptDelivered;
     private volatile @Nullable String budgetHeader;
+    private volatile Map<String, BudgetFormat> additionalBudgetHeaders = Map.of();
     private volatile long callerAskedMillis = -1;
 
     private OutboundCall(CancellationToken token, String method, Object uri, @Nullable Instant deadline,
@@ -164,9 +168,27 @@ public final class OutboundCall implements AutoCloseable {
         return Long.toString((asked >= 0 && asked < left) ? asked : left);
     }
 
-    /** The call sends its budget in {@code header}. */
-    void sendBudgetIn(String header) {
+    /**
+     * The headers besides {@link #budgetHeader()} that carry the budget (a mesh's), each with its value as of now in
+     * its format: the same budget as {@link #budgetHeaderValue()}; empty if the call sends none. Client hooks set them
+     * where they set the budget header, and again when the request leaves.
+     */
+    public Map<String, String> additionalBudgetHeaders() {
+        Map<String, BudgetFormat> headers = additionalBudgetHeaders;
+        String value = headers.isEmpty() ? null : budgetHeaderValue();
+        if (value == null) {
+            return Map.of();
+        }
+        long millis = Long.parseLong(value);
+        Map<String, String> values = new LinkedHashMap<>();
+        headers.forEach((name, format) -> values.put(name, format.format(millis)));
+        return values;
+    }
+
+    /** The call sends its budget in {@code header}, and in {@code additionalHeaders}. */
+    void sendBudgetIn(String header, Map<String, BudgetFormat> additionalHeaders) {
         this.budgetHeader = header;
+        this.additionalBudgetHeaders = additionalHeaders;
     }
 
     /** Remembers the value of the budget header that the caller put on the request, if it is a number. */

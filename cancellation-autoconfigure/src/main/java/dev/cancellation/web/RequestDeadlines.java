@@ -1,5 +1,6 @@
 package dev.cancellation.web;
 
+import dev.cancellation.BudgetFormat;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -38,7 +39,7 @@ import org.springframework.http.ProblemDetail;
  *
  * <p>Behind a service mesh the caller's budget may also arrive in the mesh's own header: Envoy's and Istio's
  * {@code x-envoy-expected-rq-timeout-ms} (milliseconds), or gRPC-Web's {@code grpc-timeout}
- * ({@link DeadlineHeaderFormat#GRPC_TIMEOUT}). Such additional headers are read the same way, each in its format;
+ * ({@link BudgetFormat#GRPC_TIMEOUT}). Such additional headers are read the same way, each in its format;
  * the smallest budget of all headers present wins, and the limit above applies to it.
  * *
  * <p>Thread-safety: immutable; safe from any thread.
@@ -46,7 +47,7 @@ import org.springframework.http.ProblemDetail;
 public final class RequestDeadlines {
 
     private final String headerName;
-    private final Map<String, DeadlineHeaderFormat> headers;
+    private final Map<String, BudgetFormat> headers;
     private final @Nullable Duration defaultTimeout;
     private final @Nullable Duration maxTimeout;
     private final @Nullable Duration callerLimit;
@@ -74,13 +75,13 @@ public final class RequestDeadlines {
      * @throws IllegalArgumentException naming the property if a value is blank, not positive, or the default
      *     exceeds the cap
      */
-    public RequestDeadlines(String headerName, Map<String, DeadlineHeaderFormat> additionalHeaders,
+    public RequestDeadlines(String headerName, Map<String, BudgetFormat> additionalHeaders,
             @Nullable Duration defaultTimeout, @Nullable Duration maxTimeout) {
         if (headerName == null || headerName.isBlank()) {
             throw new IllegalArgumentException("cancellation.web.deadline-header must not be blank");
         }
-        Map<String, DeadlineHeaderFormat> all = new LinkedHashMap<>();
-        all.put(headerName.trim(), DeadlineHeaderFormat.MILLISECONDS);
+        Map<String, BudgetFormat> all = new LinkedHashMap<>();
+        all.put(headerName.trim(), BudgetFormat.MILLISECONDS);
         additionalHeaders.forEach((name, format) -> {
             if (name == null || name.isBlank() || format == null) {
                 throw new IllegalArgumentException("cancellation.web.additional-deadline-headers needs a header "
@@ -114,7 +115,7 @@ public final class RequestDeadlines {
     }
 
     /** Every header read for the caller's budget, the deadline header first, each with its format. */
-    public Map<String, DeadlineHeaderFormat> headers() {
+    public Map<String, BudgetFormat> headers() {
         return headers;
     }
 
@@ -154,7 +155,7 @@ public final class RequestDeadlines {
     public Budget budgetOf(Function<String, @Nullable Iterable<String>> headerValues) {
         Long smallest = null;
         String from = headerName;
-        for (Map.Entry<String, DeadlineHeaderFormat> header : headers.entrySet()) {
+        for (Map.Entry<String, BudgetFormat> header : headers.entrySet()) {
             Iterable<String> values = headerValues.apply(header.getKey());
             if (values == null) {
                 continue;
@@ -211,7 +212,7 @@ public final class RequestDeadlines {
         return new Admission(budget, null);
     }
 
-    private static long parse(String element, String whole, String header, DeadlineHeaderFormat format) {
+    private static long parse(String element, String whole, String header, BudgetFormat format) {
         try {
             return format.toMillis(element);
         } catch (IllegalArgumentException ex) {

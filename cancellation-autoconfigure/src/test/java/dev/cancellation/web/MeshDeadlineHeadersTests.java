@@ -3,6 +3,7 @@ package dev.cancellation.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import dev.cancellation.BudgetFormat;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,10 +22,10 @@ class MeshDeadlineHeadersTests {
     private final RequestDeadlines policy = new RequestDeadlines("X-Request-Timeout", meshHeaders(), null,
             Duration.ofSeconds(10));
 
-    private static Map<String, DeadlineHeaderFormat> meshHeaders() {
-        Map<String, DeadlineHeaderFormat> headers = new LinkedHashMap<>();
-        headers.put(ENVOY, DeadlineHeaderFormat.MILLISECONDS);
-        headers.put("grpc-timeout", DeadlineHeaderFormat.GRPC_TIMEOUT);
+    private static Map<String, BudgetFormat> meshHeaders() {
+        Map<String, BudgetFormat> headers = new LinkedHashMap<>();
+        headers.put(ENVOY, BudgetFormat.MILLISECONDS);
+        headers.put("grpc-timeout", BudgetFormat.GRPC_TIMEOUT);
         return headers;
     }
 
@@ -91,7 +92,7 @@ class MeshDeadlineHeadersTests {
     void theDeadlineHeaderComesFirstAndANamelessEntryNamesTheProperty() {
         assertThat(policy.headers().keySet()).containsExactly("X-Request-Timeout", ENVOY, "grpc-timeout");
         assertThatIllegalArgumentException()
-                .isThrownBy(() -> new RequestDeadlines("X", Map.of(" ", DeadlineHeaderFormat.MILLISECONDS), null, null))
+                .isThrownBy(() -> new RequestDeadlines("X", Map.of(" ", BudgetFormat.MILLISECONDS), null, null))
                 .withMessageContaining("cancellation.web.additional-deadline-headers");
     }
 }

@@ -1,11 +1,12 @@
-package dev.cancellation.web;
+package dev.cancellation;
 
 /**
- * How a deadline header writes the caller's remaining time.
+ * How a remaining time budget is written as text, in a header that crosses a process boundary (HTTP, gRPC-Web, a
+ * service mesh). Relative budgets need no synchronised clocks: each hop reads what is left and passes on less.
  *
  * <p>Thread-safety: an enum, immutable.
  */
-public enum DeadlineHeaderFormat {
+public enum BudgetFormat {
 
     /**
      * Whole milliseconds as a decimal integer ({@code 2500}): the starter's own {@code X-Request-Timeout} and
@@ -19,9 +20,12 @@ public enum DeadlineHeaderFormat {
      */
     GRPC_TIMEOUT("a gRPC timeout, at most 8 digits and a unit H, M, S, m, u or n, e.g. '2500m'");
 
+    /** The most digits gRPC allows in a timeout: 8. */
+    private static final long MAX_GRPC_AMOUNT = 99_999_999;
+
     private final String expected;
 
-    DeadlineHeaderFormat(String expected) {
+    BudgetFormat(String expected) {
         this.expected = expected;
     }
 
@@ -31,13 +35,35 @@ public enum DeadlineHeaderFormat {
     }
 
     /**
-     * The milliseconds one element of a header value stands for; digits beyond what a {@code long} holds saturate.
+     * The milliseconds a value in this format stands for (no surrounding blanks, no list); digits beyond what a
+     * {@code long} holds saturate; a sub-millisecond gRPC timeout rounds up.
      *
      * @return the milliseconds (zero or less for a spent budget, which only {@link #MILLISECONDS} can express)
-     * @throws IllegalArgumentException if the element is not in this format
+     * @throws IllegalArgumentException if the value is not in this format
      */
-    long toMillis(String element) {
-        return (this == MILLISECONDS) ? parseMillis(element) : parseGrpcTimeout(element);
+    public long toMillis(String value) {
+        return (this == MILLISECONDS) ? parseMillis(value) : parseGrpcTimeout(value);
+    }
+
+    /**
+     * Writes {@code millis} (at least 1) in this format; a gRPC timeout too large for 8 digits of milliseconds is
+     * written in the largest unit that holds it, rounded down.
+     */
+    public String format(long millis) {
+        long value = Math.max(1, millis);
+        if (this == MILLISECONDS) {
+            return Long.toString(value);
+        }
+        if (value <= MAX_GRPC_AMOUNT) {
+            return value + "m";
+        }
+        if (value / 1_000 <= MAX_GRPC_AMOUNT) {
+            return (value / 1_000) + "S";
+        }
+        if (value / 60_000 <= MAX_GRPC_AMOUNT) {
+            return (value / 60_000) + "M";
+        }
+        return Math.min(MAX_GRPC_AMOUNT, value / 3_600_000) + "H";
     }
 
     private static long parseMillis(String element) {
