@@ -144,7 +144,8 @@ public final class CancellableHttpClient extends HttpClient {
         }
         String header = settings.deadlineHeader();
         String value = settings.headerValue(call, request.headers().firstValue(header).orElse(null));
-        Map<String, String> additional = call.additionalBudgetHeaders();
+        Map<String, String> additional = call.additionalBudgetHeaders(
+                (value != null) ? value : request.headers().firstValue(header).orElse(null));
         HttpRequest.Builder builder = HttpRequest.newBuilder(request,
                 (name, ignored) -> (value == null || !name.equalsIgnoreCase(header))
                         && additional.keySet().stream().noneMatch(name::equalsIgnoreCase));

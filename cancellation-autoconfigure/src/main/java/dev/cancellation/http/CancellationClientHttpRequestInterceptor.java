@@ -52,7 +52,7 @@ public final class CancellationClientHttpRequestInterceptor implements ClientHtt
             if (value != null) {
                 request.getHeaders().set(header, value);
             }
-            call.additionalBudgetHeaders().forEach(request.getHeaders()::set);
+            call.additionalBudgetHeaders(request.getHeaders().getFirst(header)).forEach(request.getHeaders()::set);
             ClientHttpResponse response = call.run(() -> execution.execute(request, body), true);
             handedOver = true;
             return settings.abortOnCancel() ? new CancellableClientHttpResponse(response, call) : response;

@@ -100,7 +100,10 @@ public final class CancellationExchangeFilterFunction implements ExchangeFilterF
             if (header != null && value != null) {
                 outgoing.getHeaders().set(header, value);
             }
-            call.additionalBudgetHeaders().forEach(outgoing.getHeaders()::set);
+            if (header != null) {
+                call.additionalBudgetHeaders(outgoing.getHeaders().getFirst(header))
+                        .forEach(outgoing.getHeaders()::set);
+            }
             if (lowerTimeout) {
                 ReactorNettyTimeouts.lowerResponseTimeout(outgoing, Duration.ofMillis(call.remainingMillis()));
             }

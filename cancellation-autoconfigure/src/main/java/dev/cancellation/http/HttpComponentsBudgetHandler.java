@@ -6,6 +6,7 @@ import org.apache.hc.client5.http.classic.ExecChainHandler;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.util.Timeout;
 
@@ -44,7 +45,10 @@ public final class HttpComponentsBudgetHandler implements ExecChainHandler {
             if (header != null && value != null) {
                 request.setHeader(header, value);
             }
-            call.additionalBudgetHeaders().forEach(request::setHeader);
+            Header sent = (header != null) ? request.getFirstHeader(header) : null;
+            if (sent != null) {
+                call.additionalBudgetHeaders(sent.getValue()).forEach(request::setHeader);
+            }
         }
         return chain.proceed(request, scope);
     }

@@ -1,6 +1,5 @@
 package dev.cancellation.http;
 
-import java.util.Map;
 import org.eclipse.jetty.client.Request;
 
 /**
@@ -34,15 +33,12 @@ public final class JettyAbortListener implements Request.QueuedListener {
                     return;
                 }
                 String value = call.budgetHeaderValue();
-                Map<String, String> additional = call.additionalBudgetHeaders();
-                if (value != null || !additional.isEmpty()) {
-                    begun.headers(headers -> {
-                        if (value != null) {
-                            headers.put(header, value);
-                        }
-                        additional.forEach(headers::put);
-                    });
-                }
+                begun.headers(headers -> {
+                    if (value != null) {
+                        headers.put(header, value);
+                    }
+                    call.additionalBudgetHeaders(headers.get(header)).forEach(headers::put);
+                });
             });
         }
     }

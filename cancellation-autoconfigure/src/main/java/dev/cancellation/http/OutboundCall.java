@@ -169,17 +169,24 @@ public final class OutboundCall implements AutoCloseable {
     }
 
     /**
-     * The headers besides {@link #budgetHeader()} that carry the budget (a mesh's), each with its value as of now in
-     * its format: the same budget as {@link #budgetHeaderValue()}; empty if the call sends none. Client hooks set them
-     * where they set the budget header, and again when the request leaves.
+     * The headers besides {@link #budgetHeader()} that carry the budget (a mesh's), each with the budget the request
+     * sends in {@link #budgetHeader()}, in its format; empty if the call sends none. Client hooks set them wherever
+     * they set the budget header, from the value that header has on the outgoing request then, so that every header
+     * tells the same budget.
+     *
+     * @param sentMillis the budget header's value on the outgoing request; {@code null} if it has none
      */
-    public Map<String, String> additionalBudgetHeaders() {
+    public Map<String, String> additionalBudgetHeaders(@Nullable String sentMillis) {
         Map<String, BudgetFormat> headers = additionalBudgetHeaders;
-        String value = headers.isEmpty() ? null : budgetHeaderValue();
-        if (value == null) {
+        if (headers.isEmpty() || budgetHeader == null || sentMillis == null) {
             return Map.of();
         }
-        long millis = Long.parseLong(value);
+        long millis;
+        try {
+            millis = BudgetFormat.MILLISECONDS.toMillis(sentMillis.trim());
+        } catch (IllegalArgumentException ex) {
+            return Map.of(); // not a budget: nothing to repeat
+        }
         Map<String, String> values = new LinkedHashMap<>();
         headers.forEach((name, format) -> values.put(name, format.format(millis)));
         return values;

@@ -2,6 +2,7 @@ package dev.cancellation.messaging;
 
 import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
+import dev.cancellation.lifecycle.InFlightSet;
 import dev.cancellation.lifecycle.ShutdownDrain;
 import dev.cancellation.task.TaskRegistry;
 import dev.cancellation.task.TaskSpec;
@@ -10,9 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
@@ -32,7 +31,7 @@ public final class ListenerInvocations implements ShutdownDrain {
     private final String description;
     private final TaskRegistry registry;
     private final Duration drainPeriod;
-    private final Set<ListenerInvocation> open = ConcurrentHashMap.newKeySet();
+    private final InFlightSet<ListenerInvocation> open = new InFlightSet<>(ListenerInvocation::token);
     private final Map<String, LongAdder> expired = new ConcurrentHashMap<>();
 
     /**
@@ -72,7 +71,7 @@ public final class ListenerInvocations implements ShutdownDrain {
     /** Cancels the invocations in flight whose attributes match, with {@code reason}; returns how many it did. */
     public int cancelWhere(Predicate<Map<String, String>> attributes, CancellationReason reason) {
         int cancelled = 0;
-        for (ListenerInvocation invocation : open) {
+        for (ListenerInvocation invocation : open.units()) {
             if (attributes.test(invocation.attributes()) && invocation.task().cancel(reason)) {
                 cancelled++;
             }
@@ -87,7 +86,7 @@ public final class ListenerInvocations implements ShutdownDrain {
      */
     public boolean awaitIdleWhere(Predicate<Map<String, String>> attributes, Duration timeout)
             throws InterruptedException {
-        return awaitNone(invocation -> attributes.test(invocation.attributes()), timeout);
+        return open.awaitNone(invocation -> attributes.test(invocation.attributes()), timeout, description);
     }
 
     /** Counts a message that arrived after its deadline, for {@code listener}; the body did not run. */
@@ -118,33 +117,12 @@ public final class ListenerInvocations implements ShutdownDrain {
 
     @Override
     public boolean covers(CancellationToken taskToken) {
-        for (ListenerInvocation invocation : open) {
-            CancellationToken token = invocation.token();
-            if (taskToken == token || taskToken.isDescendantOf(token)) {
-                return true;
-            }
-        }
-        return false;
+        return open.covers(taskToken);
     }
 
     @Override
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
-        return awaitNone(invocation -> true, timeout);
-    }
-
-    private boolean awaitNone(Predicate<ListenerInvocation> matching, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (open.stream().anyMatch(matching)) {
-            long remaining = deadline - System.nanoTime();
-            if (remaining <= 0) {
-                return false;
-            }
-            LockSupport.parkNanos(this, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(5)));
-            if (Thread.interrupted()) {
-                throw new InterruptedException("Interrupted while waiting for " + description + " in flight");
-            }
-        }
-        return true;
+        return open.awaitNone(invocation -> true, timeout, description);
     }
 
     @Override

@@ -3,14 +3,11 @@ package dev.cancellation.web;
 import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationSource;
 import dev.cancellation.CancellationToken;
+import dev.cancellation.lifecycle.InFlightSet;
 import dev.cancellation.lifecycle.ShutdownDrain;
 import dev.cancellation.task.TaskRegistry;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class InFlightRequests implements ShutdownDrain {
 
-    private final Set<InFlightRequest> open = ConcurrentHashMap.newKeySet();
+    private final InFlightSet<InFlightRequest> open = new InFlightSet<>(InFlightRequest::requestToken);
     private final @Nullable TaskRegistry registry;
     private final Duration drainPeriod;
 
@@ -59,7 +56,7 @@ public final class InFlightRequests implements ShutdownDrain {
 
     /** Whether the request with this token (its own, or its registered task's) is still in flight. */
     public boolean isInFlight(CancellationToken token) {
-        for (InFlightRequest request : open) {
+        for (InFlightRequest request : open.units()) {
             if (request.requestToken() == token || request.token() == token) {
                 return true;
             }
@@ -79,35 +76,18 @@ public final class InFlightRequests implements ShutdownDrain {
 
     @Override
     public boolean covers(CancellationToken taskToken) {
-        for (InFlightRequest request : open) {
-            CancellationToken token = request.requestToken();
-            if (taskToken == token || taskToken.isDescendantOf(token)) {
-                return true;
-            }
-        }
-        return false;
+        return open.covers(taskToken);
     }
 
     @Override
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!open.isEmpty()) {
-            long remaining = deadline - System.nanoTime();
-            if (remaining <= 0) {
-                return false;
-            }
-            LockSupport.parkNanos(this, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(5)));
-            if (Thread.interrupted()) {
-                throw new InterruptedException("Interrupted while draining requests in flight");
-            }
-        }
-        return true;
+        return open.awaitNone(request -> true, timeout, "requests");
     }
 
     @Override
     public int cancelRemaining(CancellationReason reason) {
         int cancelled = 0;
-        for (InFlightRequest request : open) {
+        for (InFlightRequest request : open.units()) {
             if (request.cancel(reason)) {
                 cancelled++;
             }

@@ -8,13 +8,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cancellation.CancellationSource;
 import dev.cancellation.http.HttpClientTestSupport.Outcome;
 import dev.cancellation.http.LoopbackServer.Received;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.http.client.HttpComponentsClientHttpRequestFactoryBuilder;
@@ -39,17 +37,8 @@ class BudgetLeavesWithTheRequestTests {
     /** Time between the header being computed and the downstream reading it, generously. */
     private static final long TOLERANCE_MS = 150;
 
-    private LoopbackServer server;
-
-    @BeforeEach
-    void startServer() throws IOException {
-        server = new LoopbackServer();
-    }
-
-    @AfterEach
-    void stopServer() throws IOException {
-        server.close();
-    }
+    @RegisterExtension
+    final LoopbackServer server = LoopbackServer.perTest();
 
     @ParameterizedTest
     @ValueSource(strings = {"http-components", "jetty"})

@@ -10,16 +10,14 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import dev.cancellation.CancellationSource;
 import dev.cancellation.TaskCancelledException;
 import dev.cancellation.http.HttpClientTestSupport.Outcome;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -33,17 +31,8 @@ import org.springframework.web.reactive.function.client.WebClient;
  */
 class DeadlineHeaderHostsTests {
 
-    private LoopbackServer server;
-
-    @BeforeEach
-    void startServer() throws IOException {
-        server = new LoopbackServer();
-    }
-
-    @AfterEach
-    void stopServer() throws IOException {
-        server.close();
-    }
+    @RegisterExtension
+    final LoopbackServer server = LoopbackServer.perTest();
 
     private URI viaLocalhost(String path) {
         return URI.create("http://localhost:" + server.port() + path);

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -19,6 +20,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real HTTP/1.1 downstream on 127.0.0.1 (random port), small enough to see what the socket sees: it records every
@@ -34,7 +37,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       counts as the caller closing.</li>
  * </ul>
  */
-public final class LoopbackServer implements AutoCloseable {
+public final class LoopbackServer implements AutoCloseable, AfterEachCallback {
+
+    /**
+     * A server for one test: declare it as a {@code @RegisterExtension} field, and JUnit closes it after the test
+     * (a new test instance, so a new server, for every test method).
+     */
+    public static LoopbackServer perTest() {
+        try {
+            return new LoopbackServer();
+        } catch (IOException ex) {
+            throw new UncheckedIOException("Could not start the loopback server", ex);
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws IOException {
+        close();
+    }
 
     /** A request as the server read it off the socket. */
     public record Received(String method, String path, Map<String, String> headers, long atNanos) {

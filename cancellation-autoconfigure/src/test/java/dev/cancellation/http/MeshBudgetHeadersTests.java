@@ -9,16 +9,14 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import dev.cancellation.BudgetFormat;
 import dev.cancellation.CancellationSource;
 import dev.cancellation.http.LoopbackServer.Received;
-import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -33,17 +31,8 @@ class MeshBudgetHeadersTests {
 
     private static final String ENVOY = "x-envoy-upstream-rq-timeout-ms";
 
-    private LoopbackServer server;
-
-    @BeforeEach
-    void startServer() throws IOException {
-        server = new LoopbackServer();
-    }
-
-    @AfterEach
-    void stopServer() throws IOException {
-        server.close();
-    }
+    @RegisterExtension
+    final LoopbackServer server = LoopbackServer.perTest();
 
     private static ApplicationContextRunner withMeshHeaders() {
         return HttpClientTestSupport.runner().withPropertyValues(

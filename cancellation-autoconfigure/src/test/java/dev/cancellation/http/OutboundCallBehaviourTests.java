@@ -16,9 +16,8 @@ import dev.cancellation.http.HttpClientTestSupport.Outcome;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.restclient.RestTemplateBuilder;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestTemplate;
@@ -29,17 +28,8 @@ import org.springframework.web.service.invoker.HttpServiceProxyFactory;
 /** What every blocking client gets, shown once (with the factory Boot detects): refusal, settings, other clients. */
 class OutboundCallBehaviourTests {
 
-    private LoopbackServer server;
-
-    @BeforeEach
-    void startServer() throws IOException {
-        server = new LoopbackServer();
-    }
-
-    @AfterEach
-    void stopServer() throws IOException {
-        server.close();
-    }
+    @RegisterExtension
+    final LoopbackServer server = LoopbackServer.perTest();
 
     /** Proves that nothing reached the server before: the next request it sees is a marker sent now. */
     private void assertNothingWasSent(RestClient client) throws InterruptedException {

@@ -17,8 +17,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.http.client.ClientHttpRequestFactoryBuilder;
@@ -34,17 +33,8 @@ import org.springframework.web.client.RestClient;
  */
 class RestClientCancellationTests {
 
-    private LoopbackServer server;
-
-    @BeforeEach
-    void startServer() throws IOException {
-        server = new LoopbackServer();
-    }
-
-    @AfterEach
-    void stopServer() throws IOException {
-        server.close();
-    }
+    @RegisterExtension
+    final LoopbackServer server = LoopbackServer.perTest();
 
     private static ApplicationContextRunner runner(String factory) {
         return HttpClientTestSupport.runner().withPropertyValues("spring.http.clients.imperative.factory=" + factory);

@@ -9,15 +9,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cancellation.CancellationSource;
 import dev.cancellation.TaskCancelledException;
 import dev.cancellation.http.HttpClientTestSupport.Outcome;
-import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
@@ -40,17 +38,8 @@ class ShorterTimeoutWinsTests {
     /** Far below the budget and the server's answer: the application's timeout ended the call. */
     private static final Duration WELL_BEFORE_THE_BUDGET = Duration.ofSeconds(10);
 
-    private LoopbackServer server;
-
-    @BeforeEach
-    void startServer() throws IOException {
-        server = new LoopbackServer();
-    }
-
-    @AfterEach
-    void stopServer() throws IOException {
-        server.close();
-    }
+    @RegisterExtension
+    final LoopbackServer server = LoopbackServer.perTest();
 
     @ParameterizedTest
     @ValueSource(strings = {"jdk", "http-components", "jetty", "reactor"})

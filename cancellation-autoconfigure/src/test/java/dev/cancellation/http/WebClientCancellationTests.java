@@ -10,14 +10,12 @@ import dev.cancellation.CancellationSource;
 import dev.cancellation.TaskCancelledException;
 import dev.cancellation.TaskTimeoutException;
 import dev.cancellation.http.HttpClientTestSupport.Outcome;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -29,17 +27,8 @@ import reactor.test.StepVerifier;
 /** {@code WebClient} from Boot's auto-configured builder, over real HTTP, on Reactor Netty and the JDK connector. */
 class WebClientCancellationTests {
 
-    private LoopbackServer server;
-
-    @BeforeEach
-    void startServer() throws IOException {
-        server = new LoopbackServer();
-    }
-
-    @AfterEach
-    void stopServer() throws IOException {
-        server.close();
-    }
+    @RegisterExtension
+    final LoopbackServer server = LoopbackServer.perTest();
 
     private static ApplicationContextRunner runner(String connector) {
         return HttpClientTestSupport.runner().withPropertyValues("spring.http.clients.reactive.connector=" + connector);

@@ -16,13 +16,11 @@ import dev.cancellation.http.LoopbackServer;
 import dev.cancellation.task.TaskInfo;
 import dev.cancellation.task.TaskRegistry;
 import dev.cancellation.task.TaskState;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.http.client.autoconfigure.HttpClientAutoConfiguration;
@@ -47,17 +45,8 @@ class CancellableHttpInterfaceTests {
 
     private static final long SLOW_MS = 30_000;
 
-    private LoopbackServer server;
-
-    @BeforeEach
-    void startServer() throws IOException {
-        server = new LoopbackServer();
-    }
-
-    @AfterEach
-    void stopServer() throws IOException {
-        server.close();
-    }
+    @RegisterExtension
+    final LoopbackServer server = LoopbackServer.perTest();
 
     private ApplicationContextRunner runner() {
         return new ApplicationContextRunner()
