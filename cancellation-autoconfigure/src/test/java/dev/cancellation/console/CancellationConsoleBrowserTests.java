@@ -131,7 +131,7 @@ class CancellationConsoleBrowserTests {
         assertThat(running).failsWithin(PROMPTLY).withThrowableThat().havingCause()
                 .isInstanceOf(TaskCancelledException.class);
         running = null;
-        assertThat(catalogImport.cleanedUp.poll(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(root.id());
+        assertThat(catalogImport.cleanedUp().poll(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(root.id());
         WebElement history = awaitElement("tr[data-history-id='" + root.id() + "'][data-state='CANCELLED']");
         assertThat(history.getText()).contains("CatalogImport.run", "REQUESTED", "by actuator");
         assertThat(browser.driver.findElement(By.cssSelector("[data-role='message']")).getText())
@@ -156,7 +156,7 @@ class CancellationConsoleBrowserTests {
         assertThat(running).failsWithin(PROMPTLY).withThrowableThat().havingCause()
                 .isInstanceOf(TaskCancelledException.class);
         running = null;
-        assertThat(catalogImport.cleanedUp.poll(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(root.id());
+        assertThat(catalogImport.cleanedUp().poll(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(root.id());
         awaitElement("tr[data-history-id='" + root.id() + "'][data-state='CANCELLED']");
         assertThat(browser.driver.findElement(By.cssSelector("[data-role='message']")).getText())
                 .contains("Cancelled 1 task(s) named CatalogImport.run");
@@ -179,7 +179,7 @@ class CancellationConsoleBrowserTests {
 
         WebElement message = awaitElement("[data-role='message'][data-outcome='refused']");
         assertThat(message.getText()).contains("404", "No live or recent task has id '" + root.id() + "'");
-        assertThat(catalogImport.cleanedUp).doesNotContain(root.id());
+        assertThat(catalogImport.cleanedUp()).doesNotContain(root.id());
     }
 
     private void runImport() {

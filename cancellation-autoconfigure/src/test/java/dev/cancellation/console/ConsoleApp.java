@@ -46,8 +46,7 @@ class ConsoleApp {
     /** The import: its rows are fetched by a child task; its cleanup completes {@link #cleanedUp}. */
     static class CatalogImport {
 
-        /** The ids of the tasks cleaned up after, in order. */
-        final BlockingQueue<String> cleanedUp = new LinkedBlockingQueue<>();
+        private final BlockingQueue<String> cleanedUp = new LinkedBlockingQueue<>();
 
         private final Rows rows;
 
@@ -58,6 +57,11 @@ class ConsoleApp {
         @Cancellable(name = "CatalogImport.run")
         public void run() throws InterruptedException {
             rows.fetch();
+        }
+
+        /** The ids of the tasks cleaned up after, in order (a method: the bean is a proxy without state). */
+        public BlockingQueue<String> cleanedUp() {
+            return cleanedUp;
         }
 
         @OnCancel("CatalogImport.run")
@@ -78,12 +82,12 @@ class ConsoleApp {
         }
 
         /** Lets the fetches finish normally, until {@link #rearm()}. */
-        void release() {
+        public void release() {
             release.get().complete(null);
         }
 
         /** Makes the fetches wait again. */
-        void rearm() {
+        public void rearm() {
             release.set(new CompletableFuture<>());
         }
     }
