@@ -12,9 +12,9 @@ public class CancellationConsoleProperties {
 
     /**
      * Whether the starter serves the operator's console, a page under the management base path
-     * ({@code /actuator/cancellationconsole} by default) that shows and cancels the tasks of the 'cancellation'
-     * endpoint. Like any endpoint it must also be exposed
-     * ({@code management.endpoints.web.exposure.include=cancellation,cancellationconsole}).
+     * (/actuator/cancellationconsole by default) that shows the tasks of the cancellation endpoint and cancels them
+     * where its access allows. Like any endpoint it must also be exposed
+     * (management.endpoints.web.exposure.include=cancellation,cancellationconsole).
      */
     private boolean enabled = false;
 
