@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cancellation.actuate.CancellationEndpoint;
 import dev.cancellation.console.CancellationConsoleEndpoint;
+import dev.cancellation.console.CancellationConsoleRuntimeHints;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import org.springframework.aot.hint.RuntimeHints;
+import org.springframework.aot.hint.predicate.RuntimeHintsPredicates;
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -101,6 +104,16 @@ class CancellationConsoleAutoConfigurationTests {
                 "management.endpoints.access.max-permitted=READ_ONLY")
                 .run(context -> assertThat(
                         context.getBean(CancellationEndpoint.class).tasks(null, null, null).writable()).isFalse());
+    }
+
+    @Test
+    void thePageAndItsScriptHaveRuntimeHints() {
+        RuntimeHints hints = new RuntimeHints();
+        new CancellationConsoleRuntimeHints().registerHints(hints, getClass().getClassLoader());
+        assertThat(RuntimeHintsPredicates.resource().forResource("META-INF/cancellation-console/index.html"))
+                .accepts(hints);
+        assertThat(RuntimeHintsPredicates.resource().forResource("META-INF/cancellation-console/console.js"))
+                .accepts(hints);
     }
 
     private static String read(org.springframework.core.io.Resource resource) throws IOException {
