@@ -25,10 +25,11 @@ export function mount(root, options) {
 }
 
 class Console {
-  constructor(root, { endpoint, interval = 2000, fetch: fetchImpl }) {
+  constructor(root, { endpoint, metrics, interval = 2000, fetch: fetchImpl }) {
     if (!endpoint) throw new Error('mount(root, { endpoint }) needs the URL of the cancellation endpoint');
     this.root = root;
     this.endpoint = String(endpoint).replace(/\/+$/, '');
+    this.metrics = metrics ? new Metrics(String(metrics).replace(/\/+$/, ''), this) : null;
     this.interval = interval;
     this.fetch = fetchImpl || ((...args) => window.fetch(...args));
     this.scope = 'cluster'; // the whole fleet where there is one; the first answer tells (400 on 'scope' if not)
@@ -39,15 +40,9 @@ class Console {
     this.build();
   }
 
-  start() {
-    this.stopped = false;
-    this.refresh();
-  }
+  start() { this.stopped = false; this.refresh(); }
 
-  stop() {
-    this.stopped = true;
-    clearTimeout(this.timer);
-  }
+  stop() { this.stopped = true; clearTimeout(this.timer); }
 
   // ------------------------------------------------------------------------------------------ reading
 
@@ -67,6 +62,7 @@ class Console {
       this.setStatus(`Updated ${new Date(this.receivedAt).toLocaleTimeString()}`
         + (this.scope === 'cluster' ? ' · whole fleet' : ''), false);
       this.render();
+      if (this.metrics) await this.metrics.refresh().catch(() => {}); // the chart is a bonus: never an error
     } catch (error) {
       this.setStatus(`Could not read ${this.endpoint}: ${error.message}`, true);
     }
@@ -120,9 +116,9 @@ class Console {
 
   build() {
     const filters = el('div', { class: 'cc-filters' },
-      label('Name', this.nameFilter = el('input', { type: 'search', placeholder: 'contains…', 'data-filter': 'name' })),
-      label('State', this.stateFilter = select('state', ['', ...LIVE_STATES])),
-      label('Instance', this.instanceFilter = select('instance', [''])),
+      el('label', {}, 'Name', this.nameFilter = el('input', { type: 'search', placeholder: 'contains…', 'data-filter': 'name' })),
+      el('label', {}, 'State', this.stateFilter = select('state', ['', ...LIVE_STATES])),
+      el('label', {}, 'Instance', this.instanceFilter = select('instance', [''])),
       el('label', {}, 'Paused', this.pause = el('input', { type: 'checkbox', 'data-filter': 'pause' })));
     for (const input of [this.nameFilter, this.stateFilter, this.instanceFilter]) {
       input.addEventListener('input', () => this.render());
@@ -134,6 +130,7 @@ class Console {
     this.names = el('div', { class: 'cc-names', 'data-role': 'names' });
     this.live = el('tbody', { 'data-role': 'tasks' });
     this.history = el('tbody', { 'data-role': 'history' });
+    this.chart = el('section', { 'data-role': 'metrics', hidden: 'hidden' });
     this.root.replaceChildren(
       el('h1', {}, 'Cancellation console'), this.status, this.message, filters,
       el('h2', {}, 'Running tasks'), this.summary, this.names,
@@ -141,7 +138,7 @@ class Console {
         this.live),
       el('h2', {}, 'History: cancelled, failed and abandoned'),
       el('table', {}, head('Task', 'State', 'Ran for', 'Stopped in', 'Finished', 'Instance', 'Reason'),
-        this.history));
+        this.history), this.chart);
   }
 
   render() {
@@ -217,6 +214,106 @@ class Console {
   }
 }
 
+// ------------------------------------------------------------------------------------------ metrics
+
+const WINDOW = 10 * 60 * 1000; // what the chart covers: the last 10 minutes (since the page opened, at most)
+const COLORS = { requested: '#2563eb', timeout: '#b45309', shutdown: '#6b7280' };
+
+// Cancels per reason and stop latency, from the meters in /actuator/metrics when it is exposed: read every 10 s,
+// kept in the page (the meters are cumulative, the chart shows what changed while the page was open).
+class Metrics {
+  constructor(url, view) {
+    this.url = url;
+    this.view = view;
+    this.samples = [];
+    this.readAt = 0;
+  }
+
+  async refresh() {
+    if (this.off || Date.now() - this.readAt < 10000) return;
+    this.readAt = Date.now();
+    const names = await this.read('');
+    if (!names) {
+      this.off = true; // not exposed, not allowed, or no Micrometer: no chart
+      return;
+    }
+    const has = name => (names.names || []).includes(name);
+    const sample = { at: Date.now(), reasons: {}, count: 0, total: 0 }; // a meter not there yet has seen nothing
+    if (has('cancellation.cancelled')) {
+      const all = await this.read('/cancellation.cancelled');
+      const reasons = ((all && all.availableTags) || []).find(tag => tag.tag === 'reason');
+      for (const reason of (reasons ? reasons.values : [])) {
+        sample.reasons[reason] = stat(await this.read(`/cancellation.cancelled?tag=reason:${encodeURIComponent(reason)}`), 'COUNT');
+      }
+    }
+    if (has('cancellation.stop.latency')) {
+      const latency = await this.read('/cancellation.stop.latency');
+      sample.count = stat(latency, 'COUNT');
+      sample.total = stat(latency, 'TOTAL_TIME') * 1000; // the timer's base unit is seconds
+      sample.max = stat(latency, 'MAX') * 1000;
+    }
+    if (has('cancellation.stop.latency.percentile')) {
+      for (const phi of ['0.5', '0.99']) {
+        const value = stat(await this.read(`/cancellation.stop.latency.percentile?tag=phi:${phi}`), 'VALUE');
+        if (value !== null) sample[`p${phi}`] = value * 1000;
+      }
+    }
+    this.samples = [...this.samples.filter(old => sample.at - old.at <= WINDOW), sample];
+    this.render();
+  }
+
+  async read(path) {
+    const response = await this.view.request('GET', this.url + path);
+    return response.ok ? response.json() : null;
+  }
+
+  render() {
+    const first = this.samples[0];
+    const last = this.samples[this.samples.length - 1];
+    const reasons = Object.keys(last.reasons).sort();
+    const minutes = Math.max(1, Math.round((last.at - first.at) / 60000));
+    const rows = reasons.map(reason => el('li', { 'data-reason': reason },
+      el('span', { style: `color:${COLORS[reason] || '#111'}` }, '■ '),
+      `${reason}: ${last.reasons[reason] - (first.reasons[reason] || 0)} cancel(s)`));
+    const stopped = last.count - first.count;
+    const latency = [
+      stopped > 0 ? `mean ${duration((last.total - first.total) / stopped)} over ${stopped} stop(s)` : 'no stop',
+      last.max ? `max ${duration(last.max)} (recent)` : '',
+      last['p0.5'] !== undefined ? `p50 ${duration(last['p0.5'])}` : '',
+      last['p0.99'] !== undefined ? `p99 ${duration(last['p0.99'])}` : '',
+    ].filter(Boolean).join(' · ');
+    this.view.chart.hidden = false;
+    this.view.chart.replaceChildren(el('h2', {}, `Cancels and stop latency, last ${minutes} minute(s)`),
+      this.sparkline(reasons), el('ul', { class: 'cc-names' }, ...rows),
+      el('div', { 'data-role': 'latency' }, `Stop latency: ${latency}`));
+  }
+
+  // Cumulative cancels per reason since the window's start, one line each.
+  sparkline(reasons) {
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    svg.setAttribute('viewBox', '0 0 300 60');
+    svg.setAttribute('width', '300');
+    svg.setAttribute('height', '60');
+    const first = this.samples[0];
+    const span = Math.max(1, this.samples[this.samples.length - 1].at - first.at);
+    const top = Math.max(1, ...this.samples.flatMap(s => reasons.map(r => (s.reasons[r] || 0) - (first.reasons[r] || 0))));
+    for (const reason of reasons) {
+      const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
+      line.setAttribute('points', this.samples.map(s => `${(300 * (s.at - first.at)) / span},`
+        + `${58 - (56 * ((s.reasons[reason] || 0) - (first.reasons[reason] || 0))) / top}`).join(' '));
+      line.setAttribute('fill', 'none');
+      line.setAttribute('stroke', COLORS[reason] || '#111');
+      svg.append(line);
+    }
+    return svg;
+  }
+}
+
+function stat(metric, statistic) {
+  const measurement = ((metric && metric.measurements) || []).find(m => m.statistic === statistic);
+  return measurement ? measurement.value : null;
+}
+
 // ------------------------------------------------------------------------------------------ helpers
 
 // The endpoint's tasks as trees: a task whose parent is not listed is a root. Keeps the endpoint's order.
@@ -238,9 +335,7 @@ function serverNow(tasks, receivedAt) {
 }
 
 // ISO-8601 instants with up to nanoseconds, to epoch milliseconds.
-function instant(text) {
-  return Date.parse(String(text).replace(/(\.\d{3})\d+/, '$1'));
-}
+const instant = text => Date.parse(String(text).replace(/(\.\d{3})\d+/, '$1'));
 
 function duration(ms) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return '';
@@ -251,9 +346,7 @@ function duration(ms) {
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }
 
-function reasonText(reason) {
-  return reason ? `${reason.kind}: ${reason.message} (by ${reason.origin})` : '';
-}
+const reasonText = reason => (reason ? `${reason.kind}: ${reason.message} (by ${reason.origin})` : '');
 
 async function problemOf(response) {
   try {
@@ -290,10 +383,6 @@ function el(tag, attributes, ...children) {
   return element;
 }
 
-function label(text, control) {
-  return el('label', {}, text, control);
-}
-
 function select(filter, values) {
   const element = el('select', { 'data-filter': filter });
   setOptions(element, values);
@@ -309,17 +398,11 @@ function setOptions(element, values) {
   element.value = values.includes(chosen) ? chosen : '';
 }
 
-function head(...titles) {
-  return el('thead', {}, el('tr', {}, ...titles.map(title => el('th', {}, title))));
-}
+const head = (...titles) => el('thead', {}, el('tr', {}, ...titles.map(title => el('th', {}, title))));
 
-function emptyRow(columns, text) {
-  return el('tr', {}, el('td', { colspan: String(columns), class: 'cc-empty' }, text));
-}
+const emptyRow = (columns, text) => el('tr', {}, el('td', { colspan: String(columns), class: 'cc-empty' }, text));
 
-function stateBadge(state) {
-  return el('span', { class: `cc-state cc-state-${state}` }, state);
-}
+const stateBadge = state => el('span', { class: `cc-state cc-state-${state}` }, state);
 
 function button(text, action, onClick, attributes) {
   const element = el('button', { type: 'button', class: 'cc-cancel', 'data-action': action, ...attributes }, text);

@@ -31,12 +31,12 @@ import org.springframework.core.env.Environment;
 @ImportRuntimeHints(CancellationConsoleRuntimeHints.class)
 public class CancellationConsoleAutoConfiguration {
 
-    /** The console, pointed at the {@code cancellation} endpoint's path, and its own, as mapped by Boot. */
+    /** The console, pointed at the paths of the {@code cancellation} and {@code metrics} endpoints and its own. */
     @Bean
     @ConditionalOnMissingBean
     public CancellationConsoleEndpoint cancellationConsoleEndpoint(Environment environment) {
         return new CancellationConsoleEndpoint(pathOf(environment, "cancellation"),
-                pathOf(environment, CancellationConsoleEndpoint.ID));
+                pathOf(environment, CancellationConsoleEndpoint.ID), pathOf(environment, "metrics"));
     }
 
     private static String pathOf(Environment environment, String endpointId) {

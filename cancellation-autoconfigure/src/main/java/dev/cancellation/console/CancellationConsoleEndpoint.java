@@ -43,22 +43,24 @@ public class CancellationConsoleEndpoint {
 
     private final byte[] script;
 
-    /** A console for the {@code cancellation} endpoint and itself mapped at their default paths. */
+    /** A console for the endpoints mapped at their default paths. */
     public CancellationConsoleEndpoint() {
-        this("cancellation", ID);
+        this("cancellation", ID, "metrics");
     }
 
     /**
-     * A console whose page finds the endpoints at the given paths.
+     * A console whose page finds the endpoints at the given paths, each under the management base path (as mapped
+     * by {@code management.endpoints.web.path-mapping.*}).
      *
-     * @param endpointPath the path of the {@code cancellation} endpoint under the management base path (its
-     *     {@code management.endpoints.web.path-mapping}, {@code cancellation} by default)
-     * @param consolePath the path of this endpoint under the management base path
+     * @param endpointPath the path of the {@code cancellation} endpoint ({@code cancellation} by default)
+     * @param consolePath the path of this endpoint
+     * @param metricsPath the path of the {@code metrics} endpoint, read for the chart when it answers
      */
-    public CancellationConsoleEndpoint(String endpointPath, String consolePath) {
+    public CancellationConsoleEndpoint(String endpointPath, String consolePath, String metricsPath) {
         String html = read("index.html")
                 .replace("__ENDPOINT_PATH__", escape(Objects.requireNonNull(endpointPath, "endpointPath")))
-                .replace("__CONSOLE_PATH__", escape(Objects.requireNonNull(consolePath, "consolePath")));
+                .replace("__CONSOLE_PATH__", escape(Objects.requireNonNull(consolePath, "consolePath")))
+                .replace("__METRICS_PATH__", escape(Objects.requireNonNull(metricsPath, "metricsPath")));
         this.page = html.getBytes(StandardCharsets.UTF_8);
         this.script = read(SCRIPT).getBytes(StandardCharsets.UTF_8);
     }

@@ -42,7 +42,8 @@ class CancellationConsoleAutoConfigurationTests {
                     .hasSingleBean(CancellationConsoleProperties.class);
             String page = read(context.getBean(CancellationConsoleEndpoint.class).page());
             assertThat(page).contains("<meta name=\"cancellation-endpoint\" content=\"cancellation\">")
-                    .contains("<meta name=\"cancellation-console\" content=\"cancellationconsole\">");
+                    .contains("<meta name=\"cancellation-console\" content=\"cancellationconsole\">")
+                    .contains("<meta name=\"cancellation-metrics\" content=\"metrics\">");
             assertThat(context.getBean(CancellationConsoleEndpoint.class).file("console.js")).isNotNull();
             assertThat(context.getBean(CancellationConsoleEndpoint.class).file("index.html")).isNull();
         });
@@ -52,10 +53,12 @@ class CancellationConsoleAutoConfigurationTests {
     void thePageFindsRemappedEndpoints() {
         web.withPropertyValues(EXPOSED, "cancellation.console.enabled=true",
                 "management.endpoints.web.path-mapping.cancellation=tasks",
-                "management.endpoints.web.path-mapping.cancellationconsole=ops/console").run(context -> {
+                "management.endpoints.web.path-mapping.cancellationconsole=ops/console",
+                "management.endpoints.web.path-mapping.metrics=meters").run(context -> {
                     String page = read(context.getBean(CancellationConsoleEndpoint.class).page());
                     assertThat(page).contains("name=\"cancellation-endpoint\" content=\"tasks\"")
-                            .contains("name=\"cancellation-console\" content=\"ops/console\"");
+                            .contains("name=\"cancellation-console\" content=\"ops/console\"")
+                            .contains("name=\"cancellation-metrics\" content=\"meters\"");
                 });
     }
 

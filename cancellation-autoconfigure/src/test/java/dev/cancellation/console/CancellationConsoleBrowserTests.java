@@ -31,11 +31,12 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 /**
  * The console in a real headless Chromium, against a running application whose endpoint allows cancelling: the
  * page lists the running import with its child, its button cancels it, the import's {@code @OnCancel} cleanup runs,
- * and the page then shows it in the history; a refused cancel shows the server's problem detail.
+ * and the page then shows it in the history and in its chart of cancels; a refused cancel shows the server's problem
+ * detail.
  */
 @SpringBootTest(classes = ConsoleApp.class, webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = { "server.address=127.0.0.1", "cancellation.console.enabled=true",
-                "management.endpoints.web.exposure.include=cancellation,cancellationconsole",
+                "management.endpoints.web.exposure.include=cancellation,cancellationconsole,metrics",
                 "management.endpoint.cancellation.access=unrestricted" })
 class CancellationConsoleBrowserTests {
 
@@ -113,7 +114,8 @@ class CancellationConsoleBrowserTests {
 
         WebElement rootRow = awaitElement("tr[data-task-id='" + root.id() + "']");
         WebElement childRow = awaitElement("tr[data-task-id='" + child.id() + "']");
-        assertThat(rootRow.getText()).contains("CatalogImport.run", "RUNNING");
+        assertThat(rootRow.getText()).contains("CatalogImport.run", "RUNNING").contains(" min "); // deadline left
+        assertThat(childRow.findElements(By.tagName("td")).get(3).getText()).contains(" min ");
         assertThat(childRow.getAttribute("data-parent-id")).isEqualTo(root.id());
         assertThat(childRow.getAttribute("data-depth")).isEqualTo("1");
         assertThat(childRow.getText()).contains("CatalogImport.fetchRows", "RUNNING");
@@ -138,6 +140,11 @@ class CancellationConsoleBrowserTests {
                 .contains("Cancelled CatalogImport.run (" + root.id() + ")");
         await().atMost(PROMPTLY).ignoreExceptions().until(() -> browser.driver.findElements(
                 By.cssSelector("tr[data-task-id='" + root.id() + "']")).isEmpty());
+        // the chart reads /actuator/metrics every 10 s: the cancel shows up as a requested one, with its stop
+        WebElement requested = awaitElement("[data-role='metrics'] li[data-reason='requested']");
+        assertThat(requested.getText()).containsPattern("requested: [1-9][0-9]* cancel\\(s\\)");
+        await().atMost(PROMPTLY).ignoreExceptions().untilAsserted(() -> assertThat(browser.driver.findElement(
+                By.cssSelector("[data-role='latency']")).getText()).startsWith("Stop latency: mean "));
         browser.screenshot("console-history");
     }
 

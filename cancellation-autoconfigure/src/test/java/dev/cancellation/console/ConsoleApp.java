@@ -54,7 +54,7 @@ class ConsoleApp {
             this.rows = rows;
         }
 
-        @Cancellable(name = "CatalogImport.run")
+        @Cancellable(name = "CatalogImport.run", timeout = "10m")
         public void run() throws InterruptedException {
             rows.fetch();
         }
