@@ -23,7 +23,8 @@ class ArchitectureTests {
     /** Spring glue per concern: on top of the core, below the edges. */
     private static final String[] GLUE = {
         "dev.cancellation.spring..", "dev.cancellation.lifecycle..", "dev.cancellation.actuate..",
-        "dev.cancellation.micrometer..", "dev.cancellation.aot..", "dev.cancellation.messaging.."
+        "dev.cancellation.micrometer..", "dev.cancellation.aot..", "dev.cancellation.messaging..",
+        "dev.cancellation.console.."
     };
 
     /** The edges: each is where one library meets the token, and knows no other edge. */

@@ -43,6 +43,11 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * cancel-by-name take {@code scope=cluster} to cover every live instance. Without one, {@code instance} is
  * {@code null} and {@code scope=cluster} is a 400.
  *
+ * <p>The list answers {@code writable}: whether this endpoint's access allows the cancel operations (as resolved
+ * by Boot from {@code management.endpoint.cancellation.access} and {@code management.endpoints.access.*}), so that
+ * a client such as the console offers cancel buttons only where they can work. It describes the configuration, not
+ * the caller: Spring Security may still refuse a given user.
+ *
  * <p>Thread-safety: stateless apart from the registry, which is thread-safe; operations may run concurrently.
  */
 @Endpoint(id = "cancellation", defaultAccess = Access.READ_ONLY)
@@ -66,16 +71,32 @@ public class CancellationEndpoint {
 
     private final @Nullable String instance;
 
-    /** An endpoint over {@code registry}, for a single instance. */
+    private final boolean writable;
+
+    /** An endpoint over {@code registry}, for a single instance, that reports itself read-only. */
     public CancellationEndpoint(TaskRegistry registry) {
         this(registry, null);
     }
 
-    /** An endpoint over {@code registry} and, when {@code fleet} is not {@code null}, the other instances. */
+    /**
+     * An endpoint over {@code registry} and, when {@code fleet} is not {@code null}, the other instances, that
+     * reports itself read-only.
+     */
     public CancellationEndpoint(TaskRegistry registry, @Nullable FleetTasks fleet) {
+        this(registry, fleet, false);
+    }
+
+    /**
+     * An endpoint over {@code registry} and, when {@code fleet} is not {@code null}, the other instances.
+     *
+     * @param writable whether the endpoint's access allows its write operations (reported as {@code writable} in
+     *     the list; it enforces nothing: Boot maps or refuses the operations by the same access)
+     */
+    public CancellationEndpoint(TaskRegistry registry, @Nullable FleetTasks fleet, boolean writable) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.fleet = fleet;
         this.instance = (fleet != null) ? fleet.instanceId() : null;
+        this.writable = writable;
     }
 
     /** The live tasks and the recent history of this instance, optionally filtered. */
@@ -113,7 +134,7 @@ public class CancellationEndpoint {
                 .filter(info -> wanted == null || info.state() == wanted)
                 .map(info -> TaskDescriptor.of(info, null, instance))
                 .toList();
-        return new TasksDescriptor(SummaryDescriptor.of(live), tasks, history);
+        return new TasksDescriptor(SummaryDescriptor.of(live), tasks, history, writable);
     }
 
     /**
@@ -256,9 +277,15 @@ public class CancellationEndpoint {
      * @param summary counts of the listed live tasks
      * @param tasks the live tasks, oldest first
      * @param history recently finished cancelled, failed and abandoned tasks, newest first
+     * @param writable whether the endpoint's access allows cancelling (its write operations)
      */
     public record TasksDescriptor(SummaryDescriptor summary, List<TaskDescriptor> tasks,
-            List<TaskDescriptor> history) implements OperationResponseBody {
+            List<TaskDescriptor> history, boolean writable) implements OperationResponseBody {
+
+        /** A list answer of a read-only endpoint. */
+        public TasksDescriptor(SummaryDescriptor summary, List<TaskDescriptor> tasks, List<TaskDescriptor> history) {
+            this(summary, tasks, history, false);
+        }
     }
 
     /**

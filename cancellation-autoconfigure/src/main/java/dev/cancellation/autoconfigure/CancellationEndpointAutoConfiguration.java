@@ -6,6 +6,9 @@ import dev.cancellation.actuate.CancellationEndpointWebExtension;
 import dev.cancellation.actuate.FleetTasks;
 import dev.cancellation.task.TaskRegistry;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.endpoint.Access;
+import org.springframework.boot.actuate.endpoint.EndpointAccessResolver;
+import org.springframework.boot.actuate.endpoint.EndpointId;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -28,11 +31,19 @@ import org.springframework.context.annotation.ImportRuntimeHints;
 @ImportRuntimeHints(CancellationEndpointRuntimeHints.class)
 public class CancellationEndpointAutoConfiguration {
 
-    /** The endpoint; over the other instances too when a {@link FleetTasks} bean exists. */
+    /**
+     * The endpoint; over the other instances too when a {@link FleetTasks} bean exists. It reports itself
+     * {@code writable} when Boot's endpoint access resolver grants it {@link Access#UNRESTRICTED} access, the same
+     * answer by which Boot maps its write operations.
+     */
     @Bean
     @ConditionalOnMissingBean
-    public CancellationEndpoint cancellationEndpoint(TaskRegistry registry, ObjectProvider<FleetTasks> fleet) {
-        return new CancellationEndpoint(registry, fleet.getIfAvailable());
+    public CancellationEndpoint cancellationEndpoint(TaskRegistry registry, ObjectProvider<FleetTasks> fleet,
+            ObjectProvider<EndpointAccessResolver> accessResolver) {
+        EndpointAccessResolver resolver = accessResolver.getIfAvailable();
+        boolean writable = resolver != null
+                && resolver.accessFor(EndpointId.of("cancellation"), Access.READ_ONLY) == Access.UNRESTRICTED;
+        return new CancellationEndpoint(registry, fleet.getIfAvailable(), writable);
     }
 
     /** Its HTTP extension (404 for a cancel of an unknown id). */

@@ -20,8 +20,10 @@ class CancellationEndpointAccessDefaultTests extends LiveEndpointTests {
     void readsAreAllowed() {
         RunningTasks.Running task = tasks.start("ReadOnly.task");
 
-        assertThat(http.get("/actuator/cancellation").<java.util.List<String>>json("$.tasks[*].id"))
-                .contains(task.id());
+        Http.Response list = http.get("/actuator/cancellation");
+        assertThat(list.<java.util.List<String>>json("$.tasks[*].id")).contains(task.id());
+        assertThat(list.<Boolean>json("$.writable")).as("a client offers no cancel on a read-only endpoint")
+                .isFalse();
         assertThat(http.get("/actuator/cancellation/" + task.id()).status()).isEqualTo(200);
     }
 

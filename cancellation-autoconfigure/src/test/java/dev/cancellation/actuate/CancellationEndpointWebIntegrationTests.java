@@ -57,6 +57,7 @@ class CancellationEndpointWebIntegrationTests extends LiveEndpointTests {
                 .doesNotContainKeys("reason", "finishedAt", "children"); // nulls are left out, as in every endpoint
         assertThat(response.<List<String>>json("$.tasks[?(@.id == '" + report.id() + "')].deadline"))
                 .singleElement().asString().contains("T");
+        assertThat(response.<Boolean>json("$.writable")).isTrue();
         assertThat(response.<Integer>json("$.summary.byName['ReportService.render']")).isEqualTo(1);
         assertThat(response.<Integer>json("$.summary.byState.RUNNING")).isGreaterThanOrEqualTo(2);
         assertThat(response.<List<String>>json("$.history[*].id")).contains(export.id());
