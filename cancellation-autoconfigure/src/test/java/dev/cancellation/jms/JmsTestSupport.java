@@ -2,6 +2,7 @@ package dev.cancellation.jms;
 
 import static dev.cancellation.testfixture.Waits.PROMPTLY;
 
+import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.autoconfigure.CancellationAutoConfiguration;
 import dev.cancellation.autoconfigure.CancellationJmsAutoConfiguration;
@@ -19,6 +20,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.artemis.autoconfigure.ArtemisAutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jms.autoconfigure.DefaultJmsListenerContainerFactoryConfigurer;
@@ -56,19 +58,26 @@ final class JmsTestSupport {
     }
 
     /**
-     * A {@code @JmsListener} with id {@code orders} on {@code ${test.queue}}: records what it sees; a body starting
-     * with {@code wait} blocks until its token is cancelled (at most {@code PROMPTLY}), then stops with the
-     * cancellation; other bodies complete at once.
+     * A {@code @JmsListener} with id {@code orders} on {@code ${test.queue}}: records what it sees; unless
+     * {@code test.block=false}, a body starting with {@code wait} blocks until its token is cancelled (at most
+     * {@code PROMPTLY}), then stops with the cancellation, and one starting with {@code hold} blocks until
+     * {@link #release} (at most {@code PROMPTLY}), whatever its token says, and completes; other bodies complete at
+     * once.
      */
     static class Listener {
 
         final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
         final AtomicInteger completed = new AtomicInteger();
+        final List<String> completedBodies = new CopyOnWriteArrayList<>();
+        final List<CancellationReason> cancelledBy = new CopyOnWriteArrayList<>();
         final CountDownLatch waiting = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
         private final TaskRegistry registry;
+        private final boolean block;
 
-        Listener(TaskRegistry registry) {
+        Listener(TaskRegistry registry, boolean block) {
             this.registry = registry;
+            this.block = block;
         }
 
         @JmsListener(id = "orders", destination = "${test.queue}")
@@ -77,11 +86,17 @@ final class JmsTestSupport {
             TaskHandle task = registry.handleFor(token).orElse(null);
             seen.add(new Seen(body, token, (task != null) ? task.name() : null,
                     (task != null) ? task.info().attributes() : Map.of()));
-            if (body.startsWith("wait")) {
+            if (block && body.startsWith("wait")) {
                 waiting.countDown();
-                token.whenCancelled().toCompletableFuture().get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
+                cancelledBy.add(token.whenCancelled().toCompletableFuture()
+                        .get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS));
                 token.throwIfCancelled();
             }
+            if (block && body.startsWith("hold")) {
+                waiting.countDown();
+                release.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            completedBodies.add(body);
             completed.incrementAndGet();
         }
 
@@ -107,8 +122,8 @@ final class JmsTestSupport {
     static class ListenerConfiguration {
 
         @Bean
-        Listener listener(TaskRegistry registry) {
-            return new Listener(registry);
+        Listener listener(TaskRegistry registry, @Value("${test.block:true}") boolean block) {
+            return new Listener(registry, block);
         }
 
         @Bean
