@@ -3,6 +3,7 @@ package dev.cancellation.autoconfigure;
 import dev.cancellation.jms.CancellableJmsListenerPostProcessor;
 import dev.cancellation.jms.JmsListenerSettings;
 import dev.cancellation.jms.JmsListenerStop;
+import dev.cancellation.jms.JmsTemplateDeadlinePostProcessor;
 import dev.cancellation.messaging.ListenerInvocations;
 import dev.cancellation.messaging.MessageDeadlines;
 import dev.cancellation.task.TaskRegistry;
@@ -24,8 +25,9 @@ import org.springframework.jms.listener.AbstractMessageListenerContainer;
  * Auto-configuration of the JMS edge (package {@code dev.cancellation.jms}): every message of the Spring JMS
  * listener containers runs as a listener invocation ({@code jmsListenerInvocations}, drained at shutdown), bounded
  * by the message's deadline and {@code cancellation.jms.listener-timeout}; a stop of the containers drains and then
- * cancels the invocations in flight. Active when Spring JMS is present, after Boot's JMS and Artemis
- * auto-configuration, unless {@code cancellation.jms.enabled} is {@code false}.
+ * cancels the invocations in flight; {@code JmsTemplate} writes the current token's deadline into the messages it
+ * sends ({@code cancellation.jms.propagate-deadline}). Active when Spring JMS is present, after Boot's JMS and
+ * Artemis auto-configuration, unless {@code cancellation.jms.enabled} is {@code false}.
  */
 @AutoConfiguration(after = CancellationMessagingAutoConfiguration.class, afterName = {
         "org.springframework.boot.jms.autoconfigure.JmsAutoConfiguration",
@@ -61,6 +63,16 @@ public class CancellationJmsAutoConfiguration {
     public static CancellableJmsListenerPostProcessor cancellableJmsListenerPostProcessor(
             ObjectProvider<JmsListenerSettings> settings) {
         return new CancellableJmsListenerPostProcessor(settings::getObject);
+    }
+
+    /** JmsTemplate writes the deadline of the current token into the messages it sends. */
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    @ConditionalOnMissingBean
+    @ConditionalOnBooleanProperty(name = "cancellation.jms.propagate-deadline", matchIfMissing = true)
+    public static JmsTemplateDeadlinePostProcessor jmsTemplateDeadlinePostProcessor(
+            ObjectProvider<JmsListenerSettings> settings) {
+        return new JmsTemplateDeadlinePostProcessor(settings::getObject);
     }
 
     /** Drains, then cancels, the invocations in flight when the listener containers stop. */

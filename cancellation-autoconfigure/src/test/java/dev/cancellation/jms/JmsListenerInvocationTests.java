@@ -4,7 +4,9 @@ import static dev.cancellation.testfixture.Waits.PROMPTLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.cancellation.Cancellation;
 import dev.cancellation.CancellationReason;
+import dev.cancellation.CancellationSource;
 import dev.cancellation.TaskCancelledException;
 import dev.cancellation.TaskTimeoutException;
 import dev.cancellation.jms.JmsTestSupport.Listener;
@@ -15,6 +17,7 @@ import dev.cancellation.messaging.ListenerInvocations;
 import dev.cancellation.messaging.MessageDeadlineException;
 import dev.cancellation.task.TaskInfo;
 import dev.cancellation.task.TaskRegistry;
+import jakarta.jms.ConnectionFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -22,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.jms.connection.CachingConnectionFactory;
 import org.springframework.jms.core.JmsTemplate;
 
 /**
@@ -122,6 +126,42 @@ class JmsListenerInvocationTests {
             assertThat(plain.token().deadline()).hasValueSatisfying(tokenDeadline -> assertThat(tokenDeadline)
                     .isBetween(before.plus(Duration.ofHours(1)).minusMillis(5),
                             Instant.now().plus(Duration.ofHours(1)).plusMillis(5)));
+        });
+    }
+
+    @Test
+    void aMessageSentByJmsTemplateUnderATokenWithADeadlineCarriesItToTheListener() {
+        runner.run(context -> {
+            JmsTemplate template = context.getBean(JmsTemplate.class);
+            Instant deadline;
+            try (CancellationSource source = CancellationSource.withTimeout(Duration.ofMinutes(5));
+                    Cancellation.Scope scope = Cancellation.enter(source.token())) {
+                deadline = source.token().deadline().orElseThrow();
+                template.convertAndSend(queue, "with deadline");
+            }
+            template.convertAndSend(queue, "without token");
+            Listener listener = context.getBean(Listener.class);
+            Seen with = listener.seen.poll(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
+            Seen without = listener.seen.poll(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(with.body()).isEqualTo("with deadline");
+            assertThat(with.token().deadline()).hasValueSatisfying(tokenDeadline -> assertThat(tokenDeadline)
+                    .isBetween(deadline.minusMillis(5), deadline.plusSeconds(2)));
+            assertThat(without.body()).isEqualTo("without token");
+            assertThat(without.token().deadline()).isEmpty();
+            assertThat(context.getBean(ConnectionFactory.class)).isInstanceOf(CachingConnectionFactory.class);
+        });
+    }
+
+    @Test
+    void jmsTemplateLeavesMessagesAloneWhenPropagationIsOff() {
+        runner.withPropertyValues("cancellation.jms.propagate-deadline=false").run(context -> {
+            try (CancellationSource source = CancellationSource.withTimeout(Duration.ofMinutes(5));
+                    Cancellation.Scope scope = Cancellation.enter(source.token())) {
+                context.getBean(JmsTemplate.class).convertAndSend(queue, "with deadline");
+            }
+            Seen seen = context.getBean(Listener.class).seen.poll(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(seen.body()).isEqualTo("with deadline");
+            assertThat(seen.token().deadline()).isEmpty();
         });
     }
 
