@@ -41,7 +41,8 @@ import org.springframework.util.ErrorHandler;
  *
  * <p>Thread-safety: immutable; called concurrently by the container's consumer threads.
  */
-public final class CancellableMessageListener implements SessionAwareMessageListener<Message>, SubscriptionNameProvider {
+public final class CancellableMessageListener
+        implements SessionAwareMessageListener<Message>, SubscriptionNameProvider {
 
     private static final Log logger = LogFactory.getLog(CancellableMessageListener.class);
 

@@ -71,9 +71,10 @@ public class JmsListenerStop implements SmartLifecycle {
             if (invocations.awaitIdle(invocations.period())) {
                 return;
             }
-            int cancelled = invocations.cancelRemaining(CancellationReason.shutdown("JMS listener containers stopping"));
-            logger.info("Cancelled " + cancelled + " JMS listener invocation(s) still running after the drain period of "
-                    + invocations.period() + "; their messages are rolled back for redelivery");
+            int cancelled = invocations.cancelRemaining(
+                    CancellationReason.shutdown("JMS listener containers stopping"));
+            logger.info("Cancelled " + cancelled + " JMS listener invocation(s) still running after the drain period "
+                    + "of " + invocations.period() + "; their messages are rolled back for redelivery");
             if (!invocations.awaitIdle(cancelledExitWait)) {
                 logger.warn(invocations.size() + " JMS listener invocation(s) still running " + cancelledExitWait
                         + " after their cancel");
