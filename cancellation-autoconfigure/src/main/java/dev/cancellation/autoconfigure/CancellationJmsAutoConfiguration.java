@@ -3,7 +3,7 @@ package dev.cancellation.autoconfigure;
 import dev.cancellation.jms.CancellableJmsListenerPostProcessor;
 import dev.cancellation.jms.JmsListenerSettings;
 import dev.cancellation.jms.JmsListenerStop;
-import dev.cancellation.jms.JmsTemplateDeadlinePostProcessor;
+import dev.cancellation.jms.CancellableJmsTemplatePostProcessor;
 import dev.cancellation.messaging.ListenerInvocations;
 import dev.cancellation.messaging.MessageDeadlines;
 import dev.cancellation.task.TaskRegistry;
@@ -17,8 +17,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Role;
+import org.springframework.core.env.Environment;
 import org.springframework.jms.listener.AbstractMessageListenerContainer;
 
 /**
@@ -26,8 +28,9 @@ import org.springframework.jms.listener.AbstractMessageListenerContainer;
  * listener containers runs as a listener invocation ({@code jmsListenerInvocations}, drained at shutdown), bounded
  * by the message's deadline and {@code cancellation.jms.listener-timeout}; a stop of the containers drains and then
  * cancels the invocations in flight; {@code JmsTemplate} writes the current token's deadline into the messages it
- * sends ({@code cancellation.jms.propagate-deadline}). Active when Spring JMS is present, after Boot's JMS and
- * Artemis auto-configuration, unless {@code cancellation.jms.enabled} is {@code false}.
+ * sends ({@code cancellation.jms.propagate-deadline}) and its receives follow the token. Active when Spring JMS is
+ * present, after Boot's JMS and Artemis auto-configuration, unless {@code cancellation.jms.enabled} is
+ * {@code false}.
  */
 @AutoConfiguration(after = CancellationMessagingAutoConfiguration.class, afterName = {
         "org.springframework.boot.jms.autoconfigure.JmsAutoConfiguration",
@@ -65,14 +68,18 @@ public class CancellationJmsAutoConfiguration {
         return new CancellableJmsListenerPostProcessor(settings::getObject);
     }
 
-    /** JmsTemplate writes the deadline of the current token into the messages it sends. */
+    /**
+     * JmsTemplate writes the deadline of the current token into the messages it sends, and its receives follow
+     * the token. Static, and bound straight from the {@link Environment}, as post-processors are created first.
+     */
     @Bean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     @ConditionalOnMissingBean
-    @ConditionalOnBooleanProperty(name = "cancellation.jms.propagate-deadline", matchIfMissing = true)
-    public static JmsTemplateDeadlinePostProcessor jmsTemplateDeadlinePostProcessor(
-            ObjectProvider<JmsListenerSettings> settings) {
-        return new JmsTemplateDeadlinePostProcessor(settings::getObject);
+    public static CancellableJmsTemplatePostProcessor cancellableJmsTemplatePostProcessor(
+            ObjectProvider<JmsListenerSettings> settings, Environment environment) {
+        boolean propagate = Binder.get(environment).bind("cancellation.jms.propagate-deadline", Boolean.class)
+                .orElse(true);
+        return new CancellableJmsTemplatePostProcessor(settings::getObject, propagate);
     }
 
     /** Drains, then cancels, the invocations in flight when the listener containers stop. */

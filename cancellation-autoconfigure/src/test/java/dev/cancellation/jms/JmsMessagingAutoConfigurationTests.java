@@ -55,9 +55,9 @@ class JmsMessagingAutoConfigurationTests {
             assertThat(invocations.period()).isEqualTo(Duration.ofSeconds(5));
             assertThat(context.getBean(CancellationLifecycle.class).getDrains()).contains(invocations);
             assertThat(context).hasSingleBean(JmsListenerStop.class)
-                    .hasSingleBean(JmsTemplateDeadlinePostProcessor.class);
+                    .hasSingleBean(CancellableJmsTemplatePostProcessor.class);
             assertThat(context.getBean(JmsTemplate.class).getConnectionFactory()).hasToString(
-                    "DeadlineWritingConnectionFactory[" + context.getBean(jakarta.jms.ConnectionFactory.class) + "]");
+                    "CancellableConnectionFactory[" + context.getBean(jakarta.jms.ConnectionFactory.class) + "]");
         });
     }
 
@@ -66,7 +66,7 @@ class JmsMessagingAutoConfigurationTests {
         runner.withPropertyValues("cancellation.jms.enabled=false").run(context -> {
             assertThat(context).doesNotHaveBean(ListenerInvocations.class)
                     .doesNotHaveBean(CancellableJmsListenerPostProcessor.class)
-                    .doesNotHaveBean(JmsTemplateDeadlinePostProcessor.class).doesNotHaveBean(JmsListenerStop.class);
+                    .doesNotHaveBean(CancellableJmsTemplatePostProcessor.class).doesNotHaveBean(JmsListenerStop.class);
             assertThat(AopUtils.isAopProxy(context.getBean(DefaultJmsListenerContainerFactory.class))).isFalse();
         });
         runner.withPropertyValues("cancellation.enabled=false").run(context ->

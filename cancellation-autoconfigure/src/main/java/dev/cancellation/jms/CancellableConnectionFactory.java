@@ -1,10 +1,15 @@
 package dev.cancellation.jms;
 
+import dev.cancellation.CancellationReason;
 import dev.cancellation.CancellationToken;
+import dev.cancellation.Registration;
+import dev.cancellation.TaskCancelledException;
+import dev.cancellation.TaskTimeoutException;
 import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
+import jakarta.jms.MessageConsumer;
 import jakarta.jms.MessageNotWriteableException;
 import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
@@ -12,6 +17,8 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -23,10 +30,12 @@ import org.springframework.util.ClassUtils;
 
 /**
  * A {@link ConnectionFactory} whose producers write the deadline of the token current at send time into the
- * message's deadline property, unless the message has one already. Connections, sessions and producers are JDK
- * proxies of every interface of the real objects (a caching factory's session stays a {@code SessionProxy}); only
- * the calls that create them and the {@code send}/{@code publish} calls are intercepted. A message sent without a
- * current token, or under one without a deadline, is untouched.
+ * message's deadline property, unless the message has one already, and whose consumers' {@code receive} calls
+ * (a template's {@code receive}, the wait for the reply of {@code sendAndReceive}) are bounded by the current
+ * token: its budget, and its cancel. Connections, sessions, producers and consumers are JDK proxies of every
+ * interface of the real objects (a caching factory's session stays a {@code SessionProxy}); only the calls that
+ * create them and the {@code send}/{@code publish}/{@code receive} calls are intercepted. Without a current token,
+ * or under one without a deadline, messages and receives are untouched.
  *
  * <p>The factory is an {@link InfrastructureProxy} of the real one, so that Spring's transaction synchronisation
  * finds the sessions bound to the real factory (a listener container's transacted session, a
@@ -35,29 +44,36 @@ import org.springframework.util.ClassUtils;
  * <p>Thread-safety: stateless besides the immutable settings; its proxies are as thread-safe as the JMS objects
  * they wrap.
  */
-final class DeadlineWritingConnectionFactory implements InvocationHandler {
+final class CancellableConnectionFactory implements InvocationHandler {
 
-    private static final Log logger = LogFactory.getLog(DeadlineWritingConnectionFactory.class);
+    private static final Log logger = LogFactory.getLog(CancellableConnectionFactory.class);
+
+    private static final Method RECEIVE_WITH_TIMEOUT =
+            ClassUtils.getMethod(MessageConsumer.class, "receive", long.class);
 
     private final ConnectionFactory target;
     private final Supplier<JmsListenerSettings> settings;
+    private final boolean writeDeadline;
 
-    private DeadlineWritingConnectionFactory(ConnectionFactory target, Supplier<JmsListenerSettings> settings) {
+    private CancellableConnectionFactory(ConnectionFactory target, Supplier<JmsListenerSettings> settings,
+            boolean writeDeadline) {
         this.target = target;
         this.settings = settings;
+        this.writeDeadline = writeDeadline;
     }
 
-    /** {@code target}, wrapped (once). */
-    static ConnectionFactory wrap(ConnectionFactory target, Supplier<JmsListenerSettings> settings) {
+    /** {@code target}, wrapped (once); sends write the deadline if {@code writeDeadline}. */
+    static ConnectionFactory wrap(ConnectionFactory target, Supplier<JmsListenerSettings> settings,
+            boolean writeDeadline) {
         if (Proxy.isProxyClass(target.getClass())
-                && Proxy.getInvocationHandler(target) instanceof DeadlineWritingConnectionFactory) {
+                && Proxy.getInvocationHandler(target) instanceof CancellableConnectionFactory) {
             return target;
         }
         Set<Class<?>> interfaces = new LinkedHashSet<>(ClassUtils.getAllInterfacesAsSet(target));
         interfaces.add(ConnectionFactory.class);
         interfaces.add(InfrastructureProxy.class);
-        return (ConnectionFactory) Proxy.newProxyInstance(DeadlineWritingConnectionFactory.class.getClassLoader(),
-                interfaces.toArray(Class<?>[]::new), new DeadlineWritingConnectionFactory(target, settings));
+        return (ConnectionFactory) Proxy.newProxyInstance(CancellableConnectionFactory.class.getClassLoader(),
+                interfaces.toArray(Class<?>[]::new), new CancellableConnectionFactory(target, settings, writeDeadline));
     }
 
     @Override
@@ -73,7 +89,7 @@ final class DeadlineWritingConnectionFactory implements InvocationHandler {
             case "hashCode":
                 return System.identityHashCode(proxy);
             case "toString":
-                return "DeadlineWritingConnectionFactory[" + target + "]";
+                return "CancellableConnectionFactory[" + target + "]";
             default:
                 break;
         }
@@ -90,7 +106,7 @@ final class DeadlineWritingConnectionFactory implements InvocationHandler {
     }
 
     private static Object proxy(Object target, InvocationHandler handler) {
-        return Proxy.newProxyInstance(DeadlineWritingConnectionFactory.class.getClassLoader(),
+        return Proxy.newProxyInstance(CancellableConnectionFactory.class.getClassLoader(),
                 ClassUtils.getAllInterfaces(target), handler);
     }
 
@@ -110,8 +126,13 @@ final class DeadlineWritingConnectionFactory implements InvocationHandler {
                     return args != null && proxy == args[0];
                 case "hashCode":
                     return System.identityHashCode(proxy);
+                case "receive":
+                    if (target instanceof MessageConsumer consumer) {
+                        return receive(consumer, method, args);
+                    }
+                    break;
                 case "send", "publish":
-                    if (target instanceof MessageProducer && args != null) {
+                    if (writeDeadline && target instanceof MessageProducer && args != null) {
                         for (Object arg : args) {
                             if (arg instanceof Message message) {
                                 writeDeadline(message);
@@ -123,10 +144,56 @@ final class DeadlineWritingConnectionFactory implements InvocationHandler {
                     break;
             }
             Object result = call(target, method, args);
-            if (result instanceof Session || result instanceof MessageProducer) {
+            if (result instanceof Session || result instanceof MessageProducer || result instanceof MessageConsumer) {
                 return proxy(result, new Wrapper(result));
             }
             return result;
+        }
+    }
+
+    /**
+     * A receive under a token: refused once it is cancelled, waits no longer than its budget (a wait for ever
+     * becomes one until the deadline), and stops at once when it is cancelled (the consumer is closed, which
+     * returns the blocked receive). A receive that gets no message because of the token throws the
+     * {@link TaskCancelledException} or {@link TaskTimeoutException}, not {@code null}.
+     */
+    private static @Nullable Object receive(MessageConsumer consumer, Method method, Object @Nullable [] args)
+            throws Throwable {
+        CancellationToken token = CancellationToken.current();
+        if (token.isNone()) {
+            return call(consumer, method, args);
+        }
+        token.throwIfCancelled();
+        Instant deadline = token.deadline().orElse(null);
+        Method receive = method;
+        Object @Nullable [] bounded = args;
+        if (deadline != null) {
+            long left = Math.max(1, Duration.between(Instant.now(), deadline).toMillis());
+            long asked = (args == null || args.length == 0) ? 0 : (Long) args[0];
+            if (asked <= 0 || left < asked) {
+                receive = RECEIVE_WITH_TIMEOUT;
+                bounded = new Object[] {left};
+            }
+        }
+        Object message;
+        try (Registration registration = token.onCancel(reason -> closeQuietly(consumer))) {
+            message = call(consumer, receive, bounded);
+        }
+        if (message == null) {
+            token.throwIfCancelled();
+            if (deadline != null && !Instant.now().isBefore(deadline)) {
+                throw new TaskTimeoutException(CancellationReason.deadlineExceeded(deadline),
+                        "JMS receive: no message before the deadline");
+            }
+        }
+        return message;
+    }
+
+    private static void closeQuietly(MessageConsumer consumer) {
+        try {
+            consumer.close();
+        } catch (JMSException | RuntimeException ex) {
+            logger.debug("Could not close a JMS consumer to stop its receive: " + ex);
         }
     }
 
