@@ -20,6 +20,10 @@ import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.commons.logging.Log;
@@ -47,6 +51,8 @@ import org.springframework.util.ClassUtils;
 final class CancellableConnectionFactory implements InvocationHandler {
 
     private static final Log logger = LogFactory.getLog(CancellableConnectionFactory.class);
+
+    private static final long CLOSE_WAIT_SECONDS = 5;
 
     private static final Method RECEIVE_WITH_TIMEOUT =
             ClassUtils.getMethod(MessageConsumer.class, "receive", long.class);
@@ -176,8 +182,20 @@ final class CancellableConnectionFactory implements InvocationHandler {
             }
         }
         Object message;
-        try (Registration registration = token.onCancel(reason -> closeQuietly(consumer))) {
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        Registration registration = token.onCancel(reason -> {
+            try {
+                closeQuietly(consumer);
+            } finally {
+                closed.complete(null);
+            }
+        });
+        try {
             message = call(consumer, receive, bounded);
+        } finally {
+            if (!registration.unregister()) {
+                awaitClosed(closed);
+            }
         }
         if (message == null) {
             token.throwIfCancelled();
@@ -187,6 +205,20 @@ final class CancellableConnectionFactory implements InvocationHandler {
             }
         }
         return message;
+    }
+
+    /**
+     * The cancel is closing the consumer on another thread: the caller (a template) closes it again and deletes its
+     * temporary queue, which the broker refuses while the first close is still under way.
+     */
+    private static void awaitClosed(CompletableFuture<Void> closed) {
+        try {
+            closed.get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException ex) {
+            logger.debug("A JMS consumer closed by a cancel did not close in time: " + ex);
+        }
     }
 
     private static void closeQuietly(MessageConsumer consumer) {
