@@ -81,6 +81,36 @@ class JmsListenerInvocationTests {
     }
 
     @Test
+    void anInvocationPastTheListenerTimeoutIsCancelledAndItsMessageConsumed() {
+        runner.withPropertyValues("cancellation.jms.listener-timeout=300ms").run(context -> {
+            context.getBean(JmsTemplate.class).convertAndSend(queue, "wait for the timeout");
+            RecordingErrorHandler errors = context.getBean(RecordingErrorHandler.class);
+            await().atMost(PROMPTLY).until(() -> !errors.errors.isEmpty());
+            assertThat(errors.errors.get(0)).isInstanceOf(TaskTimeoutException.class);
+            assertThat(context.getBean(Listener.class).cancelledBy).singleElement()
+                    .extracting(CancellationReason::kind).isEqualTo(CancellationReason.Kind.TIMEOUT);
+            assertNotRedelivered(context, "wait for the timeout");
+        });
+    }
+
+    @Test
+    void withRedeliverCancelledAnOperatorCancelRollsTheMessageBack() {
+        runner.withPropertyValues("cancellation.jms.redeliver-cancelled=true",
+                "cancellation.messaging.shutdown-drain=100ms").run(context -> {
+                    Listener listener = context.getBean(Listener.class);
+                    context.getBean(JmsTemplate.class).convertAndSend(queue, "wait, then again");
+                    assertThat(listener.waiting.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                    TaskRegistry registry = context.getBean(TaskRegistry.class);
+                    registry.cancel(registry.list("orders " + queue, null).get(0).id(),
+                            CancellationReason.requested("operator:alice"));
+                    await().atMost(PROMPTLY).until(() -> listener.seen.size() == 2);
+                    assertThat(listener.seen).extracting(Seen::body).containsOnly("wait, then again");
+                    assertThat(listener.seen).last().extracting(Seen::attributes)
+                            .satisfies(attributes -> assertThat(attributes).containsEntry("deliveryCount", "2"));
+                });
+    }
+
+    @Test
     void aMessagePastItsDeadlineIsNotProcessedButCountedAndHandedToTheErrorHandler() {
         runner.run(context -> {
             long deadline = Instant.now().minusSeconds(1).toEpochMilli();
