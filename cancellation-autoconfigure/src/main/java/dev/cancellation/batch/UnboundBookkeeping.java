@@ -1,0 +1,31 @@
+package dev.cancellation.batch;
+
+import dev.cancellation.Cancellation;
+import dev.cancellation.CancellationToken;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The advice of every {@code JobRepository} method: runs it with no token current and restores the token
+ * afterwards. Batch's bookkeeping is not the step's work: its writes must land even when the step's token is
+ * cancelled (that is how the stop gets recorded), so the SQL edge must not see that token on them.
+ *
+ * <p>Thread-safety: stateless; the binding it changes is the calling thread's own.
+ */
+final class UnboundBookkeeping implements MethodInterceptor {
+
+    @Override
+    public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
+        CancellationToken bound = Cancellation.boundTokenOrNull();
+        if (bound == null) {
+            return invocation.proceed();
+        }
+        Cancellation.restore(null);
+        try {
+            return invocation.proceed();
+        } finally {
+            Cancellation.restore(bound);
+        }
+    }
+}

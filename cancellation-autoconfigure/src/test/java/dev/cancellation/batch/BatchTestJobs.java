@@ -1,0 +1,154 @@
+package dev.cancellation.batch;
+
+import static dev.cancellation.testfixture.Waits.PROMPTLY;
+
+import dev.cancellation.Cancellation;
+import dev.cancellation.CancellationToken;
+import dev.cancellation.task.TaskHandle;
+import dev.cancellation.task.TaskRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.infrastructure.item.support.AbstractItemCountingItemStreamItemReader;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+
+/**
+ * The jobs of the batch tests: {@code numbersJob}, a chunk-oriented step that reads 1..{@value #ITEMS} (restartable:
+ * the reader saves its count), lets the {@link Gate} hold one item, and inserts every item into {@code batch_target}
+ * in the chunk's transaction; {@code waitJob}, a tasklet step that waits on a latch and ignores the token.
+ */
+@Configuration(proxyBeanMethods = false)
+class BatchTestJobs {
+
+    static final int ITEMS = 50;
+    static final int CHUNK = 5;
+    /** The item the gate holds: in the fifth chunk, after four have committed. */
+    static final int HELD_ITEM = 23;
+
+    @Bean
+    Gate gate(TaskRegistry registry) {
+        return new Gate(registry);
+    }
+
+    @Bean
+    Step numbersStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+            DataSource dataSource, Gate gate) {
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        return new StepBuilder("numbers", jobRepository).<Integer, Integer>chunk(CHUNK)
+                .transactionManager(transactionManager)
+                .reader(new Numbers())
+                .processor(gate::process)
+                .writer(chunk -> {
+                    gate.seen("writer");
+                    for (Integer item : chunk) {
+                        jdbc.update("insert into batch_target (item) values (?)", item);
+                    }
+                })
+                .build();
+    }
+
+    @Bean
+    Job numbersJob(JobRepository jobRepository, Step numbersStep) {
+        return new JobBuilder("numbersJob", jobRepository).start(numbersStep).build();
+    }
+
+    @Bean
+    Step waitStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Gate gate) {
+        return new StepBuilder("wait", jobRepository).tasklet((contribution, context) -> {
+            gate.seen("tasklet");
+            gate.reached.countDown();
+            gate.release.await(); // ignores the token: only an interrupt ends this wait early
+            return RepeatStatus.FINISHED;
+        }, transactionManager).build();
+    }
+
+    @Bean
+    Job waitJob(JobRepository jobRepository, Step waitStep) {
+        return new JobBuilder("waitJob", jobRepository).start(waitStep).build();
+    }
+
+    /** What the held item does. */
+    enum Hold {
+        /** Nothing: no item is held. */
+        NONE,
+        /** Waits until the test releases it. */
+        UNTIL_RELEASED,
+        /** Sleeps cancellably: the cancel ends it with a TaskCancelledException, the chunk rolls back. */
+        UNTIL_CANCELLED_THEN_THROW,
+        /** Waits until the token is cancelled and goes on: the chunk commits, the step stops after it. */
+        UNTIL_CANCELLED_THEN_CONTINUE
+    }
+
+    /** Holds one item as the test says, and records which task each part of the step ran under. */
+    static final class Gate {
+
+        private final TaskRegistry registry;
+        volatile Hold hold = Hold.NONE;
+        final CountDownLatch reached = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        /** The name of the task whose token was current, by part ("processor", "writer", "tasklet"). */
+        final Map<String, String> taskNames = new ConcurrentHashMap<>();
+
+        Gate(TaskRegistry registry) {
+            this.registry = registry;
+        }
+
+        Integer process(Integer item) throws InterruptedException {
+            seen("processor");
+            if (item != HELD_ITEM || hold == Hold.NONE) {
+                return item;
+            }
+            Hold now = hold;
+            hold = Hold.NONE; // once: a restart runs through
+            reached.countDown();
+            CancellationToken token = CancellationToken.current();
+            switch (now) {
+                case UNTIL_RELEASED -> release.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
+                case UNTIL_CANCELLED_THEN_THROW -> Cancellation.sleep(PROMPTLY);
+                case UNTIL_CANCELLED_THEN_CONTINUE -> token.whenCancelled().toCompletableFuture()
+                        .completeOnTimeout(null, PROMPTLY.toMillis(), TimeUnit.MILLISECONDS).join();
+                default -> throw new IllegalStateException(now.name());
+            }
+            return item;
+        }
+
+        void seen(String part) {
+            registry.handleFor(CancellationToken.current()).map(TaskHandle::name)
+                    .ifPresent(name -> taskNames.putIfAbsent(part, name));
+        }
+    }
+
+    /** 1..ITEMS, restartable: the count read is saved at each commit and skipped to on restart. */
+    static final class Numbers extends AbstractItemCountingItemStreamItemReader<Integer> {
+
+        Numbers() {
+            setName("numbers");
+            setMaxItemCount(ITEMS);
+        }
+
+        @Override
+        protected Integer doRead() {
+            return getCurrentItemCount();
+        }
+
+        @Override
+        protected void doOpen() {
+            setCurrentItemCount(0);
+        }
+
+        @Override
+        protected void doClose() {
+        }
+    }
+}
