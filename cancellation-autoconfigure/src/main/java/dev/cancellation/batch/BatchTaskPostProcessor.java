@@ -25,8 +25,8 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
  *   <li>every {@link JobRepository} bean runs its methods with no token current, so that the SQL edge never
  *       refuses or cancels Batch's bookkeeping (the status writes, the step's last commit) because the step's
  *       cancelled token is current: the stop is always recorded;</li>
- *   <li>every {@link JobOperator} bean's {@code stop} cancels the job's task with reason {@code REQUESTED} before
- *       Batch's own stop, so the SQL and HTTP calls of the running chunk stop too.</li>
+ *   <li>every {@link JobOperator} bean's {@code stop} also cancels the job's task with reason {@code REQUESTED},
+ *       right after Batch's own stop, so the SQL and HTTP calls of the running chunk stop too.</li>
  * </ul>
  * An existing AOP proxy (Batch's transactional repository and operator) gets the advice first in its chain, so it
  * also covers the proxy's own transaction; any other bean is proxied by its interfaces.
@@ -62,7 +62,7 @@ public class BatchTaskPostProcessor implements BeanPostProcessor {
             }
         }
         if (bean instanceof JobRepository) {
-            return advise(bean, new DefaultPointcutAdvisor(new UnboundBookkeeping()));
+            return advise(bean, new DefaultPointcutAdvisor(new UnboundBookkeeping(tasks)));
         }
         if (bean instanceof JobOperator) {
             NameMatchMethodPointcutAdvisor advisor = new NameMatchMethodPointcutAdvisor(new StopCancelsTask(tasks));

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -64,6 +65,8 @@ public class BatchTasks implements JobExecutionListener {
     private final @Nullable Duration abandonAfter;
     private final Map<Long, Run> jobs = new ConcurrentHashMap<>();
     private final Map<Long, Run> steps = new ConcurrentHashMap<>();
+    /** Step executions that failed because of the cancel, whose exit code the repository's last write corrects. */
+    private final Set<Long> stoppedByCancel = ConcurrentHashMap.newKeySet();
 
     /**
      * Creates the listener.
@@ -148,7 +151,7 @@ public class BatchTasks implements JobExecutionListener {
         if (reason != null) {
             execution.setExitStatus(execution.getExitStatus().addExitDescription(describe(reason)));
         }
-        run.end(failureOf(execution.getStatus(), execution.getAllFailureExceptions()));
+        run.end(failureOf(execution.getStatus(), execution.getAllFailureExceptions(), reason));
     }
 
     // ------------------------------------------------------------------------------------------------ steps
@@ -196,12 +199,26 @@ public class BatchTasks implements JobExecutionListener {
         if (reason != null) {
             if (execution.getStatus() == BatchStatus.FAILED && causedByCancel(execution.getFailureExceptions())) {
                 execution.setStatus(BatchStatus.STOPPED); // stopped because of the cancel: restartable, not failed
+                stoppedByCancel.add(execution.getId());
             }
             // The code as it is: only the description is added.
             added = new ExitStatus(execution.getExitStatus().getExitCode(), describe(reason));
         }
-        run.end(failureOf(execution.getStatus(), execution.getFailureExceptions()));
+        run.end(failureOf(execution.getStatus(), execution.getFailureExceptions(), reason));
         return added;
+    }
+
+    /**
+     * Called by the job repository's advice before it saves a step execution: the last save of a step that failed
+     * because of the cancel gets the exit code {@code STOPPED}. {@code AbstractStep} keeps the exit status in a
+     * local variable that {@code afterStep} can add a description to but not lower from {@code FAILED}, and saves
+     * it right after.
+     */
+    void beforeSave(StepExecution execution) {
+        if (execution.getStatus() == BatchStatus.STOPPED && execution.getEndTime() != null
+                && stoppedByCancel.remove(execution.getId())) {
+            execution.setExitStatus(execution.getExitStatus().replaceExitCode(ExitStatus.STOPPED.getExitCode()));
+        }
     }
 
     private static boolean causedByCancel(List<Throwable> failures) {
@@ -218,7 +235,12 @@ public class BatchTasks implements JobExecutionListener {
         return false;
     }
 
-    private static @Nullable Throwable failureOf(BatchStatus status, List<Throwable> failures) {
+    /** What the task exits with: a stop because of the cancel makes it {@code CANCELLED}, a failure {@code FAILED}. */
+    private static @Nullable Throwable failureOf(BatchStatus status, List<Throwable> failures,
+            @Nullable CancellationReason reason) {
+        if (reason != null && status == BatchStatus.STOPPED) {
+            return TaskCancelledException.of(reason);
+        }
         return (status == BatchStatus.FAILED && !failures.isEmpty()) ? failures.get(0) : null;
     }
 

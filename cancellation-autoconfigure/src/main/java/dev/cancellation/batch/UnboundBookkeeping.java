@@ -4,19 +4,33 @@ import dev.cancellation.Cancellation;
 import dev.cancellation.CancellationToken;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import org.springframework.batch.core.step.StepExecution;
 
 /**
  * The advice of every {@code JobRepository} method: runs it with no token current and restores the token
  * afterwards. Batch's bookkeeping is not the step's work: its writes must land even when the step's token is
- * cancelled (that is how the stop gets recorded), so the SQL edge must not see that token on them.
+ * cancelled (that is how the stop gets recorded), so the SQL edge must not see that token on them. Before a step
+ * execution is saved, {@link BatchTasks#beforeSave} may correct its exit code.
  *
  * <p>Thread-safety: stateless; the binding it changes is the calling thread's own.
  */
 final class UnboundBookkeeping implements MethodInterceptor {
 
+    private final Supplier<BatchTasks> tasks;
+
+    UnboundBookkeeping(Supplier<BatchTasks> tasks) {
+        this.tasks = tasks;
+    }
+
     @Override
     public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
+        Object[] arguments = invocation.getArguments();
+        if (arguments.length == 1 && arguments[0] instanceof StepExecution step
+                && invocation.getMethod().getName().equals("update")) {
+            tasks.get().beforeSave(step);
+        }
         CancellationToken bound = Cancellation.boundTokenOrNull();
         if (bound == null) {
             return invocation.proceed();

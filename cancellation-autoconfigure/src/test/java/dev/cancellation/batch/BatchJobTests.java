@@ -81,7 +81,7 @@ class BatchJobTests {
             // Recorded by the job repository although the step's token was cancelled: the SQL edge let it through.
             assertThat(jobRow(jdbc, stopped.getId())).containsEntry("STATUS", "STOPPED");
             assertThat(stepRow(jdbc, stopped.getId())).containsEntry("STATUS", "STOPPED")
-                    .containsEntry("COMMIT_COUNT", 4L);
+                    .containsEntry("EXIT_CODE", "STOPPED").containsEntry("COMMIT_COUNT", 4L);
             assertThat(jdbc.queryForObject("select count(*) from batch_target", Integer.class))
                     .isEqualTo(4 * BatchTestJobs.CHUNK); // the held chunk rolled back
             assertThat(registry.list()).isEmpty();
@@ -104,8 +104,10 @@ class BatchJobTests {
             assertThat(stopped.getStatus()).isEqualTo(BatchStatus.STOPPED);
             assertThat(stopped.getExitStatus().getExitDescription()).contains("TIMEOUT");
             assertThat(stepRow(jdbc, stopped.getId())).containsEntry("STATUS", "STOPPED");
+            // Wherever the deadline fell (before the held item on a slow machine), only whole chunks committed.
             assertThat(jdbc.queryForObject("select count(*) from batch_target", Integer.class))
-                    .isEqualTo(4 * BatchTestJobs.CHUNK);
+                    .isLessThanOrEqualTo(4 * BatchTestJobs.CHUNK).isNotNegative()
+                    .satisfies(count -> assertThat(count % BatchTestJobs.CHUNK).isZero());
         });
     }
 
@@ -113,6 +115,7 @@ class BatchJobTests {
     void theDeadlineOfThePropertyStopsTheJob() {
         BatchTestSupport.runner(h2("batchDeadlineProperty")).withPropertyValues("cancellation.batch.timeout=300ms")
                 .run(context -> {
+                    jdbc(context);
                     context.getBean(Gate.class).hold = Hold.UNTIL_CANCELLED_THEN_THROW;
                     JobExecution stopped = finished(start(context, "numbersJob", run("property")));
                     assertThat(stopped.getStatus()).isEqualTo(BatchStatus.STOPPED);
@@ -121,7 +124,7 @@ class BatchJobTests {
     }
 
     @Test
-    void jobOperatorStopCancelsTheTokenWithRequestedAndTheChunkInProgressCommits() {
+    void jobOperatorStopCancelsTheTokenWithRequestedSoTheChunkInProgressRollsBack() {
         BatchTestSupport.runner(h2("batchJobOperatorStop")).run(context -> {
             JdbcTemplate jdbc = jdbc(context);
             TaskRegistry registry = context.getBean(TaskRegistry.class);
@@ -139,10 +142,11 @@ class BatchJobTests {
             assertThat(stopped.getStatus()).isEqualTo(BatchStatus.STOPPED);
             assertThat(stopped.getExitStatus().getExitDescription()).contains("REQUESTED")
                     .contains("JobOperator.stop");
+            // The processor went on, but the writer's insert was refused under the cancelled token: rolled back.
             assertThat(stepRow(jdbc, stopped.getId())).containsEntry("STATUS", "STOPPED")
-                    .containsEntry("COMMIT_COUNT", 5L);
+                    .containsEntry("EXIT_CODE", "STOPPED").containsEntry("COMMIT_COUNT", 4L);
             assertThat(jdbc.queryForObject("select count(*) from batch_target", Integer.class))
-                    .isEqualTo(5 * BatchTestJobs.CHUNK); // the chunk in progress went on and committed
+                    .isEqualTo(4 * BatchTestJobs.CHUNK);
             assertThat(registry.findIncludingHistory(step.id())).get().extracting(TaskInfo::state)
                     .isEqualTo(TaskState.CANCELLED);
 
@@ -170,8 +174,9 @@ class BatchJobTests {
                     assertThat(stopped.getStatus()).isEqualTo(BatchStatus.STOPPED);
                     assertThat(stopped.getStepExecutions()).singleElement().satisfies(step -> {
                         assertThat(step.getStatus()).isEqualTo(BatchStatus.STOPPED);
-                        assertThat(step.getFailureExceptions()).anySatisfy(failure -> assertThat(failure)
-                                .hasRootCauseInstanceOf(InterruptedException.class));
+                        assertThat(step.getFailureExceptions()).anyMatch(failure ->
+                                failure instanceof InterruptedException
+                                        || failure.getCause() instanceof InterruptedException);
                     });
                     assertThat(stepRow(jdbc(context), stopped.getId())).containsEntry("STATUS", "STOPPED");
                 });
