@@ -62,6 +62,7 @@ public class BatchTaskPostProcessor implements BeanPostProcessor {
             }
         }
         if (bean instanceof JobRepository) {
+            tasks.get().repositoryAdvised();
             return advise(bean, new DefaultPointcutAdvisor(new UnboundBookkeeping(tasks)));
         }
         if (bean instanceof JobOperator) {

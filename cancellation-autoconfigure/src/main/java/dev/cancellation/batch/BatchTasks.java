@@ -67,6 +67,9 @@ public class BatchTasks implements JobExecutionListener {
     private final Map<Long, Run> steps = new ConcurrentHashMap<>();
     /** Step executions that failed because of the cancel, whose exit code the repository's last write corrects. */
     private final Set<Long> stoppedByCancel = ConcurrentHashMap.newKeySet();
+    /** Job executions past {@code afterJob}, whose tasks end after the repository's last save. */
+    private final Map<Long, Ending> ending = new ConcurrentHashMap<>();
+    private volatile boolean repositoryAdvised;
 
     /**
      * Creates the listener.
@@ -151,7 +154,30 @@ public class BatchTasks implements JobExecutionListener {
         if (reason != null) {
             execution.setExitStatus(execution.getExitStatus().addExitDescription(describe(reason)));
         }
-        run.end(failureOf(execution.getStatus(), execution.getAllFailureExceptions(), reason));
+        Throwable failure = failureOf(execution.getStatus(), execution.getAllFailureExceptions(), reason);
+        if (repositoryAdvised) {
+            ending.put(execution.getId(), new Ending(run, failure, Thread.currentThread())); // ended by the save that follows
+        } else {
+            run.end(failure);
+        }
+    }
+
+    /** The job repository is advised to call {@link #afterSave(JobExecution)} (set by the post-processor). */
+    void repositoryAdvised() {
+        repositoryAdvised = true;
+    }
+
+    /**
+     * Called by the job repository's advice after it saved a job execution, on the job's thread: the save that
+     * follows {@code afterJob} is the job's last, so its task ends only now. A shutdown waits for the task, so the
+     * data source is still open for this save, which records the exit description with the reason.
+     */
+    void afterSave(JobExecution execution) {
+        Ending last = ending.get(execution.getId());
+        // Only the job's own thread: a JobOperator.stop saving the same execution meanwhile must not end it.
+        if (last != null && last.thread() == Thread.currentThread() && ending.remove(execution.getId(), last)) {
+            last.run().end(last.failure());
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ steps
@@ -259,5 +285,9 @@ public class BatchTasks implements JobExecutionListener {
             attachment.close();
             handle.exit(failure);
         }
+    }
+
+    /** A job run past {@code afterJob}, and what its task exits with. */
+    private record Ending(Run run, @Nullable Throwable failure, Thread thread) {
     }
 }
