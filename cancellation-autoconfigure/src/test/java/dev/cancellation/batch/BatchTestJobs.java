@@ -37,8 +37,8 @@ class BatchTestJobs {
     static final int HELD_ITEM = 23;
 
     @Bean
-    Gate gate(TaskRegistry registry) {
-        return new Gate(registry);
+    Gate gate(TaskRegistry registry, DataSource dataSource) {
+        return new Gate(registry, new JdbcTemplate(dataSource));
     }
 
     @Bean
@@ -86,22 +86,27 @@ class BatchTestJobs {
         UNTIL_RELEASED,
         /** Sleeps cancellably: the cancel ends it with a TaskCancelledException, the chunk rolls back. */
         UNTIL_CANCELLED_THEN_THROW,
-        /** Waits until the token is cancelled and goes on: the chunk commits, the step stops after it. */
-        UNTIL_CANCELLED_THEN_CONTINUE
+        /** Waits until the token is cancelled and goes on (the writer's insert is then refused). */
+        UNTIL_CANCELLED_THEN_CONTINUE,
+        /** Runs the gate's slow SQL statement under the step's token. */
+        IN_SLOW_SQL
     }
 
     /** Holds one item as the test says, and records which task each part of the step ran under. */
     static final class Gate {
 
         private final TaskRegistry registry;
+        private final JdbcTemplate jdbc;
         volatile Hold hold = Hold.NONE;
+        volatile String slowSql = "select 1";
         final CountDownLatch reached = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         /** The name of the task whose token was current, by part ("processor", "writer", "tasklet"). */
         final Map<String, String> taskNames = new ConcurrentHashMap<>();
 
-        Gate(TaskRegistry registry) {
+        Gate(TaskRegistry registry, JdbcTemplate jdbc) {
             this.registry = registry;
+            this.jdbc = jdbc;
         }
 
         Integer process(Integer item) throws InterruptedException {
@@ -118,6 +123,7 @@ class BatchTestJobs {
                 case UNTIL_CANCELLED_THEN_THROW -> Cancellation.sleep(PROMPTLY);
                 case UNTIL_CANCELLED_THEN_CONTINUE -> token.whenCancelled().toCompletableFuture()
                         .completeOnTimeout(null, PROMPTLY.toMillis(), TimeUnit.MILLISECONDS).join();
+                case IN_SLOW_SQL -> jdbc.execute(slowSql);
                 default -> throw new IllegalStateException(now.name());
             }
             return item;
