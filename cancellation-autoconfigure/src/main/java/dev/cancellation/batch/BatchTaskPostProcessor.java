@@ -15,13 +15,16 @@ import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.AbstractStep;
 import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.item.ChunkOrientedStep;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 
 /**
  * Plugs {@link BatchTasks} into every Spring Batch bean that needs it, through Batch's own extension points:
  * <ul>
  *   <li>every {@link AbstractJob} bean gets the {@code BatchTasks} as a {@code JobExecutionListener}, and every
- *       {@link AbstractStep}, whether a bean or a step the job locates, a {@link StepTaskListener} (once);</li>
+ *       {@link AbstractStep}, whether a bean or a step the job locates, a {@link StepTaskListener} (once), and a
+ *       {@link ChunkOrientedStep} also an item process listener that makes the step's token current on the worker
+ *       threads of a multi-threaded step;</li>
  *   <li>every {@link JobRepository} bean runs its methods with no token current, so that the SQL edge never
  *       refuses or cancels Batch's bookkeeping (the status writes, the step's last commit) because the step's
  *       cancelled token is current: the stop is always recorded;</li>
@@ -73,9 +76,13 @@ public class BatchTaskPostProcessor implements BeanPostProcessor {
         return bean;
     }
 
+    @SuppressWarnings({"rawtypes", "unchecked"})
     private void equip(AbstractStep step) {
         if (equipped.add(step)) {
             step.registerStepExecutionListener(tasks.get().stepListener(step));
+            if (step instanceof ChunkOrientedStep chunked) {
+                chunked.registerItemProcessListener(new WorkerThreadBinding(tasks.get()));
+            }
         }
     }
 

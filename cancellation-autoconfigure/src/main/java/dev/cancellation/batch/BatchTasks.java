@@ -100,6 +100,12 @@ public class BatchTasks implements JobExecutionListener {
         return (run == null) ? Optional.empty() : Optional.of(run.handle().token());
     }
 
+    /** The token of the running step execution with this id, {@code null} if it does not run as a task here. */
+    @Nullable CancellationToken stepToken(long stepExecutionId) {
+        Run run = steps.get(stepExecutionId);
+        return (run == null) ? null : run.handle().token();
+    }
+
     /**
      * Cancels the task of the running job execution with this id, and so its steps.
      *

@@ -62,6 +62,18 @@ class BatchJobTests {
     }
 
     @Test
+    void theStepsTokenIsCurrentOnTheWorkerThreadsOfAMultiThreadedStep() {
+        BatchTestSupport.runner(h2("batchParallel")).run(context -> {
+            Gate gate = context.getBean(Gate.class);
+            JobExecution done = finished(start(context, "parallelJob", run("parallel")));
+
+            assertThat(done.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+            assertThat(gate.taskNamesByThread.keySet()).anyMatch(thread -> thread.startsWith("batch-worker-"));
+            assertThat(gate.taskNamesByThread.values()).containsOnly("batch:parallelJob/parallel");
+        });
+    }
+
+    @Test
     void anOperatorCancelStopsTheJobMidChunkAndTheRestartWritesEveryItemOnce() {
         BatchTestSupport.runner(h2("batchOperator")).run(context -> {
             JdbcTemplate jdbc = jdbc(context);

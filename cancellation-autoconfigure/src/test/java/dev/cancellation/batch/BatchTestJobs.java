@@ -20,6 +20,7 @@ import org.springframework.batch.infrastructure.item.support.AbstractItemCountin
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 
@@ -61,6 +62,27 @@ class BatchTestJobs {
     @Bean
     Job numbersJob(JobRepository jobRepository, Step numbersStep) {
         return new JobBuilder("numbersJob", jobRepository).start(numbersStep).build();
+    }
+
+    @Bean
+    Step parallelStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Gate gate) {
+        SimpleAsyncTaskExecutor workers = new SimpleAsyncTaskExecutor("batch-worker-");
+        return new StepBuilder("parallel", jobRepository).<Integer, Integer>chunk(CHUNK)
+                .transactionManager(transactionManager)
+                .reader(new Numbers())
+                .processor(item -> {
+                    gate.seenOnThread();
+                    return item;
+                })
+                .writer(chunk -> {
+                })
+                .taskExecutor(workers)
+                .build();
+    }
+
+    @Bean
+    Job parallelJob(JobRepository jobRepository, Step parallelStep) {
+        return new JobBuilder("parallelJob", jobRepository).start(parallelStep).build();
     }
 
     @Bean
@@ -127,6 +149,14 @@ class BatchTestJobs {
                 default -> throw new IllegalStateException(now.name());
             }
             return item;
+        }
+
+        /** The name of the task whose token was current, by thread: "none" where no task's token was. */
+        final Map<String, String> taskNamesByThread = new ConcurrentHashMap<>();
+
+        void seenOnThread() {
+            taskNamesByThread.put(Thread.currentThread().getName(), registry.handleFor(CancellationToken.current())
+                    .map(TaskHandle::name).orElse("none"));
         }
 
         void seen(String part) {
