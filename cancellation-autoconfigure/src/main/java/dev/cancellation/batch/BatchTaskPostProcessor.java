@@ -65,7 +65,6 @@ public class BatchTaskPostProcessor implements BeanPostProcessor {
             }
         }
         if (bean instanceof JobRepository) {
-            tasks.get().repositoryAdvised();
             return advise(bean, new DefaultPointcutAdvisor(new UnboundBookkeeping(tasks)));
         }
         if (bean instanceof JobOperator) {

@@ -69,7 +69,8 @@ public class BatchTasks implements JobExecutionListener {
     private final Set<Long> stoppedByCancel = ConcurrentHashMap.newKeySet();
     /** Job executions past {@code afterJob}, whose tasks end after the repository's last save. */
     private final Map<Long, Ending> ending = new ConcurrentHashMap<>();
-    private volatile boolean repositoryAdvised;
+    /** Running job executions saved through the advised job repository (which calls {@link #afterSave}). */
+    private final Set<Long> savedThroughAdvice = ConcurrentHashMap.newKeySet();
 
     /**
      * Creates the listener.
@@ -161,24 +162,25 @@ public class BatchTasks implements JobExecutionListener {
             execution.setExitStatus(execution.getExitStatus().addExitDescription(describe(reason)));
         }
         Throwable failure = failureOf(execution.getStatus(), execution.getAllFailureExceptions(), reason);
-        if (repositoryAdvised) {
-            ending.put(execution.getId(), new Ending(run, failure, Thread.currentThread())); // ended by the save that follows
+        if (savedThroughAdvice.remove(execution.getId())) {
+            // Its repository calls afterSave: the task ends after the save that follows.
+            ending.put(execution.getId(), new Ending(run, failure, Thread.currentThread()));
         } else {
             run.end(failure);
         }
     }
 
-    /** The job repository is advised to call {@link #afterSave(JobExecution)} (set by the post-processor). */
-    void repositoryAdvised() {
-        repositoryAdvised = true;
-    }
-
     /**
-     * Called by the job repository's advice after it saved a job execution, on the job's thread: the save that
-     * follows {@code afterJob} is the job's last, so its task ends only now. A shutdown waits for the task, so the
-     * data source is still open for this save, which records the exit description with the reason.
+     * Called by the job repository's advice after it saved a job execution. While the job runs, it notes that the
+     * execution is saved through the advice, so {@code afterJob} leaves its task to the save that follows; that
+     * save, on the job's thread, is the job's last, so the task ends only now. A shutdown waits for the task, so
+     * the data source is still open for this save, which records the exit description with the reason.
      */
     void afterSave(JobExecution execution) {
+        if (jobs.containsKey(execution.getId())) {
+            savedThroughAdvice.add(execution.getId()); // the save right before afterJob: its last one comes too
+            return;
+        }
         Ending last = ending.get(execution.getId());
         // Only the job's own thread: a JobOperator.stop saving the same execution meanwhile must not end it.
         if (last != null && last.thread() == Thread.currentThread() && ending.remove(execution.getId(), last)) {
