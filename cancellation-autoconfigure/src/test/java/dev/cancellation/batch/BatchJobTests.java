@@ -194,6 +194,29 @@ class BatchJobTests {
                 });
     }
 
+    @Test
+    void aCancelTellsAStoppableTaskletToStopAndTheStepEndsStoppedWithoutAnInterrupt() {
+        BatchTestSupport.runner(h2("batchStoppable")).withPropertyValues("cancellation.interrupt=false")
+                .run(context -> {
+                    TaskRegistry registry = context.getBean(TaskRegistry.class);
+                    Gate gate = context.getBean(Gate.class);
+                    CompletableFuture<JobExecution> execution = start(context, "stoppableJob", run("stoppable"));
+                    assertThat(gate.reached.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                    TaskInfo job = awaitTask(registry, "batch:stoppableJob");
+
+                    registry.cancel(job.id(), CancellationReason.requested("operator:carol"));
+
+                    JobExecution stopped = finished(execution);
+                    assertThat(gate.stopCalls).hasValue(1);
+                    assertThat(stopped.getStatus()).isEqualTo(BatchStatus.STOPPED);
+                    assertThat(stopped.getStepExecutions()).singleElement().satisfies(step -> {
+                        assertThat(step.getStatus()).isEqualTo(BatchStatus.STOPPED);
+                        assertThat(step.getExitStatus().getExitCode()).isEqualTo(ExitStatus.STOPPED.getExitCode());
+                        assertThat(step.getExitStatus().getExitDescription()).contains("operator:carol");
+                    });
+                });
+    }
+
     private static long jobExecutionId(JdbcTemplate jdbc) {
         return jdbc.queryForObject("select max(job_execution_id) from batch_job_execution", Long.class);
     }

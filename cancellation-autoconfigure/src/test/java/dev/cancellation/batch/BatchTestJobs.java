@@ -10,12 +10,16 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.core.step.tasklet.StoppableTasklet;
 import org.springframework.batch.infrastructure.item.support.AbstractItemCountingItemStreamItemReader;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.context.annotation.Bean;
@@ -96,6 +100,31 @@ class BatchTestJobs {
     }
 
     @Bean
+    Step stoppableStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Gate gate) {
+        return new StepBuilder("stoppable", jobRepository).tasklet(new StoppableTasklet() {
+            @Override
+            public RepeatStatus execute(StepContribution contribution, ChunkContext context)
+                    throws InterruptedException {
+                gate.reached.countDown();
+                gate.release.await(); // until stop() below: the token is not looked at
+                return RepeatStatus.FINISHED;
+            }
+
+            @Override
+            @SuppressWarnings("removal")
+            public void stop() {
+                gate.stopCalls.incrementAndGet();
+                gate.release.countDown();
+            }
+        }, transactionManager).build();
+    }
+
+    @Bean
+    Job stoppableJob(JobRepository jobRepository, Step stoppableStep) {
+        return new JobBuilder("stoppableJob", jobRepository).start(stoppableStep).build();
+    }
+
+    @Bean
     Job waitJob(JobRepository jobRepository, Step waitStep) {
         return new JobBuilder("waitJob", jobRepository).start(waitStep).build();
     }
@@ -123,6 +152,8 @@ class BatchTestJobs {
         volatile String slowSql = "select 1";
         final CountDownLatch reached = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
+        /** How often a StoppableTasklet was told to stop. */
+        final AtomicInteger stopCalls = new AtomicInteger();
         /** The name of the task whose token was current, by part ("processor", "writer", "tasklet"). */
         final Map<String, String> taskNames = new ConcurrentHashMap<>();
 
