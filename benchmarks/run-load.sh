@@ -2,28 +2,28 @@
 # End-to-end load: the packaged demo under a loopback load generator, every edge on against the web and JDBC
 # edges off, on H2 (the demo's default) and on PostgreSQL, in interleaved rounds of one run. Not part of the
 # build or CI. Usage, from anywhere:
-#   benchmarks/run-load.sh [h2|postgres|all]              (default all; ~6 min on 2 cores)
-# Settings (environment): ROUNDS=4 rounds per configuration, DURATION=12 seconds per round, WARMUP=20 seconds per
+#   benchmarks/run-load.sh [h2|postgres|all]              (default all; ~15 min on 2 cores)
+# Settings (environment): ROUNDS=5 rounds per configuration, DURATION=12 seconds per round, WARMUP=120 seconds per
 # instance, CONNECTIONS=8, OUT=benchmarks/results/load, JAVA=java,
 # PG_URL=jdbc:postgresql://127.0.0.1:5432/postgres (with PG_USER, PG_PASSWORD) to use a running server instead of
-# starting Zonky's embedded PostgreSQL, LOADGEN=java to use the JDK load generator even where wrk is installed.
+# starting Zonky's embedded PostgreSQL, LOADGEN=java to use the JDK load generator even where wrk is installed,
+# BUILD=1 to rebuild the jars first (they are built only when missing).
 #
-# PROFILE=1 adds one more round per database with a JFR recording of the edges-on instance, and prints where its
-# request threads spent their CPU (benchmarks.jar's EdgeProfile); that round is not in the table.
+# PROFILE=1 records both instances with JFR over the measured rounds and writes where their request threads spent
+# their CPU (benchmarks.jar's EdgeProfile) to profile-DATABASE-on.txt and -off.txt.
 #
 # Two demo instances run side by side on 127.0.0.1, one per configuration, on the same database; after a warm-up
 # of each, the load generator (wrk, a separate process; Debian's package is installed if missing and this runs
 # as root, else the JDK LoadGenerator in benchmarks.jar) drives them in turn, on, off, on, off, ..., one at a
 # time, against GET /api/sql/slow?seconds=0: one SQL statement in a @Cancellable method with a 2 s budget.
-# Besides requests per second, each round reads the CPU time the driven instance used (user + system, from
-# /proc): CPU per request depends far less than throughput on what else the machine is running.
+# Besides requests per second, each round reads the CPU time the driven instance's request threads used (user +
+# system, from /proc): CPU per request depends far less than throughput on what else the machine is running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 what=${1:-all}
-ROUNDS=${ROUNDS:-4}
+ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-12}
-WARMUP=${WARMUP:-20}
+WARMUP=${WARMUP:-120}
 CONNECTIONS=${CONNECTIONS:-8}
 OUT=${OUT:-benchmarks/results/load}
 JAVA=${JAVA:-java}
@@ -37,7 +37,7 @@ ENDPOINT=/api/sql/slow?seconds=0
 case $what in h2|postgres|all) ;; *) echo "usage: $0 [h2|postgres|all]" >&2; exit 2 ;; esac
 
 demo_jar() { ls demo-app/target/demo-app-*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -1; }
-if [[ -z $(demo_jar) || ! -f $BENCH_JAR ]]; then
+if [[ ${BUILD:-0} == 1 || -z $(demo_jar) || ! -f $BENCH_JAR ]]; then
   echo "Building the demo and benchmarks jars ..." >&2
   ./mvnw -B -ntp -q -pl demo-app,benchmarks -am package -Dmaven.test.skip=true
 fi
@@ -61,6 +61,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -98,8 +99,16 @@ check_demo() {
   fi
 }
 
-# cpu_ticks PID: user + system CPU time the process has used, in clock ticks.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# cpu_ticks PID: user + system CPU time the process's request threads (Tomcat's http-nio-*) have used, in clock
+# ticks. Not the JIT's and the GC's threads: on a busy machine the JIT compiles for minutes, and its CPU would be
+# most of the figure in the first rounds.
+cpu_ticks() {
+  local stat sum=0
+  for stat in /proc/"$1"/task/*/stat; do
+    sum=$((sum + $(awk '$2 ~ /^\(http-nio/ {print $14 + $15; exit} {print 0}' "$stat" 2>/dev/null || echo 0)))
+  done
+  echo "$sum"
+}
 
 # load PORT SECONDS: prints the requests per second and the instance's CPU microseconds per request; fails on any
 # non-2xx answer or socket error.
@@ -130,10 +139,18 @@ measure() {
   start_demo "$database-off" "$PORT_OFF" --cancellation.web.enabled=false --cancellation.jdbc.enabled=false "$@"
   check_demo "$PORT_ON" "$database" on
   check_demo "$PORT_OFF" "$database" off
+  # In halves, on, off, on, off: on a busy machine the JIT takes long, and both instances should get it alike.
   echo "== $database: warm-up ${WARMUP}s each" >&2
-  load "$PORT_ON" "$WARMUP" >/dev/null
-  load "$PORT_OFF" "$WARMUP" >/dev/null
-  local on=() off=() cpu_on=() cpu_off=() round result
+  local half=$(((WARMUP + 1) / 2))
+  load "$PORT_ON" "$half" >/dev/null
+  load "$PORT_OFF" "$half" >/dev/null
+  load "$PORT_ON" "$half" >/dev/null
+  load "$PORT_OFF" "$half" >/dev/null
+  local on=() off=() cpu_on=() cpu_off=() round result jcmd port
+  jcmd="$(dirname "$(readlink -f "$(command -v "$JAVA")")")/jcmd"
+  if [[ $PROFILE == 1 ]]; then # both instances, so that the recording's own cost falls on both alike
+    for port in "$PORT_ON" "$PORT_OFF"; do "$jcmd" "${PID_OF[$port]}" JFR.start name=load settings=profile >/dev/null; done
+  fi
   for round in $(seq 1 "$ROUNDS"); do
     result=$(load "$PORT_ON" "$DURATION"); on+=("${result% *}"); cpu_on+=("${result#* }")
     result=$(load "$PORT_OFF" "$DURATION"); off+=("${result% *}"); cpu_off+=("${result#* }")
@@ -142,20 +159,20 @@ measure() {
   done
   echo "$database ${on[*]} | ${off[*]} | ${cpu_on[*]} | ${cpu_off[*]}" >> "$RESULTS"
   if [[ $PROFILE == 1 ]]; then
-    local jcmd recording
-    recording="$(cd "$OUT" && pwd)/profile-$database.jfr"
-    jcmd="$(dirname "$(readlink -f "$(command -v "$JAVA")")")/jcmd"
-    # A failed profile is reported, and the table is still printed.
-    if "$jcmd" "${PID_OF[$PORT_ON]}" JFR.start name=load settings=profile >/dev/null \
-        && load "$PORT_ON" "$DURATION" >/dev/null \
-        && "$jcmd" "${PID_OF[$PORT_ON]}" JFR.stop name=load filename="$recording" >/dev/null \
-        && "$JAVA" -cp "$BENCH_JAR" dev.cancellation.bench.EdgeProfile "$recording" > "$OUT/profile-$database.txt"; then
-      :
-    else
-      echo "   the profile failed" >&2
-    fi
-    rm -f "$recording"
-    echo "   profile of the edges-on instance: $OUT/profile-$database.txt" >&2
+    local edges recording
+    for edges in on off; do
+      [[ $edges == on ]] && port=$PORT_ON || port=$PORT_OFF
+      recording="$(cd "$OUT" && pwd)/profile-$database-$edges.jfr"
+      # A failed profile is reported, and the table is still printed.
+      if "$jcmd" "${PID_OF[$port]}" JFR.stop name=load filename="$recording" >/dev/null \
+          && "$JAVA" -cp "$BENCH_JAR" dev.cancellation.bench.EdgeProfile "$recording" \
+            > "$OUT/profile-$database-$edges.txt"; then
+        echo "   profile of the edges-$edges instance over the rounds: $OUT/profile-$database-$edges.txt" >&2
+      else
+        echo "   the profile of the edges-$edges instance failed" >&2
+      fi
+      rm -f "$recording"
+    done
   fi
   # Stop this database's instances before the next database's.
   for pid in "${PIDS[@]:$PIDS_BEFORE}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
@@ -207,6 +224,6 @@ echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/header.txt
       mon = mean(rest); lon = LIST; moff = mean($2); loff = LIST
       printf "| %s | req/s (higher is better) | %.0f | %.0f | %.3f | %s | %s |\n", db, mon, moff, mon / moff, lon, loff
       mon = mean($3); lon = LIST; moff = mean($4); loff = LIST
-      printf "| %s | CPU us/request (lower is better) | %.0f | %.0f | %.3f | %s | %s |\n", db, mon, moff, mon / moff, lon, loff
+      printf "| %s | request-thread CPU us/request (lower is better) | %.0f | %.0f | %.3f | %s | %s |\n", db, mon, moff, mon / moff, lon, loff
     }' "$RESULTS"
 } | tee "$OUT/summary.txt"
