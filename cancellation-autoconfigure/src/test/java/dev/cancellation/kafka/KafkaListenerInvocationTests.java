@@ -146,10 +146,24 @@ class KafkaListenerInvocationTests {
         });
     }
 
-    private static void run(String topic, ProbeTest test) {
+    @Test
+    void theListenerTimeoutCancelsASlowRecordWhichIsNotRetried() {
+        String topic = EmbeddedKafka.newTopic("timeout", 1);
+        run(topic, (probe, context) -> {
+            template(context).send(topic, "slow").join();
+            Recovered recovered = probe.recovered.poll(PROMPTLY.toSeconds(), TimeUnit.SECONDS);
+            assertThat(recovered).isNotNull();
+            assertThat(TaskCancelledException.find(recovered.exception())).get()
+                    .isInstanceOf(TaskTimeoutException.class);
+            assertThat(probe.runs.get("slow")).hasValue(1);
+            assertThat(probe.failedDeliveries.get("slow")).hasValue(1);
+        }, "cancellation.kafka.listener-timeout=300ms");
+    }
+
+    private static void run(String topic, ProbeTest test, String... properties) {
         Probe probe = new Probe();
         ApplicationContextRunner runner = KafkaTestSupport.onBroker(topic, KafkaTestSupport.group())
-                .withBean(Probe.class, () -> probe).withUserConfiguration(ListenerConfiguration.class);
+                .withPropertyValues(properties).withBean(Probe.class, () -> probe).withUserConfiguration(ListenerConfiguration.class);
         runner.run(context -> {
             assertThat(context).hasNotFailed();
             test.run(probe, context);
@@ -216,7 +230,7 @@ class KafkaListenerInvocationTests {
             this.probe = probe;
         }
 
-        @KafkaListener(id = "invocations", topics = "${test.topic}")
+        @KafkaListener(id = "invocations", idIsGroup = false, topics = "${test.topic}")
         void onRecord(ConsumerRecord<String, String> record) throws InterruptedException {
             CancellationToken token = CancellationToken.current();
             TaskInfo task = registry.handleFor(token).map(TaskHandle::info).orElseThrow();

@@ -111,7 +111,7 @@ class KafkaStopRedeliveryTests {
         }
 
         /** The first consumer's {@code slow} record works until it is cancelled; everything else completes. */
-        @KafkaListener(id = "stopper", topics = "${test.topic}")
+        @KafkaListener(id = "stopper", idIsGroup = false, topics = "${test.topic}")
         void onRecord(ConsumerRecord<String, String> record) throws InterruptedException {
             if (record.value().equals("slow")) {
                 probe.started.add(consumer + ":slow");
