@@ -32,8 +32,7 @@ public final class ConsumerThreads implements ApplicationListener<KafkaEvent> {
             MessageListenerContainer consumer = event.getSource(MessageListenerContainer.class);
             MessageListenerContainer listener = event.getContainer(MessageListenerContainer.class);
             threads.put(Thread.currentThread(), new Containers(consumer, listener));
-        }
-        else if (event instanceof ConsumerStoppedEvent) {
+        } else if (event instanceof ConsumerStoppedEvent) {
             Object source = event.getSource();
             threads.values().removeIf(containers -> containers.consumer() == source);
         }

@@ -7,6 +7,7 @@ import dev.cancellation.messaging.ListenerInvocation;
 import dev.cancellation.messaging.ListenerInvocations;
 import dev.cancellation.messaging.MessageDeadlines;
 import dev.cancellation.task.TaskAttachment;
+import dev.cancellation.task.TaskRejectedException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -24,7 +25,9 @@ import org.springframework.kafka.support.KafkaUtils;
  * record's deadline and the listener timeout as its budget. A record whose deadline has passed does not reach the
  * listener: {@link #intercept} throws a {@link TaskTimeoutException}, which the container hands to its error
  * handler (so a dead-letter recoverer gets it), and it is counted ({@link ListenerInvocations#recordExpired}). A
- * malformed deadline header throws {@code MessageDeadlineException} the same way.
+ * malformed deadline header throws {@code MessageDeadlineException} the same way, and a record that arrives once
+ * the registry has stopped admitting tasks (the application is shutting down) a {@code TaskCancelledException}
+ * with reason {@code SHUTDOWN}, so that it is redelivered.
  *
  * <p>The application's own interceptor ({@code delegate}) runs inside: after the invocation is opened (so it sees
  * the token) and before it is closed.
@@ -105,7 +108,16 @@ public final class InvocationRecordInterceptor implements RecordInterceptor<Obje
         }
         Map<String, String> attributes = Map.of("topic", record.topic(),
                 "partition", Integer.toString(record.partition()), "offset", Long.toString(record.offset()));
-        ListenerInvocation invocation = invocations.open(name, attributes, admission.budget(listenerTimeout), null);
+        ListenerInvocation invocation;
+        try {
+            invocation = invocations.open(name, attributes, admission.budget(listenerTimeout), null);
+        } catch (TaskRejectedException ex) {
+            // The registry is shutting down: the record is redelivered, like one cancelled by the shutdown.
+            TaskCancelledException refused = new TaskCancelledException(CancellationReason.shutdown("registry"),
+                    name + ": the application is shutting down");
+            refused.initCause(ex);
+            throw refused;
+        }
         TaskAttachment attachment = invocation.attach();
         IN_FLIGHT.set(new InFlight(record, invocation, attachment));
         if (containers != null) {
@@ -116,8 +128,7 @@ public final class InvocationRecordInterceptor implements RecordInterceptor<Obje
         }
         try {
             return delegate.intercept(record, consumer);
-        }
-        catch (RuntimeException | Error ex) {
+        } catch (RuntimeException | Error ex) {
             close(ex);
             throw ex;
         }
@@ -129,8 +140,7 @@ public final class InvocationRecordInterceptor implements RecordInterceptor<Obje
             if (delegate != null) {
                 delegate.success(record, consumer);
             }
-        }
-        finally {
+        } finally {
             close(null);
         }
     }
@@ -141,8 +151,7 @@ public final class InvocationRecordInterceptor implements RecordInterceptor<Obje
             Throwable outcome = close(exception);
             TaskCancelledException.find(outcome).ifPresent(cancelled -> LAST_CANCELLED.set(
                     new Outcome(record.topic(), record.partition(), record.offset(), cancelled)));
-        }
-        finally {
+        } finally {
             if (delegate != null) {
                 delegate.failure(record, exception, consumer);
             }
@@ -155,8 +164,7 @@ public final class InvocationRecordInterceptor implements RecordInterceptor<Obje
             if (delegate != null) {
                 delegate.afterRecord(record, consumer);
             }
-        }
-        finally {
+        } finally {
             closeLeftOver(record);
         }
     }
@@ -174,8 +182,7 @@ public final class InvocationRecordInterceptor implements RecordInterceptor<Obje
             if (delegate != null) {
                 delegate.clearThreadState(consumer);
             }
-        }
-        finally {
+        } finally {
             closeLeftOver(null);
             LAST_CANCELLED.remove();
         }
@@ -190,8 +197,7 @@ public final class InvocationRecordInterceptor implements RecordInterceptor<Obje
         IN_FLIGHT.remove();
         try {
             inFlight.attachment().close();
-        }
-        finally {
+        } finally {
             stopWatch.unwatch(inFlight.invocation());
         }
         return inFlight.invocation().exit(failure);

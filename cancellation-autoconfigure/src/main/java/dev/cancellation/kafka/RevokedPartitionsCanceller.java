@@ -54,8 +54,7 @@ public final class RevokedPartitionsCanceller implements ConsumerAwareRebalanceL
         cancelAndWait(partitions, "partitions revoked");
         if (delegate instanceof ConsumerAwareRebalanceListener aware) {
             aware.onPartitionsRevokedBeforeCommit(consumer, partitions);
-        }
-        else if (delegate != null) {
+        } else if (delegate != null) {
             delegate.onPartitionsRevoked(partitions);
         }
     }
@@ -72,8 +71,7 @@ public final class RevokedPartitionsCanceller implements ConsumerAwareRebalanceL
         cancelAndWait(partitions, "partitions lost");
         if (delegate instanceof ConsumerAwareRebalanceListener aware) {
             aware.onPartitionsLost(consumer, partitions);
-        }
-        else if (delegate != null) {
+        } else if (delegate != null) {
             delegate.onPartitionsLost(partitions);
         }
     }
@@ -82,8 +80,7 @@ public final class RevokedPartitionsCanceller implements ConsumerAwareRebalanceL
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         if (delegate instanceof ConsumerAwareRebalanceListener aware) {
             aware.onPartitionsAssigned(consumer, partitions);
-        }
-        else if (delegate != null) {
+        } else if (delegate != null) {
             delegate.onPartitionsAssigned(partitions);
         }
     }
@@ -103,8 +100,7 @@ public final class RevokedPartitionsCanceller implements ConsumerAwareRebalanceL
         }
         try {
             invocations.awaitIdleWhere(ofThese, wait);
-        }
-        catch (InterruptedException ex) {
+        } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
         }
     }

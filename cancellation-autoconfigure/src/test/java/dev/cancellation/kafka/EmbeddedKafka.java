@@ -19,9 +19,10 @@ final class EmbeddedKafka {
     static synchronized EmbeddedKafkaKraftBroker broker() {
         if (broker == null) {
             EmbeddedKafkaKraftBroker started = new EmbeddedKafkaKraftBroker(1, 1);
-            // A consumer that joins or leaves is rebalanced at once, not after the broker's 3 s default delay.
+            // A consumer that joins or leaves is rebalanced at once, not after the broker's 3 s default delay; the
+            // offsets topic has one partition, not 50, so the first group coordinator is ready sooner.
             started.brokerProperties(Map.of("group.initial.rebalance.delay.ms", "0",
-                    "group.min.session.timeout.ms", "1000"));
+                    "group.min.session.timeout.ms", "1000", "offsets.topic.num.partitions", "1"));
             started.afterPropertiesSet();
             Runtime.getRuntime().addShutdownHook(new Thread(started::destroy));
             broker = started;

@@ -136,7 +136,8 @@ class KafkaListenerInvocationTests {
             assertThat(recovered.value()).isEqualTo("slow");
             assertThat(TaskCancelledException.find(recovered.exception())).get()
                     .extracting(cancelled -> cancelled.reason().kind()).isEqualTo(CancellationReason.Kind.REQUESTED);
-            // The next record runs only once the cancelled one is recovered: had it been retried, it would have run again.
+            // The next record runs only once the cancelled one is recovered: had it been retried, it would have run
+            // again first.
             template.send(topic, "after").join();
             Seen after = probe.seen.poll(PROMPTLY.toSeconds(), TimeUnit.SECONDS);
             assertThat(after).isNotNull();
@@ -163,7 +164,8 @@ class KafkaListenerInvocationTests {
     private static void run(String topic, ProbeTest test, String... properties) {
         Probe probe = new Probe();
         ApplicationContextRunner runner = KafkaTestSupport.onBroker(topic, KafkaTestSupport.group())
-                .withPropertyValues(properties).withBean(Probe.class, () -> probe).withUserConfiguration(ListenerConfiguration.class);
+                .withPropertyValues(properties).withBean(Probe.class, () -> probe)
+                .withUserConfiguration(ListenerConfiguration.class);
         runner.run(context -> {
             assertThat(context).hasNotFailed();
             test.run(probe, context);

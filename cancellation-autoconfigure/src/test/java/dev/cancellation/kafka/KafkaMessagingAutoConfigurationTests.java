@@ -74,7 +74,8 @@ class KafkaMessagingAutoConfigurationTests {
             assertThat(context.getBean(CommonErrorHandler.class)).isInstanceOf(DefaultErrorHandler.class);
             DefaultKafkaProducerFactory<?, ?> producerFactory = context.getBean(DefaultKafkaProducerFactory.class);
             assertThat(producerFactory.getConfigurationProperties())
-                    .containsEntry(DeadlineProducerInterceptor.DEADLINES_CONFIG, context.getBean(MessageDeadlines.class));
+                    .containsEntry(DeadlineProducerInterceptor.DEADLINES_CONFIG,
+                            context.getBean(MessageDeadlines.class));
             assertThat((List<Object>) producerFactory.getConfigurationProperties()
                     .get(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG))
                     .containsExactly(DeadlineProducerInterceptor.class.getName());
@@ -96,7 +97,8 @@ class KafkaMessagingAutoConfigurationTests {
                             RevokedPartitionsCanceller.class, ours -> assertThat(ours.getDelegate())
                                     .isSameAs(context.getBean(ConsumerAwareRebalanceListener.class)));
                     assertThat(context.getBean(CommonErrorHandler.class)).isInstanceOf(CommonLoggingErrorHandler.class);
-                    assertThat((List<Object>) context.getBean(DefaultKafkaProducerFactory.class).getConfigurationProperties()
+                    assertThat((List<Object>) context.getBean(DefaultKafkaProducerFactory.class)
+                            .getConfigurationProperties()
                             .get(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG)).containsExactly(
                                     ApplicationProducerInterceptor.class.getName(),
                                     DeadlineProducerInterceptor.class.getName());
@@ -116,7 +118,8 @@ class KafkaMessagingAutoConfigurationTests {
 
     @Test
     void theErrorHandlerAndTheDeadlineHeaderCanBeTurnedOffAlone() {
-        runner.withPropertyValues("cancellation.kafka.error-handler=false", "cancellation.kafka.propagate-deadline=false")
+        runner.withPropertyValues("cancellation.kafka.error-handler=false",
+                "cancellation.kafka.propagate-deadline=false")
                 .run(context -> {
                     assertThat(context).hasSingleBean(KafkaListenerFactoryPostProcessor.class);
                     assertThat(context).doesNotHaveBean(CommonErrorHandler.class);

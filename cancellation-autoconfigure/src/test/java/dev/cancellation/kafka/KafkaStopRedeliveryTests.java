@@ -118,8 +118,7 @@ class KafkaStopRedeliveryTests {
                 if (consumer.equals("first")) {
                     try {
                         Cancellation.sleep(PROMPTLY);
-                    }
-                    catch (TaskCancelledException ex) {
+                    } catch (TaskCancelledException ex) {
                         probe.cancelled.add(ex.reason());
                         throw ex;
                     }

@@ -49,8 +49,7 @@ class RevokedPartitionsCancellerTests {
                 revoked.token().whenCancelled().toCompletableFuture().get(PROMPTLY.toSeconds(), TimeUnit.SECONDS);
                 cancelled.countDown();
                 return revoked.exit(null);
-            }
-            catch (Exception ex) {
+            } catch (Exception ex) {
                 return ex;
             }
         });
