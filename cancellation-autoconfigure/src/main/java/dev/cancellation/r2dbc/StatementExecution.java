@@ -17,11 +17,11 @@ import reactor.core.publisher.SignalType;
  * of each result) are guarded pieces, and the execution decides when the server gets a cancel request.
  *
  * <p>Each piece registers on the token while subscribed: the token's cancel ends it with a
- * {@link TaskCancelledException} and cancels its subscription to the driver. A piece whose subscription is
- * cancelled (by the token, or disposed by its subscriber) while the statement may still run on the server sends
- * the driver's cancel request, once per execution. The statement may still run until a piece ends normally: the
- * results publisher, or a result's rows (the common {@code Mono.from(statement.execute())} takes the first
- * result and cancels the results publisher, which is no reason to cancel the statement).
+ * {@link TaskCancelledException} and cancels its subscription to the driver. The driver's cancel request is sent,
+ * once per execution, when a piece's subscription is cancelled while the statement may still run on the server
+ * (no piece has ended normally yet) and either the token is cancelled, or the subscription is disposed before the
+ * piece emitted anything. A subscriber that took what it wanted ({@code Mono.from} of the results, of a count, of
+ * the first row) disposes its subscription with no reason to stop the statement: the driver drains the rest.
  *
  * <p>Thread-safety: pieces may be subscribed and end on any threads; the state is volatile flags and a CAS for the
  * cancel request, which is sent once.
@@ -49,35 +49,41 @@ final class StatementExecution {
             if (refused != null) {
                 return Flux.error(TaskCancelledException.of(refused, "SQL statement refused"));
             }
-            Cut cut = new Cut();
+            Piece piece = new Piece();
             Mono<CancellationReason> cancelled = Mono.create(sink -> {
                 Registration registration = token.onCancel(sink::success);
                 sink.onDispose(registration::close);
             });
             return Flux.from(source)
                     .doOnNext(item -> {
+                        piece.emitted = true;
                         if (!rows) {
                             resultEmitted = true;
                         }
                     })
-                    .doFinally(signal -> ended(signal, rows))
+                    .doFinally(signal -> ended(signal, rows, piece))
                     .onErrorMap(this::failureOf)
-                    .takeUntilOther(cancelled.doOnNext(reason -> cut.reason = reason))
+                    .takeUntilOther(cancelled.doOnNext(reason -> piece.cutBy = reason))
                     .concatWith(Mono.defer(() -> {
-                        CancellationReason reason = cut.reason;
+                        CancellationReason reason = piece.cutBy;
                         return (reason != null) ? Mono.error(TaskCancelledException.of(reason, "SQL statement"))
                                 : Mono.empty();
                     }));
         });
     }
 
-    private void ended(SignalType signal, boolean rows) {
+    private void ended(SignalType signal, boolean rows, Piece piece) {
         if (signal != SignalType.CANCEL) {
             finished = true;
             return;
         }
-        if (finished || (!rows && resultEmitted)) {
-            return; // the server has answered, or the rows are read elsewhere: nothing to stop
+        if (finished) {
+            return; // the server has answered: nothing to stop
+        }
+        if (!token.isCancelled() && (piece.emitted || (!rows && resultEmitted))) {
+            // a subscriber that took what it wanted (Mono.from of a count, of the first result or row) disposes
+            // its subscription with no reason to stop the statement; the driver drains the rest
+            return;
         }
         if (!cancelRequested.compareAndSet(false, true)) {
             return;
@@ -104,8 +110,11 @@ final class StatementExecution {
         connection.canceller().cancelled(token.reason().orElse(null), System.nanoTime() - startNanos, failure);
     }
 
-    /** Set by the token's callback when the token ended a piece. */
-    private static final class Cut {
-        volatile @Nullable CancellationReason reason;
+    /** One subscription to a publisher of the execution. */
+    private static final class Piece {
+        /** Whether it emitted anything (a result, a row, a count). */
+        volatile boolean emitted;
+        /** Set by the token's callback when the token ended it. */
+        volatile @Nullable CancellationReason cutBy;
     }
 }

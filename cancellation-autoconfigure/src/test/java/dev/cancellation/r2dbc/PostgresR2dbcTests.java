@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.transaction.annotation.Transactional;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 
@@ -63,7 +64,7 @@ class PostgresR2dbcTests {
             await().atMost(PROMPTLY).until(() -> !EmbeddedPostgres.activeQueries("r2dbc-token-marker").isEmpty());
             source.cancel(CancellationReason.requested("test"));
             assertThat(result).failsWithin(PROMPTLY).withThrowableThat()
-                    .havingCause().isInstanceOf(TaskCancelledException.class);
+                    .isInstanceOf(TaskCancelledException.class);
             await().atMost(STOPPED_WITHIN).until(() -> EmbeddedPostgres.activeQueries("r2dbc-token-marker").isEmpty());
         });
     }
@@ -114,6 +115,22 @@ class PostgresR2dbcTests {
         });
     }
 
+    @Test
+    void aTimedOutTransactionalMethodIsRolledBackAndItsQueryStoppedOnTheServer() {
+        R2dbcTestSupport.postgres(2).withUserConfiguration(Config.class).run(context -> {
+            DatabaseClient client = context.getBean(DatabaseClient.class);
+            client.sql("create table if not exists rolled_back_r2dbc (id int)").then().block(PROMPTLY);
+            client.sql("delete from rolled_back_r2dbc").then().block(PROMPTLY);
+            Mono<Integer> work = context.getBean(Queries.class).insertThenSleep(20, "r2dbc-tx-marker");
+            assertThatThrownBy(() -> work.block(PROMPTLY)).isInstanceOf(TaskTimeoutException.class);
+            await().atMost(STOPPED_WITHIN).until(() -> EmbeddedPostgres.activeQueries("r2dbc-tx-marker").isEmpty());
+            await().atMost(PROMPTLY).untilAsserted(() -> assertThat(client.sql("select count(*) from rolled_back_r2dbc")
+                    .map(row -> row.get(0, Long.class)).one().block(PROMPTLY)).isZero());
+            assertThat(context.getBean(CancellableConnectionFactoryPostProcessor.class).canceller()
+                    .cancelledStatements()).isOne();
+        });
+    }
+
     static Mono<Integer> sleep(DatabaseClient client, int seconds, String marker) {
         return client.sql("select 1 as one from pg_sleep(" + seconds + ") where '" + marker + "' <> ''")
                 .map(row -> row.get(0, Integer.class)).one();
@@ -139,6 +156,13 @@ class PostgresR2dbcTests {
         @Cancellable(timeout = "1s")
         public Mono<Integer> sleep(int seconds, String marker) {
             return PostgresR2dbcTests.sleep(client, seconds, marker);
+        }
+
+        @Transactional
+        @Cancellable(timeout = "1s")
+        public Mono<Integer> insertThenSleep(int seconds, String marker) {
+            return client.sql("insert into rolled_back_r2dbc values (1)").then()
+                    .then(PostgresR2dbcTests.sleep(client, seconds, marker));
         }
     }
 }
