@@ -70,14 +70,19 @@ abstract class R2dbcProxy<T> implements InvocationHandler {
         }
     }
 
+    /** The first object of the {@link Wrapped} chain from the proxy down that is a {@code target}, if any. */
     private @Nullable Object unwrap(Object proxy, Class<?> target) {
         if (target.isInstance(proxy)) {
             return proxy;
         }
-        if (target.isInstance(delegate)) {
-            return delegate;
+        Object current = delegate;
+        for (int depth = 0; depth < 16 && current != null; depth++) {
+            if (target.isInstance(current)) {
+                return current;
+            }
+            current = (current instanceof Wrapped<?> wrapped) ? wrapped.unwrap() : null;
         }
-        return (delegate instanceof Wrapped<?> wrapped) ? wrapped.unwrap(target) : null;
+        return null;
     }
 
     final @Nullable Object call(Method method, @Nullable Object @Nullable [] args) throws Throwable {

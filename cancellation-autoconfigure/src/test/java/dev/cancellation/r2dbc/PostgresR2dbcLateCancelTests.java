@@ -49,8 +49,7 @@ class PostgresR2dbcLateCancelTests {
                 assertThat(first).failsWithin(PROMPTLY).withThrowableThat()
                         .isInstanceOf(TaskCancelledException.class);
             }
-            await().atMost(PROMPTLY).until(() -> canceller.invalidatedConnections() == 1);
-            assertThat(held).hasValue(1);
+            await().atMost(PROMPTLY).until(() -> held.get() == 1);
 
             CompletableFuture<Integer> next = client
                     .sql("select pg_backend_pid() as pid from pg_sleep(2) where 'r2dbc-late-next' <> ''")
@@ -58,6 +57,7 @@ class PostgresR2dbcLateCancelTests {
             await().atMost(PROMPTLY).until(() -> !EmbeddedPostgres.activeQueries("r2dbc-late-next").isEmpty());
             release.tryEmitEmpty(); // the late cancel arrives while the next statement runs
             assertThat(next).succeedsWithin(PROMPTLY).isNotEqualTo(firstPid);
+            assertThat(canceller.invalidatedConnections()).isOne();
             assertThat(output).contains("closed: a cancel request for its last statement was still on its way");
         });
     }
