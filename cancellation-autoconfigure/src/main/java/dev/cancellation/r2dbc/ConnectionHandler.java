@@ -118,6 +118,7 @@ final class ConnectionHandler extends R2dbcProxy<Connection> {
         Sinks.Empty<Void> landed = Sinks.empty();
         Mono<Void> pending = landed.asMono().cache();
         cancelInFlight.set(pending);
+        canceller.sending();
         canceller.prepare(request).subscribe(null, failure -> {
             execution.cancelSent(failure);
             landed.tryEmitEmpty();

@@ -99,7 +99,7 @@ public final class R2dbcStatementCanceller {
         return cancelWait;
     }
 
-    /** How many statements this canceller has sent a cancel request for so far (sent, whether it succeeded). */
+    /** How many statements this canceller has sent a cancel request for so far, whether it succeeded. */
     public long cancelledStatements() {
         return cancels.sum();
     }
@@ -118,10 +118,14 @@ public final class R2dbcStatementCanceller {
         return (hook != null) ? hook.apply(request) : request;
     }
 
+    /** A cancel request is being sent. */
+    void sending() {
+        cancels.increment();
+    }
+
     /** A cancel request was sent; {@code failure} is what it signalled, {@code null} if it succeeded. */
     void cancelled(@Nullable CancellationReason reason, long afterNanos, @Nullable Throwable failure) {
         long millis = TimeUnit.NANOSECONDS.toMillis(afterNanos);
-        cancels.increment();
         String why = (reason != null) ? reason.describe() : "its subscription was disposed";
         if (failure == null) {
             if (logger.isInfoEnabled()) {
