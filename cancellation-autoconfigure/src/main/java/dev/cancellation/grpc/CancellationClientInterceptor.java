@@ -28,7 +28,10 @@ import org.springframework.core.Ordered;
  *   <li>the call's deadline is the earlier of its own ({@code CallOptions}, the stub's {@code withDeadline}) and
  *       the token's, so the server sees the remaining budget in {@code grpc-timeout};</li>
  *   <li>a cancel of the token cancels the call at once ({@code ClientCall.cancel}, with the
- *       {@code TaskCancelledException} as the cause of the {@code CANCELLED} status the stub reports).</li>
+ *       {@code TaskCancelledException} as the cause of the {@code CANCELLED} status the stub reports);</li>
+ *   <li>a call that fails with {@code DEADLINE_EXCEEDED} at the token's deadline also carries the token's
+ *       {@code TaskTimeoutException} as its status's cause, so {@code TaskCancelledException.find} and the web
+ *       edge's problem details see the budget run out, whichever of gRPC's timer and the token's fired first.</li>
  * </ul>
  * Calls made without a current token are untouched. The token is read when the call is created, on the calling
  * thread (a stub method), not when its messages flow.
@@ -49,12 +52,14 @@ public final class CancellationClientInterceptor implements ClientInterceptor, O
             return next.newCall(method, callOptions);
         }
         token.throwIfCancelled();
-        return new TokenClientCall<>(next.newCall(method, withTokenDeadline(callOptions, token)), token);
+        Instant tokenDeadline = token.deadline().orElse(null);
+        CallOptions options = withTokenDeadline(callOptions, tokenDeadline);
+        Instant applied = (options != callOptions) ? tokenDeadline : null;
+        return new TokenClientCall<>(next.newCall(method, options), token, applied);
     }
 
     /** {@code options} with the token's deadline when it is earlier than their own (or they have none). */
-    static CallOptions withTokenDeadline(CallOptions options, CancellationToken token) {
-        Instant deadline = token.deadline().orElse(null);
+    static CallOptions withTokenDeadline(CallOptions options, @Nullable Instant deadline) {
         if (deadline == null) {
             return options;
         }
@@ -90,12 +95,14 @@ public final class CancellationClientInterceptor implements ClientInterceptor, O
             extends ForwardingClientCall.SimpleForwardingClientCall<ReqT, RespT> {
 
         private final CancellationToken token;
+        private final @Nullable Instant appliedDeadline;
         private volatile @Nullable Registration registration;
         private volatile boolean closed;
 
-        TokenClientCall(ClientCall<ReqT, RespT> delegate, CancellationToken token) {
+        TokenClientCall(ClientCall<ReqT, RespT> delegate, CancellationToken token, @Nullable Instant appliedDeadline) {
             super(delegate);
             this.token = token;
+            this.appliedDeadline = appliedDeadline;
         }
 
         @Override
@@ -108,7 +115,7 @@ public final class CancellationClientInterceptor implements ClientInterceptor, O
                     if (registered != null) {
                         registered.close();
                     }
-                    super.onClose(status, trailers);
+                    super.onClose(withCancellationCause(status), trailers);
                 }
             }, headers);
             // After start: cancel() before start() is not allowed to reach a listener. A token cancelled meanwhile
@@ -118,6 +125,23 @@ public final class CancellationClientInterceptor implements ClientInterceptor, O
             if (closed) {
                 registered.close(); // closed before the registration was published: onClose could not release it
             }
+        }
+
+        /**
+         * The status with the token's {@code TaskCancelledException} as its cause when the call failed because of
+         * the token: cancelled, or failed with {@code DEADLINE_EXCEEDED} at the token's deadline (gRPC's own timer
+         * and the token's fire at the same instant; either may come first). So the caller, and the web edge's
+         * problem details, see a timeout of the budget rather than a bare gRPC failure.
+         */
+        private Status withCancellationCause(Status status) {
+            if (status.isOk() || status.getCause() != null) {
+                return status;
+            }
+            CancellationReason reason = token.reason().orElse(null);
+            if (reason == null && status.getCode() == Status.Code.DEADLINE_EXCEEDED && appliedDeadline != null) {
+                reason = CancellationReason.deadlineExceeded(appliedDeadline);
+            }
+            return (reason == null) ? status : status.withCause(TaskCancelledException.of(reason));
         }
 
         private void cancelWith(CancellationReason reason) {

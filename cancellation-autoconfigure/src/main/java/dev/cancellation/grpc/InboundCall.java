@@ -36,8 +36,13 @@ final class InboundCall implements Context.CancellationListener {
                 + ((description == null) ? "" : ": " + description), "client cancelled");
     }
 
+    /** The least and the most of {@link #deadlineTolerance}. */
+    private static final long MIN_TOLERANCE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final long MAX_TOLERANCE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final String method;
     private final Context context;
+    private final long deadlineToleranceNanos;
     private final CancellationSource source;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final @Nullable TaskHandle task;
@@ -52,8 +57,10 @@ final class InboundCall implements Context.CancellationListener {
         this.method = method;
         this.context = context;
         Deadline deadline = context.getDeadline();
+        long timeoutNanos = (deadline == null) ? 0 : Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS));
         this.source = (deadline == null) ? CancellationSource.create()
-                : CancellationSource.withTimeout(Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS))));
+                : CancellationSource.withTimeout(Duration.ofNanos(timeoutNanos));
+        this.deadlineToleranceNanos = Math.max(MIN_TOLERANCE_NANOS, Math.min(MAX_TOLERANCE_NANOS, timeoutNanos / 10));
         TaskHandle registered = null;
         if (registry != null) {
             try {
@@ -98,13 +105,24 @@ final class InboundCall implements Context.CancellationListener {
             return;
         }
         Status status = Contexts.statusFromCancelled(cancelled);
-        if (status != null && status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        if ((status != null && status.getCode() == Status.Code.DEADLINE_EXCEEDED) || atDeadline()) {
             // Our own timer fires at the same instant; whichever comes first gives the same kind of reason.
             source.cancel(new CancellationReason(CancellationReason.Kind.TIMEOUT,
                     "the deadline of the call passed", java.time.Instant.now(), "deadline"));
         } else {
             source.cancel(clientCancelled((status == null) ? null : status.getDescription()));
         }
+    }
+
+    /**
+     * Whether the call's deadline has passed, or nearly: a gRPC client whose deadline passes cancels the call with
+     * the same {@code RST_STREAM} as a deliberate cancel, and it reaches the server about when the server's copy of
+     * the deadline (started later, by the network's latency) passes, a little before or after. A cancel within a
+     * tenth of the call's timeout (20 ms at least, 1 s at most) of its deadline counts as the deadline.
+     */
+    private boolean atDeadline() {
+        Deadline deadline = context.getDeadline();
+        return deadline != null && deadline.timeRemaining(TimeUnit.NANOSECONDS) <= deadlineToleranceNanos;
     }
 
     /** Whether {@link #close()} ran. */
