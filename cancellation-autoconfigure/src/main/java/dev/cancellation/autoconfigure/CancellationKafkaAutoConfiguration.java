@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -88,8 +89,8 @@ public class CancellationKafkaAutoConfiguration {
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     @ConditionalOnMissingBean
     public static KafkaListenerFactoryPostProcessor kafkaListenerFactoryPostProcessor(Environment environment,
-            ObjectProvider<ListenerInvocations> invocations, ObjectProvider<MessageDeadlines> deadlines,
-            ObjectProvider<ConsumerThreads> consumerThreads, ObjectProvider<StoppedContainerWatch> stopWatch) {
+            @Qualifier("kafkaListenerInvocations") ObjectProvider<ListenerInvocations> invocations,
+            ObjectProvider<MessageDeadlines> deadlines, ObjectProvider<ConsumerThreads> consumerThreads, ObjectProvider<StoppedContainerWatch> stopWatch) {
         CancellationKafkaProperties properties = Binder.get(environment)
                 .bindOrCreate("cancellation.kafka", CancellationKafkaProperties.class);
         return new KafkaListenerFactoryPostProcessor(invocations, deadlines, consumerThreads, stopWatch,
