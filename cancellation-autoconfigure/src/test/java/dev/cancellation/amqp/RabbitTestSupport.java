@@ -6,6 +6,7 @@ import dev.cancellation.CancellationToken;
 import dev.cancellation.autoconfigure.CancellationAutoConfiguration;
 import dev.cancellation.autoconfigure.CancellationMessagingAutoConfiguration;
 import dev.cancellation.autoconfigure.CancellationRabbitAutoConfiguration;
+import dev.cancellation.autoconfigure.CancellationShutdownAutoConfiguration;
 import dev.cancellation.task.TaskHandle;
 import dev.cancellation.task.TaskInfo;
 import dev.cancellation.task.TaskRegistry;
@@ -58,7 +59,7 @@ final class RabbitTestSupport {
         return new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(RabbitAutoConfiguration.class,
                         CancellationAutoConfiguration.class, CancellationMessagingAutoConfiguration.class,
-                        CancellationRabbitAutoConfiguration.class))
+                        CancellationShutdownAutoConfiguration.class, CancellationRabbitAutoConfiguration.class))
                 .withPropertyValues(EmbeddedAmqpBroker.shared().properties())
                 // one message at a time per consumer, so that a second consumer gets the rest
                 .withPropertyValues("spring.rabbitmq.listener.simple.prefetch=1", "test.queue=" + queue)
@@ -106,15 +107,18 @@ final class RabbitTestSupport {
 
     /**
      * Records every delivery with the token current in it, and how many times each body was processed to the end.
-     * A body starting with {@link #BLOCK} waits for the token's cancel (at most {@code PROMPTLY}), then stops.
+     * A body starting with {@link #BLOCK} waits for the token's cancel (at most {@code PROMPTLY}), then stops, unless
+     * {@code test.block=false}.
      */
     static class Worker {
 
         final BlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
         private final TaskRegistry registry;
+        private final boolean block;
 
-        Worker(TaskRegistry registry) {
+        Worker(TaskRegistry registry, @Value("${test.block:true}") boolean block) {
             this.registry = registry;
+            this.block = block;
         }
 
         final Map<String, AtomicInteger> completed = new ConcurrentHashMap<>();
@@ -126,7 +130,7 @@ final class RabbitTestSupport {
             deliveries.add(new Delivery(body, token, Boolean.TRUE.equals(message.getMessageProperties()
                     .isRedelivered()), message.getMessageProperties().getHeader("cancellation-deadline"),
                     registry.handleFor(token).map(TaskHandle::info).orElse(null)));
-            if (body.startsWith(BLOCK)) {
+            if (block && body.startsWith(BLOCK)) {
                 token.whenCancelled().toCompletableFuture().get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
                 token.throwIfCancelled();
             }
