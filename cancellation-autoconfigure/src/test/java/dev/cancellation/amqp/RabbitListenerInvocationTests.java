@@ -177,6 +177,33 @@ class RabbitListenerInvocationTests {
                 });
     }
 
+    @Test
+    void withRetryOnTheRetriesOfACancelledDeliveryAreAttemptsOfOneInvocationAndItsMessageIsRejected()
+            throws Exception {
+        String queue = RabbitTestSupport.newQueue();
+        RabbitTestSupport.runner(queue).withPropertyValues("spring.rabbitmq.listener.simple.retry.enabled=true",
+                "spring.rabbitmq.listener.simple.retry.max-retries=2",
+                "spring.rabbitmq.listener.simple.retry.initial-interval=10ms").run(context -> {
+                    RabbitTestSupport.Worker worker = context.getBean(RabbitTestSupport.Worker.class);
+                    RabbitTemplate template = context.getBean(RabbitTemplate.class);
+                    template.convertAndSend("", queue, "block-retry");
+                    RabbitTestSupport.Delivery first = worker.next();
+                    TaskRegistry registry = context.getBean(TaskRegistry.class);
+                    String id = registry.list(LISTENER + " " + queue, TaskState.RUNNING).get(0).id();
+                    registry.cancel(id, CancellationReason.requested("operator"));
+
+                    assertThat(body(template.receive(deadLetters(queue), PROMPTLY.toMillis())))
+                            .isEqualTo("block-retry");
+                    // the edge's advice is outermost: Boot's retry interceptor runs inside the invocation, so its
+                    // attempts see the same, cancelled token and stop at once; the broker never redelivers it
+                    assertThat(worker.deliveries).hasSize(2).allSatisfy(retry -> {
+                        assertThat(retry.token()).isSameAs(first.token());
+                        assertThat(retry.redelivered()).isFalse();
+                    });
+                    assertThat(worker.completed).isEmpty();
+                });
+    }
+
     static TaskInfo awaitFinished(ApplicationContext context, String name) {
         TaskRegistry registry = context.getBean(TaskRegistry.class);
         return Awaitility.await().atMost(PROMPTLY).until(() -> registry.history().stream()
