@@ -48,8 +48,11 @@ class RabbitListenerInvocationTests {
             assertThat(task.name()).isEqualTo(LISTENER + " " + queue);
             assertThat(task.attributes()).containsEntry("queue", queue).containsEntry("messageId", "m-1")
                     .containsKey("deliveryTag").doesNotContainValue("hello");
-            assertThat(worker.completed.get("hello")).hasValue(1);
-            assertThat(context.getBean(ListenerInvocations.class).size()).isZero();
+            // the delivery is recorded when the listener starts: wait for its end
+            Awaitility.await().atMost(PROMPTLY).untilAsserted(() -> {
+                assertThat(worker.completed.get("hello")).hasValue(1);
+                assertThat(context.getBean(ListenerInvocations.class).size()).isZero();
+            });
         });
     }
 
