@@ -29,7 +29,7 @@ class ArchitectureTests {
 
     /** The edges: each is where one library meets the token, and knows no other edge. */
     private static final List<String> EDGES = List.of("web", "http", "jdbc", "cluster", "jms", "batch", "kafka",
-            "r2dbc", "grpc");
+            "r2dbc", "grpc", "amqp");
 
     private static JavaClasses production;
 

@@ -64,13 +64,13 @@ class JmsMessagingAutoConfigurationTests {
     @Test
     void isOffWhenDisabled() {
         runner.withPropertyValues("cancellation.jms.enabled=false").run(context -> {
-            assertThat(context).doesNotHaveBean(ListenerInvocations.class)
+            assertThat(context).doesNotHaveBean("jmsListenerInvocations")
                     .doesNotHaveBean(CancellableJmsListenerPostProcessor.class)
                     .doesNotHaveBean(CancellableJmsTemplatePostProcessor.class).doesNotHaveBean(JmsListenerStop.class);
             assertThat(AopUtils.isAopProxy(context.getBean(DefaultJmsListenerContainerFactory.class))).isFalse();
         });
         runner.withPropertyValues("cancellation.enabled=false").run(context ->
-                assertThat(context).doesNotHaveBean(ListenerInvocations.class)
+                assertThat(context).doesNotHaveBean("jmsListenerInvocations")
                         .doesNotHaveBean(CancellableJmsListenerPostProcessor.class));
     }
 
