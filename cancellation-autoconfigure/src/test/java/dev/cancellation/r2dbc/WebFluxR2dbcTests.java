@@ -32,7 +32,7 @@ import reactor.core.publisher.Mono;
  */
 @SpringBootTest(classes = WebFluxR2dbcTests.App.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"spring.main.web-application-type=reactive", "server.address=127.0.0.1",
-            "server.shutdown=immediate", "cancellation.web.shutdown-drain=0s"})
+            "server.shutdown=immediate", "cancellation.web.shutdown-drain=0s", "spring.autoconfigure.exclude="})
 class WebFluxR2dbcTests {
 
     @LocalServerPort
