@@ -77,7 +77,9 @@ class JmsMessagingAutoConfigurationTests {
     @Test
     void isOffWithoutSpringJms() {
         runner.withClassLoader(new FilteredClassLoader("org.springframework.jms")).run(context ->
-                assertThat(context).doesNotHaveBean(MessageDeadlines.class)
-                        .doesNotHaveBean(CancellableJmsListenerPostProcessor.class));
+                assertThat(context).doesNotHaveBean(CancellableJmsListenerPostProcessor.class));
+        // the shared deadline policy is there while any messaging library is
+        runner.withClassLoader(new FilteredClassLoader("org.springframework.jms", "org.springframework.kafka",
+                "org.springframework.amqp")).run(context -> assertThat(context).doesNotHaveBean(MessageDeadlines.class));
     }
 }
