@@ -18,6 +18,9 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.flowOf
+import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
@@ -43,6 +46,19 @@ class CancellableCoroutineTests {
             assertThat(method!!.mode()).isEqualTo(CancellableMethod.Mode.REACTIVE)
             val suspending = context.getBean(Suspending::class.java)
             assertThat(runBlocking { suspending.add(1, 2) }).isEqualTo(3)
+            assertThat(context.getBean(TaskRegistry::class.java).size()).isZero()
+        }
+    }
+
+    @Test
+    fun suspendFunctionReturningAFlowIsATaskUntilTheFlowCompletes() {
+        runner.run { context ->
+            val method = CancellableMethodResolver(null).find(Suspending::class.java.getMethod("numbers",
+                kotlin.coroutines.Continuation::class.java), Suspending::class.java)
+            assertThat(method!!.mode()).isEqualTo(CancellableMethod.Mode.REACTIVE)
+            val suspending = context.getBean(Suspending::class.java)
+            val values = runBlocking { withTimeout(PROMPTLY.toMillis()) { suspending.numbers().toList() } }
+            assertThat(values).containsExactly(1, 2, 3)
             assertThat(context.getBean(TaskRegistry::class.java).size()).isZero()
         }
     }
@@ -142,6 +158,12 @@ class CancellableCoroutineTests {
         open suspend fun add(a: Int, b: Int): Int {
             delay(1)
             return a + b
+        }
+
+        @Cancellable
+        open suspend fun numbers(): Flow<Int> {
+            delay(1)
+            return flowOf(1, 2, 3)
         }
 
         @Cancellable(timeout = "200ms")
