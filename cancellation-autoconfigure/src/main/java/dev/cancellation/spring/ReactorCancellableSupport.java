@@ -57,7 +57,8 @@ final class ReactorCancellableSupport {
             CancellationToken token = handle.token();
             method.injectToken(captured, token);
             method.injectToken(callArguments, token);
-            if (CoroutineTokenPropagation.SUPPORTED && KotlinDetector.isSuspendingFunction(invocation.getMethod())) {
+            // suspending first: without Kotlin nothing loads the class, whose signatures name Kotlin types
+            if (KotlinDetector.isSuspendingFunction(invocation.getMethod()) && CoroutineTokenPropagation.SUPPORTED) {
                 CoroutineTokenPropagation.propagate(callArguments);
             }
             MethodInvocation clone = invocation.invocableClone(callArguments);
