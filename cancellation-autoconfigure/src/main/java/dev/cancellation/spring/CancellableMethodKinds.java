@@ -9,6 +9,7 @@ import java.util.concurrent.Future;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.InitializingBean;
+import org.springframework.core.KotlinDetector;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.scheduling.annotation.Async;
 import org.springframework.util.ClassUtils;
@@ -22,6 +23,10 @@ final class CancellableMethodKinds {
 
     private static final boolean REACTOR_PRESENT = ClassUtils.isPresent("reactor.core.publisher.Mono",
             CancellableMethodKinds.class.getClassLoader());
+
+    /** What Spring's AOP needs to run {@code suspend} functions as publishers (it checks the same class). */
+    private static final boolean COROUTINES_REACTOR_PRESENT = REACTOR_PRESENT
+            && ClassUtils.isPresent("kotlinx.coroutines.reactor.MonoKt", CancellableMethodKinds.class.getClassLoader());
 
     /** Spring 7's {@code @Retryable}, if present. */
     private static final @Nullable Class<? extends Annotation> RETRYABLE =
@@ -62,8 +67,16 @@ final class CancellableMethodKinds {
     /**
      * The {@code ReactiveAdapter} of a reactive return type Spring knows (Reactor, RxJava, JDK Flow, ...), as an
      * {@code Object} so that callers load no Reactor class; {@code null} for futures and everything else.
+     *
+     * <p>A Kotlin {@code suspend} function counts as reactive whatever its erased return type: Spring's AOP
+     * invokes it through {@code CoroutinesUtils}, so the advice sees a {@code Mono} (a {@code Flux} for a
+     * {@code Flow}) that the proxy then awaits in the caller's coroutine.
      */
-    static @Nullable Object reactiveAdapter(Class<?> returnType) {
+    static @Nullable Object reactiveAdapter(Method method) {
+        if (COROUTINES_REACTOR_PRESENT && KotlinDetector.isSuspendingFunction(method)) {
+            return ReactorTypes.adapterForSuspendingFunction(method);
+        }
+        Class<?> returnType = method.getReturnType();
         boolean future = Future.class.isAssignableFrom(returnType) || CompletionStage.class.isAssignableFrom(returnType);
         return (!future && REACTOR_PRESENT) ? ReactorTypes.adapterFor(returnType) : null;
     }

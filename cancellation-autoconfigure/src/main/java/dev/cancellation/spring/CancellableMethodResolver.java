@@ -245,7 +245,7 @@ final class CancellableMethodResolver {
                 .filter(i -> parameterTypes[i] == CancellationToken.class).toArray();
 
         Class<?> returnType = method.getReturnType();
-        Object reactiveAdapter = CancellableMethodKinds.reactiveAdapter(returnType);
+        Object reactiveAdapter = CancellableMethodKinds.reactiveAdapter(method);
         CancellableMethod.Mode mode = CancellableMethodKinds.mode(userClass, method, reactiveAdapter);
         // A scheduler logs any exception of a run as an unexpected error; a cancelled void run is not one.
         boolean quietWhenCancelled = mode == CancellableMethod.Mode.SYNC && returnType == void.class

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.aopalliance.intercept.MethodInvocation;
 import org.reactivestreams.Publisher;
 import org.springframework.aop.ProxyMethodInvocation;
+import org.springframework.core.KotlinDetector;
 import org.springframework.core.ReactiveAdapter;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -29,6 +30,12 @@ import reactor.core.publisher.SignalType;
  * On cancel the subscription to the method's publisher is disposed and the subscriber gets the
  * {@code TaskCancelledException}; a subscriber that cancels cancels the task. The task ends when the publisher
  * terminates.
+ *
+ * <p>Kotlin {@code suspend} functions come here too: Spring's AOP turns each call into a {@code Mono} (a
+ * {@code Flux} for a {@code Flow}) that runs the coroutine on subscription and cancels its job on dispose; the
+ * token is made current in the coroutine by {@link CoroutineTokenPropagation}.
+ *
+ * <p>Thread-safety: stateless; the state of each subscription is confined to it.
  */
 final class ReactorCancellableSupport {
 
@@ -50,6 +57,10 @@ final class ReactorCancellableSupport {
             CancellationToken token = handle.token();
             method.injectToken(captured, token);
             method.injectToken(callArguments, token);
+            // suspending first: without Kotlin nothing loads the class, whose signatures name Kotlin types
+            if (KotlinDetector.isSuspendingFunction(invocation.getMethod()) && CoroutineTokenPropagation.SUPPORTED) {
+                CoroutineTokenPropagation.propagate(callArguments);
+            }
             MethodInvocation clone = invocation.invocableClone(callArguments);
             TaskCall call = new TaskCall(handle, method, null);
             call.tryStart();
