@@ -11,7 +11,9 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.dao.EmptyResultDataAccessException;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -70,6 +72,12 @@ class NightlyReportController {
     @GetMapping("/{executionId}")
     ExecutionStatus one(@PathVariable long executionId) {
         return status(execution(executionId));
+    }
+
+    /** A refused restart (409) or an unknown execution (404) as a problem detail that says why. */
+    @ExceptionHandler(ResponseStatusException.class)
+    ResponseEntity<ProblemDetail> refused(ResponseStatusException ex) {
+        return ResponseEntity.status(ex.getStatusCode()).body(ex.getBody());
     }
 
     private ResponseEntity<ExecutionStatus> accepted(long executionId) {

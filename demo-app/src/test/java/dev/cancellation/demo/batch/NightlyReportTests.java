@@ -89,6 +89,8 @@ class NightlyReportTests {
 
         HttpResponse<String> again = send("POST", "/api/batch/nightly-report/" + restartId + "/restart");
         assertThat(again.statusCode()).as(again.body()).isEqualTo(409);
+        assertThat(JsonPath.<String>read(again.body(), "$.detail")).startsWith("execution " + restartId
+                + " cannot be restarted");
     }
 
     @Test
