@@ -15,10 +15,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param imports the catalog import
  * @param workers the background workers
  * @param sync the fan-out catalog sync
+ * @param batch the nightly report (a Spring Batch job)
  */
 @ConfigurationProperties("demo")
 public record DemoProperties(@DefaultValue("./demo-output") Path outputDir, @DefaultValue Report report,
-        @DefaultValue Imports imports, @DefaultValue Workers workers, @DefaultValue Sync sync) {
+        @DefaultValue Imports imports, @DefaultValue Workers workers, @DefaultValue Sync sync,
+        @DefaultValue Batch batch) {
 
     /** @param perMonth simulated query time per month of the report */
     public record Report(@DefaultValue("200ms") Duration perMonth) {
@@ -47,5 +49,14 @@ public record DemoProperties(@DefaultValue("./demo-output") Path outputDir, @Def
      */
     public record Sync(@DefaultValue({"eu-west", "us-east", "ap-south"}) List<String> regions,
             @DefaultValue("20") int pages, @DefaultValue("1s") Duration pageInterval) {
+    }
+
+    /**
+     * @param items stores the nightly report reads when the start request names no number
+     * @param chunk stores per chunk: the items of a chunk are written and committed together
+     * @param itemDelay simulated time to total one store's sales (a cancellable sleep)
+     */
+    public record Batch(@DefaultValue("200") int items, @DefaultValue("10") int chunk,
+            @DefaultValue("50ms") Duration itemDelay) {
     }
 }
