@@ -13,6 +13,7 @@ import dev.cancellation.TaskTimeoutException;
 import dev.cancellation.annotation.Cancellable;
 import dev.cancellation.jdbc.EmbeddedPostgres;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -60,11 +61,10 @@ class PostgresR2dbcTests {
             CancellationSource source = CancellationSource.create();
             Mono<Integer> query = sleep(client, 20, "r2dbc-token-marker")
                     .contextWrite(c -> c.put(R2dbcStatementCanceller.TOKEN_KEY, source.token()));
-            var result = query.toFuture();
+            CompletableFuture<Throwable> failure = R2dbcTestSupport.failureOf(query);
             await().atMost(PROMPTLY).until(() -> !EmbeddedPostgres.activeQueries("r2dbc-token-marker").isEmpty());
             source.cancel(CancellationReason.requested("test"));
-            assertThat(result).failsWithin(PROMPTLY).withThrowableThat()
-                    .isInstanceOf(TaskCancelledException.class);
+            assertThat(failure).succeedsWithin(PROMPTLY).isInstanceOf(TaskCancelledException.class);
             await().atMost(STOPPED_WITHIN).until(() -> EmbeddedPostgres.activeQueries("r2dbc-token-marker").isEmpty());
         });
     }
