@@ -13,6 +13,7 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.remote.http.ClientConfig;
 
 /**
  * Test support: a real headless Chromium (Debian's {@code chromium}, driven by its {@code chromium-driver}) with a
@@ -27,6 +28,12 @@ import org.openqa.selenium.chrome.ChromeOptions;
 final class Browser implements AutoCloseable {
 
     private static final Path CHROMIUM = Path.of(System.getProperty("chromium.binary", "/usr/bin/chromium"));
+
+    /** How often a browser that does not answer its first command is replaced by a new one. */
+    private static final int START_ATTEMPTS = 3;
+
+    /** Commands answer within seconds; a command left unanswered fails after this instead of Selenium's 3 minutes. */
+    private static final ClientConfig CLIENT = ClientConfig.defaultConfig().readTimeout(Duration.ofSeconds(40));
 
     private static final Path DRIVER = Path.of(System.getProperty("chromedriver", "/usr/bin/chromedriver"));
 
@@ -46,18 +53,53 @@ final class Browser implements AutoCloseable {
                         + "chromium and chromium-driver (apt-get install chromium chromium-driver)");
             }
         }
-        Path profile = Files.createTempDirectory("console-chromium-");
+        RuntimeException last = null;
+        for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+            Path profile = Files.createTempDirectory("console-chromium-");
+            // the driver binary is given, so Selenium neither looks one up nor downloads one
+            ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
+                    .usingAnyFreePort().build();
+            ChromeDriver driver = null;
+            try {
+                driver = new ChromeDriver(service, options(profile), CLIENT);
+                driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30)).scriptTimeout(Duration.ofSeconds(30));
+                return new Browser(driver, profile);
+            } catch (RuntimeException ex) {
+                // seen on Java 25: the first command of a new session left unanswered; a new driver answers
+                last = ex;
+                if (driver != null) {
+                    quietly(driver::quit);
+                }
+                quietly(service::stop);
+                delete(profile);
+            }
+        }
+        throw new AssertionError("Chromium did not start in " + START_ATTEMPTS + " attempts", last);
+    }
+
+    private static ChromeOptions options(Path profile) {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--window-size=1400,900", "--user-data-dir=" + profile);
-        // the driver binary is given, so Selenium neither looks one up nor downloads one
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
-                .usingAnyFreePort().build();
-        ChromeDriver driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30)).scriptTimeout(Duration.ofSeconds(30));
-        return new Browser(driver, profile);
+        return options;
+    }
+
+    private static void quietly(Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException ignored) {
+            // a driver that did not answer may not quit either
+        }
+    }
+
+    private static void delete(Path profile) {
+        try (Stream<Path> files = Files.walk(profile)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
     }
 
     /** Saves what the page shows as {@code name}.png, when screenshots are asked for. */
@@ -77,11 +119,7 @@ final class Browser implements AutoCloseable {
         try {
             driver.quit();
         } finally {
-            try (Stream<Path> files = Files.walk(profile)) {
-                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            } catch (IOException ex) {
-                throw new UncheckedIOException(ex);
-            }
+            delete(profile);
         }
     }
 }
