@@ -1,9 +1,17 @@
 package dev.cancellation.jdbc;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.sql.CallableStatement;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,8 +29,51 @@ abstract class JdbcProxy<T> implements InvocationHandler {
         this.delegate = delegate;
     }
 
+    /*
+     * The proxy classes' constructors, looked up once: Proxy.newProxyInstance looks the class up in two caches and
+     * calls the constructor reflectively on every call, three times per statement (connection, statement, result
+     * set). A constant handle compiles to a plain allocation (JdbcStatementBenchmark).
+     */
+    private static final MethodHandle CONNECTION = constructorOf(Connection.class);
+    private static final MethodHandle STATEMENT = constructorOf(Statement.class);
+    private static final MethodHandle PREPARED_STATEMENT = constructorOf(PreparedStatement.class);
+    private static final MethodHandle CALLABLE_STATEMENT = constructorOf(CallableStatement.class);
+    private static final MethodHandle RESULT_SET = constructorOf(ResultSet.class);
+
     static <P> P create(Class<P> type, InvocationHandler handler) {
-        return type.cast(Proxy.newProxyInstance(JdbcProxy.class.getClassLoader(), new Class<?>[] {type}, handler));
+        try {
+            Object proxy;
+            if (type == Connection.class) {
+                proxy = (Object) CONNECTION.invokeExact(handler);
+            } else if (type == PreparedStatement.class) {
+                proxy = (Object) PREPARED_STATEMENT.invokeExact(handler);
+            } else if (type == ResultSet.class) {
+                proxy = (Object) RESULT_SET.invokeExact(handler);
+            } else if (type == Statement.class) {
+                proxy = (Object) STATEMENT.invokeExact(handler);
+            } else if (type == CallableStatement.class) {
+                proxy = (Object) CALLABLE_STATEMENT.invokeExact(handler);
+            } else {
+                proxy = Proxy.newProxyInstance(JdbcProxy.class.getClassLoader(), new Class<?>[] {type}, handler);
+            }
+            return type.cast(proxy);
+        } catch (RuntimeException | Error ex) {
+            throw ex;
+        } catch (Throwable ex) {
+            throw new IllegalStateException("Cannot create the proxy of a " + type.getName(), ex);
+        }
+    }
+
+    private static MethodHandle constructorOf(Class<?> type) {
+        Class<?> proxyClass = Proxy.newProxyInstance(JdbcProxy.class.getClassLoader(), new Class<?>[] {type},
+                (proxy, method, args) -> null).getClass();
+        try {
+            return MethodHandles.publicLookup()
+                    .findConstructor(proxyClass, MethodType.methodType(void.class, InvocationHandler.class))
+                    .asType(MethodType.methodType(Object.class, InvocationHandler.class));
+        } catch (ReflectiveOperationException ex) {
+            throw new ExceptionInInitializerError(ex);
+        }
     }
 
     /**
