@@ -159,7 +159,10 @@ public class BatchTasks implements JobExecutionListener {
         }
         CancellationReason reason = run.handle().token().reason().orElse(null);
         if (reason != null) {
-            execution.setExitStatus(execution.getExitStatus().addExitDescription(describe(reason)));
+            // The reason first: Batch's own description of a stopped job is JobInterruptedException's class name.
+            ExitStatus batchStatus = execution.getExitStatus();
+            execution.setExitStatus(new ExitStatus(batchStatus.getExitCode(), describe(reason))
+                    .addExitDescription(batchStatus.getExitDescription()));
         }
         Throwable failure = failureOf(execution.getStatus(), execution.getAllFailureExceptions(), reason);
         if (savedThroughAdvice.remove(execution.getId())) {

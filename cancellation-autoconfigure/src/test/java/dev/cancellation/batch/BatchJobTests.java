@@ -89,7 +89,8 @@ class BatchJobTests {
             JobExecution stopped = finished(execution);
             assertThat(stopped.getStatus()).isEqualTo(BatchStatus.STOPPED);
             assertThat(stopped.getExitStatus().getExitCode()).isEqualTo(ExitStatus.STOPPED.getExitCode());
-            assertThat(stopped.getExitStatus().getExitDescription()).contains("REQUESTED").contains("operator:alice");
+            assertThat(stopped.getExitStatus().getExitDescription()).startsWith("cancelled: REQUESTED")
+                    .contains("operator:alice");
             // Recorded by the job repository although the step's token was cancelled: the SQL edge let it through.
             assertThat(jobRow(jdbc, stopped.getId())).containsEntry("STATUS", "STOPPED");
             assertThat(stepRow(jdbc, stopped.getId())).containsEntry("STATUS", "STOPPED")
