@@ -39,7 +39,7 @@ case $what in h2|postgres|all) ;; *) echo "usage: $0 [h2|postgres|all]" >&2; exi
 demo_jar() { ls demo-app/target/demo-app-*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -1; }
 if [[ ${BUILD:-0} == 1 || -z $(demo_jar) || ! -f $BENCH_JAR ]]; then
   echo "Building the demo and benchmarks jars ..." >&2
-  ./mvnw -B -ntp -q -pl demo-app,benchmarks -am package -Dmaven.test.skip=true
+  ./mvnw -B -ntp -q -pl demo-app,benchmarks -am package -DskipTests
 fi
 DEMO_JAR=$(demo_jar)
 
