@@ -1,5 +1,6 @@
 package dev.cancellation.batch;
 
+import java.lang.reflect.Field;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Objects;
@@ -17,6 +18,7 @@ import org.springframework.batch.core.step.AbstractStep;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.item.ChunkOrientedStep;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.util.ReflectionUtils;
 
 /**
  * Plugs {@link BatchTasks} into every Spring Batch bean that needs it, through Batch's own extension points:
@@ -79,10 +81,25 @@ public class BatchTaskPostProcessor implements BeanPostProcessor {
     private void equip(AbstractStep step) {
         if (equipped.add(step)) {
             step.registerStepExecutionListener(tasks.get().stepListener(step));
-            if (step instanceof ChunkOrientedStep chunked) {
+            if (step instanceof ChunkOrientedStep chunked && runsOnWorkerThreads(chunked)) {
                 chunked.registerItemProcessListener(new WorkerThreadBinding(tasks.get()));
             }
         }
+    }
+
+    /**
+     * Whether the step processes its items on the threads of a task executor, where the step's token must be made
+     * current per item. A step on its own thread has it current already, and a listener called for every item
+     * would cost it a lookup per item. {@code ChunkOrientedStep} has no getter for its executor; where its field
+     * is not found, the binding is kept: it is correct either way.
+     */
+    private static boolean runsOnWorkerThreads(ChunkOrientedStep<?, ?> step) {
+        Field executor = ReflectionUtils.findField(ChunkOrientedStep.class, "taskExecutor");
+        if (executor == null) {
+            return true;
+        }
+        ReflectionUtils.makeAccessible(executor);
+        return ReflectionUtils.getField(executor, step) != null;
     }
 
     private static Object advise(Object bean, Advisor advisor) {
