@@ -14,6 +14,7 @@ import org.springframework.aop.support.NameMatchMethodPointcutAdvisor;
 import org.springframework.batch.core.job.AbstractJob;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.repository.support.ResourcelessJobRepository;
 import org.springframework.batch.core.step.AbstractStep;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.item.ChunkOrientedStep;
@@ -29,7 +30,9 @@ import org.springframework.util.ReflectionUtils;
  *       threads of a multi-threaded step;</li>
  *   <li>every {@link JobRepository} bean runs its methods with no token current, so that the SQL edge never
  *       refuses or cancels Batch's bookkeeping (the status writes, the step's last commit) because the step's
- *       cancelled token is current: the stop is always recorded;</li>
+ *       cancelled token is current: the stop is always recorded. Batch's in-memory
+ *       {@link ResourcelessJobRepository} (Batch 6's default without a data source) runs no SQL and is left as it
+ *       is, so that its calls, a few per chunk, cost nothing;</li>
  *   <li>every {@link JobOperator} bean's {@code stop} also cancels the job's task with reason {@code REQUESTED},
  *       right after Batch's own stop, so the SQL and HTTP calls of the running chunk stop too.</li>
  * </ul>
@@ -66,7 +69,7 @@ public class BatchTaskPostProcessor implements BeanPostProcessor {
                 }
             }
         }
-        if (bean instanceof JobRepository) {
+        if (bean instanceof JobRepository && !(bean instanceof ResourcelessJobRepository)) {
             return advise(bean, new DefaultPointcutAdvisor(new UnboundBookkeeping(tasks)));
         }
         if (bean instanceof JobOperator) {
