@@ -15,8 +15,11 @@ const STOPPING_STATES = ['CANCELLING', 'CLEANING_UP', 'ABANDONED'];
 /**
  * Shows the endpoint's tasks in `root` and refreshes them until `stop()` is called on the returned console.
  *
- * Options: `endpoint` (required) the URL of the `cancellation` endpoint; `interval` milliseconds between refreshes
- * (2000); `fetch` the function that makes the requests (the browser's by default; a host may pass its own).
+ * Options: `endpoint` (required) the URL of the `cancellation` endpoint; `metrics` the URL of the `metrics`
+ * endpoint, for the chart (none without it); `interval` milliseconds between refreshes (2000); `fetch` the function
+ * that makes the requests (the browser's by default; a host may pass its own); `headers` more request headers, sent
+ * with every request (Spring Boot Admin's view sends `X-Requested-With`); `csrfHeader` the header that echoes the
+ * `XSRF-TOKEN` cookie on writes (`X-XSRF-TOKEN`, Spring Security's default).
  */
 export function mount(root, options) {
   const view = new Console(root, options);
@@ -25,13 +28,15 @@ export function mount(root, options) {
 }
 
 class Console {
-  constructor(root, { endpoint, metrics, interval = 2000, fetch: fetchImpl }) {
+  constructor(root, { endpoint, metrics, interval = 2000, fetch: fetchImpl, headers = {}, csrfHeader = 'X-XSRF-TOKEN' }) {
     if (!endpoint) throw new Error('mount(root, { endpoint }) needs the URL of the cancellation endpoint');
     this.root = root;
     this.endpoint = String(endpoint).replace(/\/+$/, '');
     this.metrics = metrics ? new Metrics(String(metrics).replace(/\/+$/, ''), this) : null;
     this.interval = interval;
     this.fetch = fetchImpl || ((...args) => window.fetch(...args));
+    this.headers = { ...headers };
+    this.csrfHeader = csrfHeader;
     this.scope = 'cluster'; // the whole fleet where there is one; the first answer tells (400 on 'scope' if not)
     this.data = null;
     this.timer = null;
@@ -76,11 +81,11 @@ class Console {
   }
 
   request(method, url, body) {
-    const headers = { Accept: 'application/json' };
+    const headers = { ...this.headers, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     // Spring Security's cookie CSRF repository (and Spring Boot Admin) expect the token echoed in this header
     const xsrf = document.cookie.match(/(?:^|;\s*)XSRF-TOKEN=([^;]+)/);
-    if (xsrf && method !== 'GET') headers['X-XSRF-TOKEN'] = decodeURIComponent(xsrf[1]);
+    if (xsrf && method !== 'GET') headers[this.csrfHeader] = decodeURIComponent(xsrf[1]);
     return this.fetch(url, {
       method, headers, credentials: 'same-origin',
       body: body === undefined ? undefined : JSON.stringify(body),

@@ -23,9 +23,11 @@ import org.openqa.selenium.remote.http.ClientConfig;
  * <p>Screenshots are written only when {@code -Dconsole.screenshots=DIR} is set (the docs' images are made with
  * {@code -Dconsole.screenshots=../docs/images}), so that an ordinary run rewrites no file.
  *
+ * <p>Public for the other modules' browser tests (the Spring Boot Admin view's), through this module's test-jar.
+ *
  * <p>Not thread-safe: one test thread drives it.
  */
-final class Browser implements AutoCloseable {
+public final class Browser implements AutoCloseable {
 
     private static final Path CHROMIUM = Path.of(System.getProperty("chromium.binary", "/usr/bin/chromium"));
 
@@ -37,7 +39,8 @@ final class Browser implements AutoCloseable {
 
     private static final Path DRIVER = Path.of(System.getProperty("chromedriver", "/usr/bin/chromedriver"));
 
-    final ChromeDriver driver;
+    /** The browser's driver: what the test navigates, finds and clicks with. */
+    public final ChromeDriver driver;
 
     private final Path profile;
 
@@ -46,7 +49,8 @@ final class Browser implements AutoCloseable {
         this.profile = profile;
     }
 
-    static Browser start() throws IOException {
+    /** A new browser with a fresh profile; fails the test (never skips it) when Chromium or its driver is missing. */
+    public static Browser start() throws IOException {
         for (Path required : new Path[] {CHROMIUM, DRIVER}) {
             if (!Files.isExecutable(required)) {
                 throw new AssertionError(required + " is missing: the console's browser tests need Debian's "
@@ -103,7 +107,7 @@ final class Browser implements AutoCloseable {
     }
 
     /** Saves what the page shows as {@code name}.png, when screenshots are asked for. */
-    void screenshot(String name) throws IOException {
+    public void screenshot(String name) throws IOException {
         String directory = System.getProperty("console.screenshots");
         if (directory == null || directory.isBlank()) {
             return;
