@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark row and writes raw results to benchmarks/results/. Build first:
 #   ./mvnw -B -ntp -q -pl benchmarks -am package -DskipTests
-# Usage: benchmarks/run-benchmarks.sh [jmh|latency|memory|shutdown|jdbc|all]   (default all; ~15 min on 2 cores)
+# Usage: benchmarks/run-benchmarks.sh [jmh|latency|memory|shutdown|jdbc|r2dbc|all]   (default all; ~15 min on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")"
 JAR=target/benchmarks.jar
@@ -47,4 +47,11 @@ if [[ $what == all || $what == jdbc ]]; then
   "$JAVA" -jar "$JAR" -f 2 -wi 5 -i 5 -w 1s -r 2s -prof gc \
     -rf json -rff "$OUT/jdbc/jmh.json" -o "$OUT/jdbc/jmh.txt" 'JdbcStatementBenchmark'
   "$JAVA" -cp "$JAR" dev.cancellation.bench.JdbcCancelLatencyHarness 50 "$OUT/jdbc/latency.txt"
+fi
+if [[ $what == all || $what == r2dbc ]]; then
+  # R2DBC: per-statement cost on r2dbc-h2 and on the embedded PostgreSQL (JMH), cancel-to-stopped latency on it.
+  mkdir -p "$OUT/r2dbc"
+  "$JAVA" -jar "$JAR" -f 2 -wi 5 -i 5 -w 1s -r 2s -prof gc \
+    -rf json -rff "$OUT/r2dbc/jmh.json" -o "$OUT/r2dbc/jmh.txt" 'R2dbcStatementBenchmark'
+  "$JAVA" -cp "$JAR" dev.cancellation.bench.R2dbcCancelLatencyHarness 50 "$OUT/r2dbc/latency.txt"
 fi

@@ -24,9 +24,16 @@ final class Reactive {
         return (publisher instanceof Flux<?>) ? publisher : Flux.from(publisher);
     }
 
-    /** {@code guarded} in the kind of {@code original}, what the driver answered. */
+    /**
+     * {@code guarded} in the kind of {@code original}, what the driver answered. A {@code Mono} of the driver's
+     * {@code Mono} is taken as it is ({@code fromDirect}: it ends by itself after its value, so the guarded pieces
+     * see it complete rather than cancelled after the first element).
+     */
     static Object like(Publisher<?> original, Publisher<?> guarded, Class<?> declared) {
-        if (original instanceof Mono<?> || declared == Mono.class) {
+        if (original instanceof Mono<?>) {
+            return Mono.fromDirect(guarded);
+        }
+        if (declared == Mono.class) {
             return Mono.from(guarded);
         }
         return (guarded instanceof Flux<?>) ? guarded : Flux.from(guarded);

@@ -6,6 +6,7 @@ import dev.cancellation.Registration;
 import dev.cancellation.TaskCancelledException;
 import io.r2dbc.spi.R2dbcException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -19,9 +20,15 @@ import reactor.core.publisher.SignalType;
  * <p>Each piece registers on the token while subscribed: the token's cancel ends it with a
  * {@link TaskCancelledException} and cancels its subscription to the driver. The driver's cancel request is sent,
  * once per execution, when a piece's subscription is cancelled while the statement may still run on the server
- * (no piece has ended normally yet) and either the token is cancelled, or the subscription is disposed before the
- * piece emitted anything. A subscriber that took what it wanted ({@code Mono.from} of the results, of a count, of
- * the first row) disposes its subscription with no reason to stop the statement: the driver drains the rest.
+ * and either the token is cancelled, or the subscription is disposed before the piece emitted anything. A
+ * subscriber that took what it wanted ({@code Mono.from} of the results, of a count, of the first row) disposes
+ * its subscription with no reason to stop the statement: the driver drains the rest.
+ *
+ * <p>The statement may still run until the results publisher has ended and every result it emitted has been read
+ * to its end (or failed). The end of the results publisher alone says nothing: a driver may emit a result that
+ * has not reached the server yet and complete at once (r2dbc-postgresql does so for a statement with bound
+ * parameters, which runs on the extended query protocol: the query is sent when the result's rows are
+ * subscribed to, which is where Spring Data R2DBC's repository queries run).
  *
  * <p>Thread-safety: pieces may be subscribed and end on any threads; the state is volatile flags and a CAS for the
  * cancel request, which is sent once.
@@ -34,8 +41,12 @@ final class StatementExecution {
     private final AtomicBoolean cancelRequested = new AtomicBoolean();
     /** Whether the driver emitted a result: cancelling the results publisher after it no longer stops the query. */
     private volatile boolean resultEmitted;
-    /** Whether a piece ended normally: the server has answered, there is nothing left to cancel. */
-    private volatile boolean finished;
+    /** Whether the results publisher ended normally (completed, or failed: then the statement failed). */
+    private volatile boolean resultsEnded;
+    /** Whether the results publisher failed: the statement failed, there is nothing left to cancel. */
+    private volatile boolean resultsFailed;
+    /** Results emitted whose rows or count have not ended normally yet: the server may still be working on them. */
+    private final AtomicInteger unread = new AtomicInteger();
 
     StatementExecution(CancellationToken token, ConnectionHandler connection) {
         this.token = token;
@@ -58,6 +69,7 @@ final class StatementExecution {
                     .doOnNext(item -> {
                         piece.emitted = true;
                         if (!rows) {
+                            unread.incrementAndGet();
                             resultEmitted = true;
                         }
                     })
@@ -74,10 +86,15 @@ final class StatementExecution {
 
     private void ended(SignalType signal, boolean rows, Piece piece) {
         if (signal != SignalType.CANCEL) {
-            finished = true;
+            if (rows) {
+                unread.decrementAndGet();
+            } else {
+                resultsFailed = (signal == SignalType.ON_ERROR);
+                resultsEnded = true;
+            }
             return;
         }
-        if (finished) {
+        if (answered()) {
             return; // the server has answered: nothing to stop
         }
         if (!token.isCancelled() && (piece.emitted || (!rows && resultEmitted))) {
@@ -92,6 +109,14 @@ final class StatementExecution {
         if (request != null) {
             connection.sendCancel(request, this);
         }
+    }
+
+    /**
+     * Whether the server has answered the whole statement: the results publisher failed, or it completed and
+     * every result it emitted was read to its end.
+     */
+    private boolean answered() {
+        return resultsFailed || (resultsEnded && unread.get() <= 0);
     }
 
     /** The driver's failure, as the task's cancellation when a cancel request of ours caused it. */

@@ -69,6 +69,29 @@ class PostgresR2dbcTests {
         });
     }
 
+    /**
+     * A statement with bound parameters runs on PostgreSQL's extended query protocol, where r2dbc-postgresql emits
+     * the result and completes its results publisher before the query is even sent: the query runs while the
+     * result's rows are read, and that is where the cancel must stop it (as for Spring Data R2DBC's queries).
+     */
+    @Test
+    void aTokenCancelledWhileAQueryWithBoundParametersRunsStopsItOnTheServer() {
+        R2dbcTestSupport.postgres(2).withUserConfiguration(Config.class).run(context -> {
+            DatabaseClient client = context.getBean(DatabaseClient.class);
+            CancellationSource source = CancellationSource.create();
+            Mono<Integer> query = client.sql("select 1 as one from pg_sleep(:seconds) where 'r2dbc-bound-marker' <> ''")
+                    .bind("seconds", 20).map(row -> row.get(0, Integer.class)).one()
+                    .contextWrite(c -> c.put(R2dbcStatementCanceller.TOKEN_KEY, source.token()));
+            CompletableFuture<Throwable> failure = R2dbcTestSupport.failureOf(query);
+            await().atMost(PROMPTLY).until(() -> !EmbeddedPostgres.activeQueries("r2dbc-bound-marker").isEmpty());
+            source.cancel(CancellationReason.requested("test"));
+            assertThat(failure).succeedsWithin(PROMPTLY).isInstanceOf(TaskCancelledException.class);
+            await().atMost(STOPPED_WITHIN).until(() -> EmbeddedPostgres.activeQueries("r2dbc-bound-marker").isEmpty());
+            assertThat(context.getBean(CancellableConnectionFactoryPostProcessor.class).canceller()
+                    .cancelledStatements()).isOne();
+        });
+    }
+
     @Test
     void aDisposedSubscriptionUnderALiveTokenStopsTheQueryOnTheServer() {
         R2dbcTestSupport.postgres(2).withUserConfiguration(Config.class).run(context -> {
@@ -110,6 +133,13 @@ class PostgresR2dbcTests {
             assertThat(client.sql("select generate_series(1, 3)").map(row -> row.get(0, Integer.class)).all()
                     .contextWrite(c -> c.put(R2dbcStatementCanceller.TOKEN_KEY, source.token()))
                     .collectList().block(PROMPTLY)).containsExactly(1, 2, 3);
+            // a subscriber that takes the first row of a bound (extended protocol) query sends no cancel request
+            assertThat(client.sql("select generate_series(1, :rows)").bind("rows", 10_000)
+                    .map(row -> row.get(0, Integer.class)).first()
+                    .contextWrite(c -> c.put(R2dbcStatementCanceller.TOKEN_KEY, source.token())).block(PROMPTLY))
+                    .isOne();
+            assertThat(client.sql("select 41 + 1").map(row -> row.get(0, Integer.class)).one().block(PROMPTLY))
+                    .isEqualTo(42);
             assertThat(context.getBean(CancellableConnectionFactoryPostProcessor.class).canceller()
                     .cancelledStatements()).isZero();
         });
