@@ -223,10 +223,12 @@ class GrpcSpringFactoriesTests {
 
     @Test
     void aServiceCompletingOnAnotherThreadIsCancelledByTheClientWhileItWorks() throws Exception {
+        AtomicReference<CancellationToken> token = new AtomicReference<>();
         CompletableFuture<Throwable> ended = new CompletableFuture<>();
         CountDownLatch working = new CountDownLatch(1);
         service.handler.set((request, responses) -> {
             CancellationToken callToken = CancellationToken.current();
+            token.set(callToken);
             executor.execute(() -> Cancellation.bind(callToken, () -> {
                 working.countDown();
                 try {
@@ -241,8 +243,12 @@ class GrpcSpringFactoriesTests {
         var future = ClientCalls.futureUnaryCall(channel().newCall(LoopbackGrpc.RUN, CallOptions.DEFAULT), "request");
         assertThat(working.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
 
+        assertThat(token.get().isNone()).as("the call's token was current in the method").isFalse();
+
         future.cancel(true);
 
+        assertThat(token.get().whenCancelled().toCompletableFuture().get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)
+                .origin()).isEqualTo("client cancelled");
         assertThat(ended.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS))
                 .as("the other thread's wait ended with the call's cancel").isInstanceOf(TaskCancelledException.class);
     }
