@@ -105,12 +105,32 @@ final class InboundCall implements Context.CancellationListener {
             return;
         }
         Status status = Contexts.statusFromCancelled(cancelled);
-        if ((status != null && status.getCode() == Status.Code.DEADLINE_EXCEEDED) || atDeadline()) {
+        cancel(status != null && status.getCode() == Status.Code.DEADLINE_EXCEEDED,
+                (status == null) ? null : status.getDescription());
+    }
+
+    /**
+     * gRPC reported the call cancelled to its listener ({@code ServerCall.Listener.onCancel}). Usually the context's
+     * listener has cancelled the token already; but gRPC hands the context's cancellation and the listener's
+     * {@code onCancel} to its executor as two separate tasks, so for a service that returned before it answered
+     * (it completes on another thread) {@code onCancel} can come first, and the call's end must not pass for a
+     * normal one: the token is cancelled here, with the reason the context gives when it is cancelled already.
+     */
+    void callCancelled() {
+        if (context.isCancelled() && context.cancellationCause() != null) {
+            cancelled(context);
+        } else {
+            cancel(false, null);
+        }
+    }
+
+    private void cancel(boolean deadlineExceeded, @Nullable String description) {
+        if (deadlineExceeded || atDeadline()) {
             // Our own timer fires at the same instant; whichever comes first gives the same kind of reason.
             source.cancel(new CancellationReason(CancellationReason.Kind.TIMEOUT,
                     "the deadline of the call passed", java.time.Instant.now(), "deadline"));
         } else {
-            source.cancel(clientCancelled((status == null) ? null : status.getDescription()));
+            source.cancel(clientCancelled(description));
         }
     }
 

@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  * The call's listener with the call's token current around every callback, where gRPC runs the service's code
  * ({@code onMessage} and {@code onHalfClose} for unary and client-streaming methods, {@code onReady} for flow
  * control). A cancellation thrown by the service is answered with its status instead of gRPC's {@code UNKNOWN};
- * {@code onComplete} and {@code onCancel} close the call's token.
+ * {@code onComplete} and {@code onCancel} close the call's token, {@code onCancel} after cancelling it.
  *
  * <p>Thread-safety: gRPC calls a listener serially (never concurrently), possibly from different threads; the
  * binding is made and undone on the calling thread.
@@ -68,6 +68,7 @@ final class TokenBindingListener<ReqT> extends ForwardingServerCallListener.Simp
     @Override
     public void onCancel() {
         try {
+            inbound.callCancelled(); // before the service's own cancel handler, which then sees the token cancelled
             run(super::onCancel);
         } finally {
             inbound.close();

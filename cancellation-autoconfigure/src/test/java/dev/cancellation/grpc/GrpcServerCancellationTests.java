@@ -17,6 +17,10 @@ import dev.cancellation.autoconfigure.CancellationGrpcAutoConfiguration;
 import dev.cancellation.task.TaskInfo;
 import dev.cancellation.task.TaskRegistry;
 import io.grpc.CallOptions;
+import io.grpc.Context;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -235,6 +239,63 @@ class GrpcServerCancellationTests {
                 assertThat(call(grpc, CallOptions.DEFAULT)).isEqualTo("0");
             }
         });
+    }
+
+    /**
+     * gRPC hands the context's cancellation and the listener's {@code onCancel} to its executor as two tasks; for a
+     * service that returned before it answered, {@code onCancel} can run first (seen with Spring gRPC's server on
+     * Boot 4.1, see {@code GrpcSpringFactoriesTests}). Here it does, every time: the listener's {@code onCancel}
+     * before the call's context is cancelled.
+     */
+    @Test
+    void onCancelBeforeTheContextsCancellationStillCancelsTheToken() throws Exception {
+        CancellationServerInterceptor interceptor = new CancellationServerInterceptor(null, false);
+        AtomicReference<CancellationToken> token = new AtomicReference<>();
+        Context.CancellableContext context = Context.current().withCancellation();
+        ServerCall.Listener<String> listener = context.call(() -> interceptor.interceptCall(new IdleCall(),
+                new Metadata(), (call, headers) -> {
+                    token.set(CancellationToken.current());
+                    return new ServerCall.Listener<>() { };
+                }));
+        assertThat(token.get().isNone()).isFalse();
+
+        listener.onCancel();
+
+        assertThat(token.get().reason()).hasValueSatisfying(reason -> {
+            assertThat(reason.kind()).isEqualTo(CancellationReason.Kind.REQUESTED);
+            assertThat(reason.origin()).isEqualTo("client cancelled");
+        });
+        context.cancel(null);
+    }
+
+    /** A call whose transport is not there: what {@code onCancel} ordering needs, nothing more. */
+    private static final class IdleCall extends ServerCall<String, String> {
+
+        @Override
+        public void request(int numMessages) {
+        }
+
+        @Override
+        public void sendHeaders(Metadata headers) {
+        }
+
+        @Override
+        public void sendMessage(String message) {
+        }
+
+        @Override
+        public void close(Status status, Metadata trailers) {
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return false;
+        }
+
+        @Override
+        public MethodDescriptor<String, String> getMethodDescriptor() {
+            return LoopbackGrpc.RUN;
+        }
     }
 
     @Configuration(proxyBeanMethods = false)
