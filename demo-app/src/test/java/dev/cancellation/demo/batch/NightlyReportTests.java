@@ -66,7 +66,9 @@ class NightlyReportTests {
         assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(200);
 
         DocumentContext stopped = await("the execution recorded STOPPED").atMost(Duration.ofSeconds(20))
-                .until(() -> status(executionId), status -> "STOPPED".equals(status.read("$.status")));
+                // the job's last save carries the reason; an earlier save may already read STOPPED without it
+                .until(() -> status(executionId), status -> "STOPPED".equals(status.read("$.status"))
+                        && String.valueOf(status.read("$.exitDescription", String.class)).contains("cancelled:"));
         assertThat(stopped.read("$.exitCode", String.class)).isEqualTo("STOPPED");
         assertThat(stopped.read("$.exitDescription", String.class)).startsWith("cancelled: REQUESTED");
         long writtenBeforeStop = stopped.read("$.itemsWritten", Long.class);
