@@ -7,6 +7,7 @@ import dev.cancellation.web.reactive.CancellationWebExceptionHandler;
 import dev.cancellation.web.reactive.RequestCancellationWebFilter;
 import dev.cancellation.web.reactive.RouteNames;
 import dev.cancellation.web.servlet.CancellationHandlerExceptionResolver;
+import dev.cancellation.web.servlet.CoroutineHandlerAdapter;
 import dev.cancellation.web.servlet.RequestCancellationFilter;
 import dev.cancellation.web.servlet.RequestTaskInterceptor;
 import dev.cancellation.web.servlet.RequestTokenCallableInterceptor;
@@ -17,18 +18,21 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.webmvc.autoconfigure.WebMvcRegistrations;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.DispatcherHandler;
 import org.springframework.web.servlet.config.annotation.AsyncSupportConfigurer;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 
 /**
  * The inbound HTTP edge: every request of a Servlet (Spring MVC) or reactive (WebFlux) web application runs under
  * a request token with the caller's deadline, a client that goes away cancels it, cancelled requests are answered
  * with problem details, requests in flight get a drain period at shutdown, and, on request, they are registered as
- * tasks named after their route. {@code cancellation.web.enabled=false} (or {@code cancellation.enabled=false})
+ * tasks named after their route. Kotlin {@code suspend} handlers keep the request's token current across their
+ * suspensions, on both stacks. {@code cancellation.web.enabled=false} (or {@code cancellation.enabled=false})
  * turns it off; nothing is defined outside web applications.
  */
 @AutoConfiguration(after = CancellationAutoConfiguration.class)
@@ -91,6 +95,29 @@ public class CancellationWebAutoConfiguration {
                     }
                 }
             };
+        }
+
+        /**
+         * Kotlin {@code suspend} handler methods with the request's token current across their suspensions: Spring
+         * MVC's handler adapter through Boot's extension point for it, unless the application has its own
+         * {@code WebMvcRegistrations} (Boot takes only a unique one).
+         */
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(name = {"org.springframework.boot.webmvc.autoconfigure.WebMvcRegistrations",
+                "kotlinx.coroutines.reactor.MonoKt", "io.micrometer.context.ContextSnapshotFactory",
+                "org.springframework.core.PropagationContextElement"})
+        @ConditionalOnMissingBean(type = "org.springframework.boot.webmvc.autoconfigure.WebMvcRegistrations")
+        static class SuspendingHandlers {
+
+            @Bean
+            WebMvcRegistrations cancellationWebMvcRegistrations() {
+                return new WebMvcRegistrations() {
+                    @Override
+                    public RequestMappingHandlerAdapter getRequestMappingHandlerAdapter() {
+                        return new CoroutineHandlerAdapter();
+                    }
+                };
+            }
         }
     }
 

@@ -10,6 +10,7 @@ import dev.cancellation.web.RequestDeadlines;
 import dev.cancellation.web.reactive.CancellationWebExceptionHandler;
 import dev.cancellation.web.reactive.RequestCancellationWebFilter;
 import dev.cancellation.web.servlet.CancellationHandlerExceptionResolver;
+import dev.cancellation.web.servlet.CoroutineHandlerAdapter;
 import dev.cancellation.web.servlet.RequestCancellationFilter;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.webmvc.autoconfigure.WebMvcRegistrations;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.web.servlet.DispatcherServlet;
@@ -59,6 +61,19 @@ class CancellationWebAutoConfigurationTests {
                     .doesNotHaveBean(RequestCancellationWebFilter.class);
             assertThat(context.getBean(CancellationLifecycle.class).getDrains()).isEmpty();
         });
+    }
+
+    /** Kotlin suspend handlers: Spring MVC's adapter through Boot's registrations, backing off from the application's. */
+    @Test
+    void servletApplicationRegistersTheCoroutineHandlerAdapterUnlessItHasRegistrationsOfItsOwn() {
+        servlet.run(context -> assertThat(context.getBean(WebMvcRegistrations.class).getRequestMappingHandlerAdapter())
+                .isInstanceOf(CoroutineHandlerAdapter.class));
+        WebMvcRegistrations own = new WebMvcRegistrations() { };
+        servlet.withBean(WebMvcRegistrations.class, () -> own)
+                .run(context -> assertThat(context).getBean(WebMvcRegistrations.class).isSameAs(own));
+        servlet.withClassLoader(new FilteredClassLoader("kotlinx.coroutines.reactor"))
+                .run(context -> assertThat(context).hasSingleBean(RequestCancellationFilter.class)
+                        .doesNotHaveBean(WebMvcRegistrations.class));
     }
 
     @Test

@@ -16,6 +16,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.util.ClassUtils;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -36,6 +37,10 @@ import reactor.core.publisher.Mono;
  *       {@code REQUESTED}, origin {@code client disconnected}.</li>
  *   <li>With a route resolver (property {@code cancellation.web.register-requests}), the request is registered
  *       as a task named after its matched route, and that task's token is the one in the context.</li>
+ *   <li>Kotlin {@code suspend} handler methods (and {@code coRouter} handlers) run in a coroutine context that
+ *       makes the token {@link CancellationToken#current()} across their suspensions and threads, with or without
+ *       Reactor's automatic context propagation (see {@link HandlerCoroutineContext}), when Kotlin's coroutines
+ *       for Reactor and Micrometer's context propagation are on the class path.</li>
  * </ul>
  *
  * <p>Thread-safety: stateless apart from the shared {@link InFlightRequests}; one instance serves all requests.
@@ -44,6 +49,11 @@ public class RequestCancellationWebFilter implements WebFilter, Ordered {
 
     /** The exchange attribute holding the {@link InFlightRequest}. */
     public static final String ATTRIBUTE = InFlightRequest.class.getName();
+
+    /** Kotlin's coroutines for Reactor, Micrometer's context propagation and Spring's element that joins them. */
+    private static final boolean COROUTINES = isPresent("kotlinx.coroutines.reactor.MonoKt")
+            && isPresent("io.micrometer.context.ContextSnapshotFactory")
+            && isPresent("org.springframework.core.PropagationContextElement");
 
     /** Early, so that the token is in the context of every later filter. */
     public static final int DEFAULT_ORDER = Ordered.HIGHEST_PRECEDENCE + 10;
@@ -83,6 +93,9 @@ public class RequestCancellationWebFilter implements WebFilter, Ordered {
         if (admission.problem() != null) {
             return write(exchange.getResponse(), admission.problem());
         }
+        if (COROUTINES) {
+            HandlerCoroutineContext.install(exchange); // loads Kotlin types only where they are present
+        }
         return Mono.defer(() -> {
             InFlightRequest inFlight = requests.open(admission.budget().timeout());
             exchange.getAttributes().put(ATTRIBUTE, inFlight); // for the exception handler: whose deadline ran out
@@ -102,6 +115,10 @@ public class RequestCancellationWebFilter implements WebFilter, Ordered {
         } catch (TaskRejectedException shuttingDown) {
             return inFlight.requestToken();
         }
+    }
+
+    private static boolean isPresent(String className) {
+        return ClassUtils.isPresent(className, RequestCancellationWebFilter.class.getClassLoader());
     }
 
     static Mono<Void> write(ServerHttpResponse response, ProblemDetail problem) {
