@@ -1,7 +1,12 @@
 package dev.cancellation.autoconfigure;
 
+import dev.cancellation.messaging.AsyncListenerResultPostProcessor;
 import dev.cancellation.messaging.MessageDeadlines;
+import java.lang.annotation.Annotation;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -10,6 +15,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Role;
+import org.springframework.util.ClassUtils;
 
 /**
  * What the message listener edges share: the {@link MessageDeadlines} policy. Defined only when a messaging library
@@ -28,6 +35,36 @@ public class CancellationMessagingAutoConfiguration {
     public MessageDeadlines messageDeadlines(CancellationMessagingProperties properties) {
         return new MessageDeadlines(properties.getDeadlineHeader(), properties.getClockSkewTolerance(),
                 Clock.systemUTC());
+    }
+
+    /**
+     * Makes asynchronous listener methods ({@code @KafkaListener}, {@code @RabbitListener} methods returning a
+     * {@code CompletableFuture} or a {@code Mono}) end their invocation with their result. Static: bean
+     * post-processors are created before other beans.
+     */
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    @ConditionalOnMissingBean
+    public static AsyncListenerResultPostProcessor asyncListenerResultPostProcessor() {
+        List<Class<? extends Annotation>> annotations = new ArrayList<>();
+        for (String name : ASYNC_LISTENER_ANNOTATIONS) {
+            if (ClassUtils.isPresent(name, CancellationMessagingAutoConfiguration.class.getClassLoader())) {
+                annotations.add(annotation(name));
+            }
+        }
+        return new AsyncListenerResultPostProcessor(annotations);
+    }
+
+    /** The listener annotations whose frameworks acknowledge an asynchronous result when it completes. */
+    private static final List<String> ASYNC_LISTENER_ANNOTATIONS = List.of(
+            "org.springframework.kafka.annotation.KafkaListener", "org.springframework.kafka.annotation.KafkaHandler",
+            "org.springframework.amqp.rabbit.annotation.RabbitListener",
+            "org.springframework.amqp.rabbit.annotation.RabbitHandler");
+
+    @SuppressWarnings("unchecked")
+    private static Class<? extends Annotation> annotation(String name) {
+        return (Class<? extends Annotation>) ClassUtils.resolveClassName(name,
+                CancellationMessagingAutoConfiguration.class.getClassLoader());
     }
 
     /** Any of the messaging libraries the listener edges support is on the classpath. */
