@@ -16,6 +16,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Role;
+import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -39,32 +40,36 @@ public class CancellationMessagingAutoConfiguration {
 
     /**
      * Makes asynchronous listener methods ({@code @KafkaListener}, {@code @RabbitListener} methods returning a
-     * {@code CompletableFuture} or a {@code Mono}) end their invocation with their result. Static: bean
-     * post-processors are created before other beans.
+     * {@code CompletableFuture} or a {@code Mono}) end their invocation with their result, for the edges that are
+     * present and on. Static, and reading the switches from the {@link Environment}: bean post-processors are
+     * created before other beans.
      */
     @Bean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     @ConditionalOnMissingBean
-    public static AsyncListenerResultPostProcessor asyncListenerResultPostProcessor() {
+    public static AsyncListenerResultPostProcessor asyncListenerResultPostProcessor(Environment environment) {
         List<Class<? extends Annotation>> annotations = new ArrayList<>();
-        for (String name : ASYNC_LISTENER_ANNOTATIONS) {
-            if (ClassUtils.isPresent(name, CancellationMessagingAutoConfiguration.class.getClassLoader())) {
-                annotations.add(annotation(name));
-            }
-        }
+        addIfOn(annotations, environment, "cancellation.kafka.enabled",
+                "org.springframework.kafka.annotation.KafkaListener",
+                "org.springframework.kafka.annotation.KafkaHandler");
+        addIfOn(annotations, environment, "cancellation.rabbitmq.enabled",
+                "org.springframework.amqp.rabbit.annotation.RabbitListener",
+                "org.springframework.amqp.rabbit.annotation.RabbitHandler");
         return new AsyncListenerResultPostProcessor(annotations);
     }
 
-    /** The listener annotations whose frameworks acknowledge an asynchronous result when it completes. */
-    private static final List<String> ASYNC_LISTENER_ANNOTATIONS = List.of(
-            "org.springframework.kafka.annotation.KafkaListener", "org.springframework.kafka.annotation.KafkaHandler",
-            "org.springframework.amqp.rabbit.annotation.RabbitListener",
-            "org.springframework.amqp.rabbit.annotation.RabbitHandler");
-
     @SuppressWarnings("unchecked")
-    private static Class<? extends Annotation> annotation(String name) {
-        return (Class<? extends Annotation>) ClassUtils.resolveClassName(name,
-                CancellationMessagingAutoConfiguration.class.getClassLoader());
+    private static void addIfOn(List<Class<? extends Annotation>> annotations, Environment environment,
+            String switchProperty, String... names) {
+        if (!environment.getProperty(switchProperty, Boolean.class, Boolean.TRUE)) {
+            return;
+        }
+        ClassLoader loader = CancellationMessagingAutoConfiguration.class.getClassLoader();
+        for (String name : names) {
+            if (ClassUtils.isPresent(name, loader)) {
+                annotations.add((Class<? extends Annotation>) ClassUtils.resolveClassName(name, loader));
+            }
+        }
     }
 
     /** Any of the messaging libraries the listener edges support is on the classpath. */

@@ -194,6 +194,11 @@ class KafkaAsyncListenerTests {
             return new AsyncListeners(registry, probe);
         }
 
+        @Bean
+        BoundedListener boundedListener(TaskRegistry registry, Probe probe) {
+            return new BoundedListener(registry, probe);
+        }
+
         /** Two retries by default, the edge's back-off for cancels. */
         @Bean
         DefaultErrorHandler errorHandler(Probe probe) {
@@ -235,19 +240,35 @@ class KafkaAsyncListenerTests {
             }).doOnCancel(probe.monoDisposed::countDown);
         }
 
-        @KafkaListener(id = "bounded", topics = "${test.bounded}")
-        @Cancellable(timeout = "300ms")
-        public void onBounded(ConsumerRecord<String, String> record) throws InterruptedException {
-            started(record.value());
-            Cancellation.sleep(PROMPTLY);
+        private void started(String value) {
+            started(registry, probe, value);
         }
 
-        private void started(String value) {
+        static void started(TaskRegistry registry, Probe probe, String value) {
             CancellationToken token = CancellationToken.current();
             TaskHandle task = registry.handleFor(token).orElseThrow();
             String parentName = (task.parentId() == null) ? null
                     : registry.find(task.parentId()).map(TaskInfo::name).orElse(null);
             probe.started.add(new Started(value, token, task.info(), parentName));
+        }
+    }
+
+    /** A synchronous listener bounded by {@code @Cancellable}: a bean of its own, proxied for that alone. */
+    static class BoundedListener {
+
+        private final TaskRegistry registry;
+        private final Probe probe;
+
+        BoundedListener(TaskRegistry registry, Probe probe) {
+            this.registry = registry;
+            this.probe = probe;
+        }
+
+        @KafkaListener(id = "bounded", topics = "${test.bounded}")
+        @Cancellable(timeout = "300ms")
+        public void onBounded(ConsumerRecord<String, String> record) throws InterruptedException {
+            AsyncListeners.started(registry, probe, record.value());
+            Cancellation.sleep(PROMPTLY);
         }
     }
 }
