@@ -124,8 +124,8 @@ class KafkaAsyncListenerTests {
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(PROMPTLY.dividedBy(2));
             assertThat(probe.failedDeliveries.get()).as("not retried").isOne();
             assertThat(probe.started).as("ran once").isEmpty();
-            assertThat(registry.history()).anySatisfy(task -> assertThat(task.name())
-                    .isEqualTo("bounded " + probe.cancellableTopic));
+            Awaitility.await().atMost(PROMPTLY).untilAsserted(() -> assertThat(registry.history())
+                    .anySatisfy(task -> assertThat(task.name()).isEqualTo("bounded " + probe.cancellableTopic)));
         });
     }
 
