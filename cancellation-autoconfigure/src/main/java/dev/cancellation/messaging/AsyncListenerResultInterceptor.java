@@ -15,8 +15,9 @@ import org.springframework.util.ClassUtils;
  * {@link ListenerInvocation}, the invocation {@linkplain ListenerInvocation#endsWith ends with the result}, not when
  * the method returns, and a cancel of the invocation's token (a shutdown, an operator, its budget) ends the result:
  * <ul>
- *   <li>a {@code CompletableFuture} is completed at once with the {@link TaskCancelledException} (the framework then
- *       handles it as the listener's failure);</li>
+ *   <li>a {@code CompletableFuture} is completed at once with the {@link TaskCancelledException}, as the edge
+ *       translates it ({@link ListenerInvocation#cancelFailure}; the framework then handles it as the listener's
+ *       failure);</li>
  *   <li>a {@code Mono} is disposed (its subscription cancelled) and fails with the {@link TaskCancelledException};
  *       it runs with the token in its Reactor context, so that the token is current wherever Reactor runs it (with
  *       context propagation on, as the starter has it).</li>
@@ -52,7 +53,7 @@ final class AsyncListenerResultInterceptor implements MethodInterceptor {
     private static void follow(ListenerInvocation invocation, CompletableFuture<?> future) {
         CancellationToken token = invocation.token();
         Registration registration = token.onCancel(reason -> future.completeExceptionally(
-                TaskCancelledException.of(reason, invocation.task().name())));
+                invocation.cancelFailure(TaskCancelledException.of(reason, invocation.task().name()))));
         future.whenComplete((value, failure) -> registration.close());
         invocation.endsWith(future);
     }

@@ -1,6 +1,7 @@
 package dev.cancellation.messaging;
 
 import dev.cancellation.CancellationToken;
+import dev.cancellation.TaskCancelledException;
 import dev.cancellation.task.TaskAttachment;
 import dev.cancellation.task.TaskHandle;
 import java.util.Map;
@@ -8,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,6 +33,7 @@ public final class ListenerInvocation {
     private final AtomicBoolean exited = new AtomicBoolean();
     private volatile @Nullable CompletableFuture<?> result;
     private volatile boolean returned;
+    private volatile Function<TaskCancelledException, Throwable> cancelFailure = cancelled -> cancelled;
 
     ListenerInvocation(TaskHandle task, Consumer<ListenerInvocation> onExit) {
         this.task = task;
@@ -127,6 +130,19 @@ public final class ListenerInvocation {
 
     private static @Nullable Throwable unwrap(@Nullable Throwable failure) {
         return (failure instanceof CompletionException && failure.getCause() != null) ? failure.getCause() : failure;
+    }
+
+    /**
+     * What an asynchronous result fails with when the invocation is cancelled: the edge's translation of the
+     * cancel into what its framework understands (RabbitMQ: reject or requeue); the cancel itself by default.
+     */
+    public void setCancelFailure(Function<TaskCancelledException, Throwable> cancelFailure) {
+        this.cancelFailure = cancelFailure;
+    }
+
+    /** The failure an asynchronous result of this invocation gets for {@code cancelled}. */
+    public Throwable cancelFailure(TaskCancelledException cancelled) {
+        return cancelFailure.apply(cancelled);
     }
 
     /** Whether {@link #exit} ran. */

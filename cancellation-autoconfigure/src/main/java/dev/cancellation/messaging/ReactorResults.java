@@ -30,7 +30,8 @@ final class ReactorResults {
         CancellationToken token = invocation.token();
         CompletableFuture<Object> outcome = new CompletableFuture<>();
         Mono<Object> cancelled = Mono.fromCompletionStage(token.whenCancelled())
-                .flatMap(reason -> Mono.error(TaskCancelledException.of(reason, invocation.task().name())));
+                .flatMap(reason -> Mono.error(invocation.cancelFailure(
+                        TaskCancelledException.of(reason, invocation.task().name()))));
         @SuppressWarnings("unchecked")
         Mono<Object> mono = (Mono<Object>) result;
         Mono<Object> bound = Mono.firstWithSignal(mono, cancelled)

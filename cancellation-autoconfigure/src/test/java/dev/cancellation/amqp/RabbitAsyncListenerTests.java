@@ -43,7 +43,8 @@ import reactor.core.publisher.Mono;
 /**
  * Asynchronous {@code @RabbitListener} methods on the embedded AMQP broker (Spring AMQP acknowledges their message
  * when the result completes): the invocation stays in flight until then, a cancel completes the pending future
- * or disposes the {@code Mono}, and the {@code Mono} has the token in its Reactor context.
+ * (the message rejected, not requeued, for an operator's cancel) or disposes the {@code Mono}, and the {@code Mono}
+ * has the token in its Reactor context.
  */
 class RabbitAsyncListenerTests {
 
@@ -107,6 +108,9 @@ class RabbitAsyncListenerTests {
                     .isEqualTo(CancellationReason.Kind.REQUESTED);
             Awaitility.await().atMost(PROMPTLY).untilAsserted(() -> assertThat(registry.find(started.task().id()))
                     .isEmpty());
+            // rejected like a listener cancelled on request, not requeued: a marker sent now comes next
+            context.getBean(RabbitTemplate.class).convertAndSend("", futures, "marker");
+            assertThat(listeners.next().body()).isEqualTo("marker");
         });
     }
 
@@ -134,14 +138,16 @@ class RabbitAsyncListenerTests {
     @Configuration(proxyBeanMethods = false)
     static class AsyncListenerConfiguration {
 
+        // Qpid Broker-J drops a message rejected without requeue only once its maximum delivery count is reached,
+        // as RabbitMQ does at once; otherwise it delivers it again
         @Bean
         Queue futuresQueue(@Value("${test.futures}") String name) {
-            return QueueBuilder.nonDurable(name).build();
+            return QueueBuilder.nonDurable(name).withArgument("x-qpid-maximum-delivery-count", 1).build();
         }
 
         @Bean
         Queue monosQueue(@Value("${test.monos}") String name) {
-            return QueueBuilder.nonDurable(name).build();
+            return QueueBuilder.nonDurable(name).withArgument("x-qpid-maximum-delivery-count", 1).build();
         }
 
         @Bean
@@ -183,9 +189,9 @@ class RabbitAsyncListenerTests {
 
         @RabbitListener(id = "futures", queues = "${test.futures}")
         public CompletableFuture<Void> onFuture(Message message) {
-            String body = started(message);
             CompletableFuture<Void> result = new CompletableFuture<>();
-            probe.results.put(body, result);
+            probe.results.put(new String(message.getBody(), StandardCharsets.UTF_8), result);
+            started(message);
             return result;
         }
 
