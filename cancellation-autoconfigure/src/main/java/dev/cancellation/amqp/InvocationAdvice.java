@@ -77,6 +77,8 @@ final class InvocationAdvice implements MethodInterceptor {
         ListenerInvocation invocation = cancellation.invocations().open(name, attributes(messages, queue), budget,
                 null);
         cancellation.stopWatch().watch(invocation, container);
+        // an asynchronous result cancelled is rejected or requeued like a listener that stops with the cancel
+        invocation.setCancelFailure(cancelled -> translate(cancelled, messages));
         Object result = null;
         Throwable failure = null;
         try (TaskAttachment attachment = invocation.attach()) {

@@ -4,6 +4,7 @@ import dev.cancellation.kafka.CancellationBackOffFunction;
 import dev.cancellation.kafka.ConsumerThreads;
 import dev.cancellation.kafka.DeadlineProducerInterceptor;
 import dev.cancellation.kafka.KafkaListenerFactoryPostProcessor;
+import dev.cancellation.kafka.ReplyingTemplatePostProcessor;
 import dev.cancellation.kafka.StoppedContainerWatch;
 import dev.cancellation.messaging.ListenerInvocations;
 import dev.cancellation.messaging.MessageDeadlines;
@@ -43,6 +44,8 @@ import org.springframework.kafka.listener.DefaultErrorHandler;
  *       cancel theirs, a container stop cancels its records after the drain ({@link StoppedContainerWatch});</li>
  *   <li>Boot's producer factory gets the {@link DeadlineProducerInterceptor} (unless
  *       {@code cancellation.kafka.propagate-deadline=false});</li>
+ *   <li>{@code ReplyingKafkaTemplate} beans wait for a reply no longer than the caller's budget and stop waiting
+ *       when its token is cancelled ({@link ReplyingTemplatePostProcessor});</li>
  *   <li>when the application defines no {@link CommonErrorHandler}, the containers' default
  *       {@link DefaultErrorHandler} with the {@link CancellationBackOffFunction} (unless
  *       {@code cancellation.kafka.error-handler=false}).</li>
@@ -95,6 +98,14 @@ public class CancellationKafkaAutoConfiguration {
                 .bindOrCreate("cancellation.kafka", CancellationKafkaProperties.class);
         return new KafkaListenerFactoryPostProcessor(invocations, deadlines, consumerThreads, stopWatch,
                 properties.getListenerTimeout());
+    }
+
+    /** Bounds the reply waits of {@code ReplyingKafkaTemplate} beans by the caller's token. */
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    @ConditionalOnMissingBean
+    public static ReplyingTemplatePostProcessor kafkaReplyingTemplatePostProcessor() {
+        return new ReplyingTemplatePostProcessor();
     }
 
     /** The containers' default error handler, told which cancelled records to redeliver and which not to retry. */

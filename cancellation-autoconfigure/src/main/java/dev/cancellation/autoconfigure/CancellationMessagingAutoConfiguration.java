@@ -1,7 +1,12 @@
 package dev.cancellation.autoconfigure;
 
+import dev.cancellation.messaging.AsyncListenerResultPostProcessor;
 import dev.cancellation.messaging.MessageDeadlines;
+import java.lang.annotation.Annotation;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -10,6 +15,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Role;
+import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
 
 /**
  * What the message listener edges share: the {@link MessageDeadlines} policy. Defined only when a messaging library
@@ -28,6 +36,40 @@ public class CancellationMessagingAutoConfiguration {
     public MessageDeadlines messageDeadlines(CancellationMessagingProperties properties) {
         return new MessageDeadlines(properties.getDeadlineHeader(), properties.getClockSkewTolerance(),
                 Clock.systemUTC());
+    }
+
+    /**
+     * Makes asynchronous listener methods ({@code @KafkaListener}, {@code @RabbitListener} methods returning a
+     * {@code CompletableFuture} or a {@code Mono}) end their invocation with their result, for the edges that are
+     * present and on. Static, and reading the switches from the {@link Environment}: bean post-processors are
+     * created before other beans.
+     */
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    @ConditionalOnMissingBean
+    public static AsyncListenerResultPostProcessor asyncListenerResultPostProcessor(Environment environment) {
+        List<Class<? extends Annotation>> annotations = new ArrayList<>();
+        addIfOn(annotations, environment, "cancellation.kafka.enabled",
+                "org.springframework.kafka.annotation.KafkaListener",
+                "org.springframework.kafka.annotation.KafkaHandler");
+        addIfOn(annotations, environment, "cancellation.rabbitmq.enabled",
+                "org.springframework.amqp.rabbit.annotation.RabbitListener",
+                "org.springframework.amqp.rabbit.annotation.RabbitHandler");
+        return new AsyncListenerResultPostProcessor(annotations);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void addIfOn(List<Class<? extends Annotation>> annotations, Environment environment,
+            String switchProperty, String... names) {
+        if (!environment.getProperty(switchProperty, Boolean.class, Boolean.TRUE)) {
+            return;
+        }
+        ClassLoader loader = CancellationMessagingAutoConfiguration.class.getClassLoader();
+        for (String name : names) {
+            if (ClassUtils.isPresent(name, loader)) {
+                annotations.add((Class<? extends Annotation>) ClassUtils.resolveClassName(name, loader));
+            }
+        }
     }
 
     /** Any of the messaging libraries the listener edges support is on the classpath. */

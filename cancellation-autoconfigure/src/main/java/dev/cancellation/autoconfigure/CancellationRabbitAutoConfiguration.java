@@ -3,6 +3,7 @@ package dev.cancellation.autoconfigure;
 import dev.cancellation.amqp.DeadlineMessagePostProcessor;
 import dev.cancellation.amqp.RabbitListenerCancellation;
 import dev.cancellation.amqp.RabbitListenerContainerFactoryPostProcessor;
+import dev.cancellation.amqp.RabbitTemplatePostProcessor;
 import dev.cancellation.messaging.ListenerInvocations;
 import dev.cancellation.messaging.MessageDeadlines;
 import dev.cancellation.task.TaskRegistry;
@@ -24,7 +25,9 @@ import org.springframework.context.annotation.Role;
  * Auto-configuration of the RabbitMQ edge (package {@code dev.cancellation.amqp}), on Spring AMQP and Boot's
  * {@code spring-boot-amqp}: every listener container made by a {@code RabbitListenerContainerFactory} bean runs
  * each delivery as a listener invocation ({@link RabbitListenerCancellation}), and the {@code RabbitTemplate} Boot
- * builds writes the current token's deadline into the messages it sends ({@link DeadlineMessagePostProcessor}).
+ * builds writes the current token's deadline into the messages it sends ({@link DeadlineMessagePostProcessor}); the
+ * request/reply calls of {@code RabbitTemplate} and {@code AsyncRabbitTemplate} beans wait no longer than the
+ * caller's budget and stop when its token is cancelled ({@link RabbitTemplatePostProcessor}).
  * Active when Spring AMQP is present and {@code cancellation.rabbitmq.enabled} is not {@code false}; beans defined
  * by the application win.
  */
@@ -63,6 +66,14 @@ public class CancellationRabbitAutoConfiguration {
     public static RabbitListenerContainerFactoryPostProcessor rabbitListenerContainerFactoryPostProcessor(
             ObjectProvider<RabbitListenerCancellation> cancellation) {
         return new RabbitListenerContainerFactoryPostProcessor(cancellation::getObject);
+    }
+
+    /** Bounds the request/reply waits of {@code RabbitTemplate} and {@code AsyncRabbitTemplate} beans. */
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    @ConditionalOnMissingBean
+    public static RabbitTemplatePostProcessor rabbitTemplatePostProcessor() {
+        return new RabbitTemplatePostProcessor();
     }
 
     /** Added to Boot's {@code RabbitTemplate}, after the customizers that come before it. */

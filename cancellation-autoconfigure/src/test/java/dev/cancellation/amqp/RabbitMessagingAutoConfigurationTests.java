@@ -93,6 +93,17 @@ class RabbitMessagingAutoConfigurationTests {
     }
 
     @Test
+    void bootsTemplateKeepsItsTypeAndItsRequestReplyCallsAreAdvised() {
+        runner.run(context -> {
+            RabbitTemplate template = context.getBean(RabbitTemplate.class);
+            assertThat(AopUtils.isAopProxy(template)).isTrue();
+            assertThat(AopUtils.isCglibProxy(template)).isTrue();
+            assertThat(template.getBeforePublishPostProcessors()).hasAtLeastOneElementOfType(
+                    DeadlineMessagePostProcessor.class);
+        });
+    }
+
+    @Test
     void isOffWhenDisabled() {
         for (String off : List.of("cancellation.rabbitmq.enabled=false", "cancellation.enabled=false")) {
             runner.withPropertyValues(off).run(context -> {
@@ -105,6 +116,8 @@ class RabbitMessagingAutoConfigurationTests {
                         "adviceChain");
                 assertThat(chain).isEmpty();
                 assertThat(context.getBean(RabbitTemplate.class).getBeforePublishPostProcessors()).isNull();
+                assertThat(AopUtils.isAopProxy(context.getBean(RabbitTemplate.class))).as("request/reply as is")
+                        .isFalse();
             });
         }
     }
