@@ -27,6 +27,10 @@ import org.springframework.util.ErrorHandler;
  * failure of the listener was rolled back too; the broker redelivers it, and after its redelivery limit moves it to
  * the same dead-letter queue itself.
  *
+ * <p>With {@code cancellation.jms.redeliver-cancelled=true} (not the demo's setting) operator cancels and
+ * timeouts are rolled back for redelivery, and this handler would still copy them: it tells a rolled-back cancel
+ * from a consumed one by the {@code SHUTDOWN} reason alone.
+ *
  * <p>The copy carries the text, the reason and the original deadline under another name: with the deadline itself
  * it would be expired in the dead-letter queue too.
  *
