@@ -1,6 +1,6 @@
 package dev.cancellation.autoconfigure;
 
-import dev.cancellation.kafka.CancellationBackOffFunction;
+import dev.cancellation.kafka.CancellationErrorHandler;
 import dev.cancellation.kafka.ConsumerThreads;
 import dev.cancellation.kafka.DeadlineProducerInterceptor;
 import dev.cancellation.kafka.KafkaListenerFactoryPostProcessor;
@@ -38,8 +38,8 @@ import org.springframework.kafka.listener.DefaultErrorHandler;
  * Auto-configuration of the Kafka edge (package {@code dev.cancellation.kafka}), on when spring-kafka is present
  * and {@code cancellation.kafka.enabled} is not {@code false}:
  * <ul>
- *   <li>every listener container factory's record interceptor and rebalance listener are composed with the
- *       edge's ({@link KafkaListenerFactoryPostProcessor}): each record runs as a task of the
+ *   <li>every listener container factory's record and batch interceptors and rebalance listener are composed
+ *       with the edge's ({@link KafkaListenerFactoryPostProcessor}): each record (each batch) runs as a task of the
  *       {@code kafkaListenerInvocations} ({@link ListenerInvocations}, drained at shutdown), revoked partitions
  *       cancel theirs, a container stop cancels its records after the drain ({@link StoppedContainerWatch});</li>
  *   <li>Boot's producer factory gets the {@link DeadlineProducerInterceptor} (unless
@@ -47,7 +47,7 @@ import org.springframework.kafka.listener.DefaultErrorHandler;
  *   <li>{@code ReplyingKafkaTemplate} beans wait for a reply no longer than the caller's budget and stop waiting
  *       when its token is cancelled ({@link ReplyingTemplatePostProcessor});</li>
  *   <li>when the application defines no {@link CommonErrorHandler}, the containers' default
- *       {@link DefaultErrorHandler} with the {@link CancellationBackOffFunction} (unless
+ *       {@link DefaultErrorHandler}, a {@link CancellationErrorHandler} (unless
  *       {@code cancellation.kafka.error-handler=false}).</li>
  * </ul>
  */
@@ -108,14 +108,15 @@ public class CancellationKafkaAutoConfiguration {
         return new ReplyingTemplatePostProcessor();
     }
 
-    /** The containers' default error handler, told which cancelled records to redeliver and which not to retry. */
+    /**
+     * The containers' default error handler, told which cancelled records and batches to redeliver and which not to
+     * retry.
+     */
     @Bean
     @ConditionalOnMissingBean(CommonErrorHandler.class)
     @ConditionalOnBooleanProperty(name = "cancellation.kafka.error-handler", matchIfMissing = true)
     public DefaultErrorHandler kafkaCancellationErrorHandler() {
-        DefaultErrorHandler handler = new DefaultErrorHandler();
-        handler.setBackOffFunction(new CancellationBackOffFunction());
-        return handler;
+        return new CancellationErrorHandler();
     }
 
     /** The deadline header on records sent through Boot's producer factory. */

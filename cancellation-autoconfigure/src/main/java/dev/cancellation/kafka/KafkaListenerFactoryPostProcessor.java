@@ -9,14 +9,15 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.kafka.config.AbstractKafkaListenerContainerFactory;
+import org.springframework.kafka.listener.BatchInterceptor;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.RecordInterceptor;
 
 /**
  * Equips every Kafka listener container factory bean (Boot's {@code kafkaListenerContainerFactory} and the
  * application's own) once it is configured: its record interceptor becomes an {@link InvocationRecordInterceptor}
- * that runs the one it had inside, and its rebalance listener a {@link RevokedPartitionsCanceller} that runs the one
- * it had after. The containers the factory creates copy both. Nothing else of the factory changes; a factory that
+ * and its batch interceptor an {@link InvocationBatchInterceptor}, each running the one it had inside, and its
+ * rebalance listener a {@link RevokedPartitionsCanceller} that runs the one it had after. The containers the factory creates copy both. Nothing else of the factory changes; a factory that
  * already has them is left as it is.
  *
  * <p>Thread-safety: called by the bean factory while it creates beans; the collaborators are looked up then, so
@@ -56,6 +57,11 @@ public final class KafkaListenerFactoryPostProcessor implements BeanPostProcesso
         if (!(interceptor instanceof InvocationRecordInterceptor)) {
             factory.setRecordInterceptor(new InvocationRecordInterceptor(listenerInvocations, deadlines.getObject(),
                     listenerTimeout, consumerThreads.getObject(), stopWatch.getObject(), interceptor));
+        }
+        BatchInterceptor<Object, Object> batchInterceptor = factory.getBatchInterceptor();
+        if (!(batchInterceptor instanceof InvocationBatchInterceptor)) {
+            factory.setBatchInterceptor(new InvocationBatchInterceptor(listenerInvocations, deadlines.getObject(),
+                    listenerTimeout, consumerThreads.getObject(), stopWatch.getObject(), batchInterceptor));
         }
         ContainerProperties properties = factory.getContainerProperties();
         ConsumerRebalanceListener rebalanceListener = properties.getConsumerRebalanceListener();

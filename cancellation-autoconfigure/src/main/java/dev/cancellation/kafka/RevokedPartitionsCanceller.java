@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
 
 /**
- * When partitions are revoked or lost, cancels the listener invocations of their records still in flight (with
+ * When partitions are revoked or lost, cancels the listener invocations of their records (and of batches with
+ * records of them) still in flight (with
  * reason {@code SHUTDOWN}: their records are redelivered to the partition's next owner, never dead-lettered) and
  * waits for them, at most {@code wait}, before the revocation goes on (and before the container commits): so no
  * other consumer starts a record this one still works on. Then the application's own rebalance listener runs.
@@ -85,6 +86,20 @@ public final class RevokedPartitionsCanceller implements ConsumerAwareRebalanceL
         }
     }
 
+    /** Whether a batch's invocation ({@link InvocationBatchInterceptor}) has records of one of {@code keys}. */
+    private static boolean ofBatch(Map<String, String> attributes, Set<String> keys) {
+        String partitions = attributes.get("partitions");
+        if (partitions == null) {
+            return false;
+        }
+        for (String partition : partitions.split(",")) {
+            if (keys.contains(partition)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void cancelAndWait(Collection<TopicPartition> partitions, String why) {
         if (partitions.isEmpty()) {
             return;
@@ -92,7 +107,7 @@ public final class RevokedPartitionsCanceller implements ConsumerAwareRebalanceL
         Set<String> keys = partitions.stream().map(partition -> partition.topic() + "-" + partition.partition())
                 .collect(Collectors.toUnmodifiableSet());
         Predicate<Map<String, String>> ofThese = attributes -> keys.contains(
-                attributes.get("topic") + "-" + attributes.get("partition"));
+                attributes.get("topic") + "-" + attributes.get("partition")) || ofBatch(attributes, keys);
         CancellationReason reason = new CancellationReason(CancellationReason.Kind.SHUTDOWN, why, Instant.now(),
                 "rebalance");
         if (invocations.cancelWhere(ofThese, reason) == 0) {

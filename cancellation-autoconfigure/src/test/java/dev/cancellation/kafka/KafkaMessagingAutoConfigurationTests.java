@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerInterceptor;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -18,6 +19,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.listener.BatchInterceptor;
 import org.springframework.kafka.listener.CommonErrorHandler;
 import org.springframework.kafka.listener.CommonLoggingErrorHandler;
 import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
@@ -69,9 +71,12 @@ class KafkaMessagingAutoConfigurationTests {
             ConcurrentKafkaListenerContainerFactory<?, ?> factory = context.getBean(
                     ConcurrentKafkaListenerContainerFactory.class);
             assertThat(factory.getRecordInterceptor()).isInstanceOf(InvocationRecordInterceptor.class);
+            assertThat(factory.getBatchInterceptor()).isInstanceOfSatisfying(InvocationBatchInterceptor.class,
+                    ours -> assertThat(ours.getDelegate()).isNull());
             assertThat(factory.getContainerProperties().getConsumerRebalanceListener())
                     .isInstanceOf(RevokedPartitionsCanceller.class);
-            assertThat(context.getBean(CommonErrorHandler.class)).isInstanceOf(DefaultErrorHandler.class);
+            assertThat(context.getBean(CommonErrorHandler.class)).isInstanceOf(DefaultErrorHandler.class)
+                    .isInstanceOf(CancellationErrorHandler.class);
             DefaultKafkaProducerFactory<?, ?> producerFactory = context.getBean(DefaultKafkaProducerFactory.class);
             assertThat(producerFactory.getConfigurationProperties())
                     .containsEntry(DeadlineProducerInterceptor.DEADLINES_CONFIG,
@@ -93,6 +98,9 @@ class KafkaMessagingAutoConfigurationTests {
                     assertThat(factory.getRecordInterceptor()).isInstanceOfSatisfying(
                             InvocationRecordInterceptor.class, ours -> assertThat(ours.getDelegate())
                                     .isSameAs(context.getBean(RecordInterceptor.class)));
+                    assertThat(factory.getBatchInterceptor()).isInstanceOfSatisfying(
+                            InvocationBatchInterceptor.class, ours -> assertThat(ours.getDelegate())
+                                    .isSameAs(context.getBean(BatchInterceptor.class)));
                     assertThat(factory.getContainerProperties().getConsumerRebalanceListener()).isInstanceOfSatisfying(
                             RevokedPartitionsCanceller.class, ours -> assertThat(ours.getDelegate())
                                     .isSameAs(context.getBean(ConsumerAwareRebalanceListener.class)));
@@ -111,6 +119,7 @@ class KafkaMessagingAutoConfigurationTests {
             assertThat(context).doesNotHaveBean(KafkaListenerFactoryPostProcessor.class);
             assertThat(context).doesNotHaveBean(CommonErrorHandler.class);
             assertThat(context.getBean(ConcurrentKafkaListenerContainerFactory.class).getRecordInterceptor()).isNull();
+            assertThat(context.getBean(ConcurrentKafkaListenerContainerFactory.class).getBatchInterceptor()).isNull();
         });
         runner.withPropertyValues("cancellation.enabled=false").run(context ->
                 assertThat(context).doesNotHaveBean(KafkaListenerFactoryPostProcessor.class));
@@ -134,6 +143,11 @@ class KafkaMessagingAutoConfigurationTests {
         @Bean
         RecordInterceptor<Object, Object> applicationInterceptor() {
             return (ConsumerRecord<Object, Object> record, Consumer<Object, Object> consumer) -> record;
+        }
+
+        @Bean
+        BatchInterceptor<Object, Object> applicationBatchInterceptor() {
+            return (ConsumerRecords<Object, Object> records, Consumer<Object, Object> consumer) -> records;
         }
 
         @Bean

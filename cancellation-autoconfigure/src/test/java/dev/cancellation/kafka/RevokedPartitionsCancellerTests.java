@@ -24,7 +24,8 @@ import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
 
 /**
  * Revoked and lost partitions cancel the invocations of their records still in flight and wait for them before
- * the application's own rebalance listener runs; invocations of other partitions go on.
+ * the application's own rebalance listener runs (batches with records of them too); invocations of other partitions
+ * go on.
  */
 class RevokedPartitionsCancellerTests {
 
@@ -80,6 +81,21 @@ class RevokedPartitionsCancellerTests {
                 .onPartitionsLost(consumer, List.of(new TopicPartition("orders", 2)));
         assertThat(lost.token().isCancelled()).isTrue();
         lost.exit(null);
+    }
+
+    @Test
+    void aBatchWithRecordsOfARevokedPartitionIsCancelledAndOneWithoutGoesOn() {
+        ListenerInvocation spanning = invocations.open("orders orders", Map.of("topic", "orders",
+                "partitions", "orders-1,orders-3", "offsets", "4-9,0-2", "count", "9"), null, null);
+        ListenerInvocation other = invocations.open("orders orders", Map.of("topic", "orders",
+                "partitions", "orders-13", "offsets", "0-0", "count", "1"), null, null);
+        new RevokedPartitionsCanceller(invocations, Duration.ofMillis(50), null)
+                .onPartitionsRevokedBeforeCommit(consumer, List.of(new TopicPartition("orders", 3)));
+        assertThat(spanning.token().reason()).get().extracting(CancellationReason::kind)
+                .isEqualTo(CancellationReason.Kind.SHUTDOWN);
+        assertThat(other.token().isCancelled()).isFalse();
+        spanning.exit(null);
+        other.exit(null);
     }
 
     private static Map<String, String> attributes(String topic, int partition) {
