@@ -10,10 +10,15 @@ import dev.cancellation.CancellationSource;
 import dev.cancellation.CancellationToken;
 import dev.cancellation.TaskCancelledException;
 import dev.cancellation.TaskTimeoutException;
+import dev.cancellation.task.TaskInfo;
+import dev.cancellation.task.TaskListener;
+import dev.cancellation.task.TaskRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -53,6 +58,13 @@ class KafkaRequestReplyTests {
     @Test
     void aReplyInTimeArrivesAsBeforeAndTheRequestCarriesTheDeadline() {
         run((context, template, probe) -> {
+            List<String> started = new CopyOnWriteArrayList<>();
+            context.getBean(TaskRegistry.class).addListener(new TaskListener() {
+                @Override
+                public void onStarted(TaskInfo task) {
+                    started.add(task.name());
+                }
+            });
             try (CancellationSource source = CancellationSource.withTimeout(Duration.ofSeconds(30));
                     Cancellation.Scope scope = Cancellation.enter(source.token())) {
                 Instant deadline = source.token().deadline().orElseThrow();
@@ -66,6 +78,11 @@ class KafkaRequestReplyTests {
                 assertThat(request.deadline()).isNotNull();
                 assertThat(Duration.between(deadline, request.deadline()).abs()).isLessThan(Duration.ofSeconds(1));
             }
+            // The replier's record ran as an invocation; the template's reply container (a batch listener
+            // container) is left alone: no invocation task for the reply batch.
+            String replyTopic = context.getEnvironment().getProperty("test.replies");
+            assertThat(started).contains("replier " + probe.requestTopic)
+                    .noneMatch(name -> name.contains(String.valueOf(replyTopic)));
         });
     }
 
