@@ -35,10 +35,12 @@ import org.springframework.util.backoff.FixedBackOff;
  *       recoverer).</li>
  * </ul>
  * The cancel is found in the exception's causes or in what the interceptor recorded on the consumer thread (the
- * body stopped because of the cancel but threw something else). The auto-configured error handler is one; an
- * application that defines its own and has batch listeners uses this class instead of {@code DefaultErrorHandler}
- * (spring-kafka's back-off function only covers records). Calling {@code setBackOffFunction} replaces the
- * record half.
+ * body stopped because of the cancel but threw something else, a driver's interrupted I/O). A plain
+ * {@code DefaultErrorHandler} asks its back-off function about a failed batch with the batch's first record only
+ * and retries the batch in place; this class recognises a batch's cancel also when the body threw something else,
+ * and seeks a {@code SHUTDOWN} batch back at once instead of retrying it. The auto-configured error handler is one;
+ * an application that defines its own and has batch listeners uses this class instead of
+ * {@code DefaultErrorHandler}. Calling {@code setBackOffFunction} replaces the record half.
  *
  * <p>Thread-safety: as {@link DefaultErrorHandler}: called on the consumer threads.
  */

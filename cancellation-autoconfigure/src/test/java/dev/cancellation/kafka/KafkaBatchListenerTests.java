@@ -12,6 +12,8 @@ import dev.cancellation.messaging.ListenerInvocations;
 import dev.cancellation.task.TaskHandle;
 import dev.cancellation.task.TaskInfo;
 import dev.cancellation.task.TaskRegistry;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,7 +39,8 @@ import org.springframework.util.backoff.FixedBackOff;
 
 /**
  * A batch {@code @KafkaListener} on the embedded broker: each batch runs as one task with its token current,
- * expired records are taken out of the batch, an operator cancel sends the batch to the recoverer without retries.
+ * expired records are taken out of the batch, an operator cancel sends the batch to the recoverer without retries
+ * (also when the body stops with an interrupted I/O instead of the cancel).
  */
 class KafkaBatchListenerTests {
 
@@ -135,6 +138,28 @@ class KafkaBatchListenerTests {
         }, "test.autostart=false");
     }
 
+    @Test
+    void anOperatorCancelIsRecognisedWhenTheBodyStopsWithAnInterruptedIoAndTheBatchIsNotRetried() {
+        String topic = EmbeddedKafka.newTopic("batch-masked", 1);
+        run(topic, (probe, context) -> {
+            KafkaTemplate<Object, Object> template = template(context);
+            template.send(topic, "masked").join();
+            String taskId = probe.started.poll(PROMPTLY.toSeconds(), TimeUnit.SECONDS);
+            assertThat(taskId).isNotNull();
+            assertThat(context.getBean(TaskRegistry.class).cancel(taskId,
+                    CancellationReason.requested("operator:alice"))).isPresent();
+            Recovered recovered = poll(probe.recovered);
+            assertThat(recovered.value()).isEqualTo("masked");
+            assertThat(TaskCancelledException.find(recovered.exception())).isEmpty();
+            template.send(topic, "after").join();
+            Batch after = probe.batches.poll(PROMPTLY.toSeconds(), TimeUnit.SECONDS);
+            assertThat(after).isNotNull();
+            assertThat(after.values()).containsExactly("after");
+            // Not retried: the handler's own back-off (two retries) would have run the body again first.
+            assertThat(probe.runs.get("masked")).hasValue(1);
+        });
+    }
+
     private static Recovered poll(BlockingQueue<Recovered> queue) throws InterruptedException {
         Recovered recovered = queue.poll(PROMPTLY.toSeconds(), TimeUnit.SECONDS);
         assertThat(recovered).isNotNull();
@@ -224,6 +249,15 @@ class KafkaBatchListenerTests {
             if (values.contains("slow")) {
                 probe.started.add(task.id());
                 Cancellation.sleep(PROMPTLY);
+            }
+            if (values.contains("masked")) {
+                probe.started.add(task.id());
+                try {
+                    Cancellation.sleep(PROMPTLY);
+                } catch (TaskCancelledException ex) {
+                    // What a driver whose statement the cancel stopped throws: an interrupted I/O, not the cancel.
+                    throw new UncheckedIOException(new InterruptedIOException("the statement was cancelled"));
+                }
             }
             probe.batches.add(new Batch(values, task, token.deadline().orElse(null)));
         }
