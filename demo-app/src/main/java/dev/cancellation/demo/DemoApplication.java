@@ -16,6 +16,13 @@ import org.springframework.scheduling.annotation.EnableAsync;
 public class DemoApplication {
 
     public static void main(String[] args) {
+        // The embedded Artemis broker frees its journal's buffers through Netty. On Java 24+ Netty 4.2 leaves
+        // sun.misc.Unsafe off by default, and its Java 25 cleaner cannot free those buffers: the broker then fails
+        // to reload its journal at the next start. Unsafe is still allowed on Java 25; set -Dio.netty.noUnsafe to
+        // decide otherwise.
+        if (System.getProperty("io.netty.noUnsafe") == null) {
+            System.setProperty("io.netty.noUnsafe", "false");
+        }
         ExitOnSignal.install();
         SpringApplication.run(DemoApplication.class, args);
     }
