@@ -129,6 +129,29 @@ final class JmsBenchApplication implements AutoCloseable {
         producer.send(producerSession.createTextMessage(text));
     }
 
+    /**
+     * A message as the application's listener receives it: sent to a queue of its own and received from the
+     * broker (an Artemis message with its id and delivery count), for rows that hand it to the listener directly.
+     */
+    jakarta.jms.Message receivedSample() throws JMSException {
+        jakarta.jms.Queue queue = producerSession.createQueue(QUEUE + ".sample");
+        try (MessageProducer sampleProducer = producerSession.createProducer(queue);
+                jakarta.jms.MessageConsumer consumer = producerSession.createConsumer(queue)) {
+            producerConnection.start();
+            sampleProducer.send(producerSession.createTextMessage("order"));
+            jakarta.jms.Message message = consumer.receive(10_000);
+            if (message == null) {
+                throw new IllegalStateException("No sample message from the broker within 10 s");
+            }
+            return message;
+        }
+    }
+
+    /** The session the producer and {@link #receivedSample()} use (not transacted). */
+    Session session() {
+        return producerSession;
+    }
+
     @Override
     public void close() throws Exception {
         try {
