@@ -15,8 +15,8 @@ import jdk.jfr.consumer.RecordingFile;
  * from the leaf past JDK frames ({@code java.}, {@code jdk.}, {@code sun.}) and the starter's core (the token and the
  * registry, {@code dev.cancellation}, {@code .task}, {@code .annotation}: charged to whoever called them) to the
  * first frame of a library, of the application or of the starter's Spring layer. A sample whose frame is in the starter's web or JDBC edge ({@code dev.cancellation.web},
- * {@code dev.cancellation.jdbc}) is the edges' own work, the JDK calls they make included (the JDBC proxies'
- * reflection, the timer); a sample in the starter's other packages is the rest of the starter ({@code @Cancellable},
+ * {@code dev.cancellation.jdbc}) is the edges' own work, the JDK calls they make included (the timer, reflection
+ * if any); a sample in the starter's other packages is the rest of the starter ({@code @Cancellable},
  * the registry), on in both configurations. Work the edges merely wrap (the driver's, the handler's) is charged to
  * that code, not to the edge around it.
  *

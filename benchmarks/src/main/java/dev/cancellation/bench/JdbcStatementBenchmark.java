@@ -43,7 +43,7 @@ import org.openjdk.jmh.annotations.TearDown;
  *       {@code SET QUERY_TIMEOUT} command for each {@code setQueryTimeout}, which the other drivers store in a
  *       field;</li>
  *   <li>{@code datasourceProxy_noopListener}: {@code net.ttddyy:datasource-proxy} with a no-op query listener,
- *       the library alternative to the hand-written proxies, doing nothing at all.</li>
+ *       the library alternative to the hand-written wrappers, doing nothing at all.</li>
  * </ul>
  */
 @State(Scope.Thread)

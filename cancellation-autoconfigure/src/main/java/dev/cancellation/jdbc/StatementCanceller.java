@@ -1,7 +1,6 @@
 package dev.cancellation.jdbc;
 
 import dev.cancellation.CancellationReason;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.Map;
@@ -165,14 +164,13 @@ public final class StatementCanceller implements AutoCloseable {
         if (connection == null || isWrapped(connection)) {
             return connection;
         }
-        return ConnectionHandler.proxy(connection, this, Objects.requireNonNull(dataSourceName, "dataSourceName"),
-                dataSource);
+        return new CancellableConnection(connection, this,
+                Objects.requireNonNull(dataSourceName, "dataSourceName"), dataSource);
     }
 
     /** Whether {@code connection} is a connection wrapped by a {@code StatementCanceller}. */
     public static boolean isWrapped(Connection connection) {
-        return Proxy.isProxyClass(connection.getClass())
-                && Proxy.getInvocationHandler(connection) instanceof ConnectionHandler;
+        return connection instanceof CancellableConnection;
     }
 
     /** Whether statements get a query timeout from the budget, as configured. */

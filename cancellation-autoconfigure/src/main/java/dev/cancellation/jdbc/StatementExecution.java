@@ -6,7 +6,6 @@ import dev.cancellation.Registration;
 import dev.cancellation.TaskCancelledException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.lang.reflect.InvocationTargetException;
 import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
 import java.sql.Statement;
@@ -59,7 +58,7 @@ final class StatementExecution implements Consumer<CancellationReason> {
 
     private final Statement statement;
     private final CancellationToken token;
-    private final ConnectionHandler connection;
+    private final CancellableConnection connection;
     private final StatementCanceller canceller;
     private final long startNanos = System.nanoTime();
     private volatile int state = IDLE;
@@ -75,7 +74,7 @@ final class StatementExecution implements Consumer<CancellationReason> {
     private volatile boolean fetching;
     private @Nullable Registration registration;
 
-    StatementExecution(Statement statement, CancellationToken token, ConnectionHandler connection) {
+    StatementExecution(Statement statement, CancellationToken token, CancellableConnection connection) {
         this.statement = statement;
         this.token = token;
         this.connection = connection;
@@ -139,18 +138,16 @@ final class StatementExecution implements Consumer<CancellationReason> {
     }
 
     /**
-     * What to throw for a driver call of this execution that failed with {@code ex}: the task's cancellation, with
-     * the driver's {@code SQLException} as its cause, when the failure is the cancel or the budget's query timeout;
-     * else the driver's own failure.
+     * What to throw for a driver call of this execution that failed with {@code failure}: when the failure is the
+     * cancel or the budget's query timeout, throws the task's cancellation, with the driver's exception as its
+     * cause; else returns {@code failure}, for the caller to throw ({@code throw execution.failureOf(ex)}).
      */
-    Throwable failureOf(InvocationTargetException ex) {
-        Throwable failure = ex.getCause();
+    SQLException failureOf(SQLException failure) {
         CancellationReason reason = token.reason().orElse(null);
-        if (failure instanceof SQLException sql && reason != null
-                && (cancelRequested || sql instanceof SQLTimeoutException)) {
+        if (reason != null && (cancelRequested || failure instanceof SQLTimeoutException)) {
             TaskCancelledException cancelled = TaskCancelledException.of(reason, "SQL statement");
-            cancelled.initCause(sql);
-            return cancelled;
+            cancelled.initCause(failure);
+            throw cancelled;
         }
         return failure;
     }
