@@ -9,7 +9,10 @@ import java.lang.invoke.VarHandle;
 import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
 import java.sql.Statement;
+import java.time.Instant;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -42,6 +45,11 @@ final class StatementExecution implements Consumer<CancellationReason> {
     private static final int CANCEL_RUNNING = 2;
     private static final int CANCEL_DONE = 3;
     private static final int CANCEL_WITHDRAWN = 4;
+
+    /** SQLSTATE of a statement cancelled on the server, by a cancel request or a statement timeout. */
+    private static final String QUERY_CANCELED = "57014";
+    /** The longest a failed call waits for the token's timer once the deadline has passed. */
+    private static final long OVERDUE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private static final VarHandle STATE;
     private static final VarHandle CANCEL;
@@ -144,12 +152,45 @@ final class StatementExecution implements Consumer<CancellationReason> {
      */
     SQLException failureOf(SQLException failure) {
         CancellationReason reason = token.reason().orElse(null);
-        if (reason != null && (cancelRequested || failure instanceof SQLTimeoutException)) {
+        if (reason == null && isQueryCancel(failure)) {
+            reason = awaitOverdueDeadline();
+        }
+        if (reason != null && (cancelRequested || isQueryCancel(failure))) {
             TaskCancelledException cancelled = TaskCancelledException.of(reason, "SQL statement");
             cancelled.initCause(failure);
             throw cancelled;
         }
         return failure;
+    }
+
+    /**
+     * Whether the driver says the statement was cancelled or timed out: {@link SQLTimeoutException}, or SQLSTATE
+     * {@code 57014} ("query canceled": PostgreSQL, H2, Db2).
+     */
+    private static boolean isQueryCancel(SQLException failure) {
+        return failure instanceof SQLTimeoutException || QUERY_CANCELED.equals(failure.getSQLState());
+    }
+
+    /**
+     * The reason of a token whose deadline has passed but which is not cancelled yet: the driver's query timeout
+     * from the budget (rounded up to whole seconds, so never before the deadline) can end the call a few
+     * milliseconds before the token's timer fires on a busy machine. Waits for the timer, at most
+     * {@link #OVERDUE_WAIT_NANOS}, so that the caller sees the deadline's cancellation either way; {@code null} when
+     * the deadline has not passed (the application's own timeout, or another cancel) or the token stays live.
+     */
+    private @Nullable CancellationReason awaitOverdueDeadline() {
+        Instant deadline = token.deadline().orElse(null);
+        if (deadline == null || Instant.now().isBefore(deadline)) {
+            return null;
+        }
+        try {
+            return token.whenCancelled().toCompletableFuture().get(OVERDUE_WAIT_NANOS, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return token.reason().orElse(null);
+        } catch (ExecutionException | TimeoutException ex) {
+            return token.reason().orElse(null);
+        }
     }
 
     private void refuseIfCancelled() {
