@@ -8,7 +8,8 @@
 # PG_URL=jdbc:postgresql://127.0.0.1:5432/postgres (with PG_USER, PG_PASSWORD) to use a running server instead of
 # starting Zonky's embedded PostgreSQL, LOADGEN=java to use the JDK load generator even where wrk is installed,
 # BUILD=1 to rebuild the jars first (they are built only when missing), ON_ARGS="--name=value ..." for extra
-# properties of the edges-on instance only (to compare a setting, e.g. the query-timeout backstop, against off).
+# properties of the edges-on instance only (to compare a setting, e.g. the query-timeout backstop, against off),
+# COMMON_ARGS="--name=value ..." for extra properties of both instances.
 #
 # PROFILE=1 records both instances with JFR over the measured rounds and writes where their request threads spent
 # their CPU (benchmarks.jar's EdgeProfile) to profile-DATABASE-on.txt and -off.txt.
@@ -137,8 +138,10 @@ measure() {
   local database=$1; shift
   PIDS_BEFORE=${#PIDS[@]}
   # shellcheck disable=SC2086 # ON_ARGS is a list of arguments
-  start_demo "$database-on" "$PORT_ON" "$@" ${ON_ARGS:-}
-  start_demo "$database-off" "$PORT_OFF" --cancellation.web.enabled=false --cancellation.jdbc.enabled=false "$@"
+  start_demo "$database-on" "$PORT_ON" "$@" ${COMMON_ARGS:-} ${ON_ARGS:-}
+  # shellcheck disable=SC2086 # COMMON_ARGS is a list of arguments
+  start_demo "$database-off" "$PORT_OFF" --cancellation.web.enabled=false --cancellation.jdbc.enabled=false "$@" \
+    ${COMMON_ARGS:-}
   check_demo "$PORT_ON" "$database" on
   check_demo "$PORT_OFF" "$database" off
   # In halves, on, off, on, off: on a busy machine the JIT takes long, and both instances should get it alike.
