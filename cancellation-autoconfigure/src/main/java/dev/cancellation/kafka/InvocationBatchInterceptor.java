@@ -7,8 +7,6 @@ import dev.cancellation.messaging.ListenerInvocation;
 import dev.cancellation.messaging.ListenerInvocations;
 import dev.cancellation.messaging.MessageDeadlineException;
 import dev.cancellation.messaging.MessageDeadlines;
-import dev.cancellation.task.TaskAttachment;
-import dev.cancellation.task.TaskRejectedException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -60,11 +58,8 @@ public final class InvocationBatchInterceptor implements BatchInterceptor<Object
 
     private static final Log logger = LogFactory.getLog(InvocationBatchInterceptor.class);
 
-    /** The batch in flight on this consumer thread. */
-    private static final ThreadLocal<@Nullable InFlight> IN_FLIGHT = new ThreadLocal<>();
-
-    /** The cancel that stopped the last failed batch on this consumer thread, for the error handler. */
-    private static final ThreadLocal<@Nullable Outcome> LAST_CANCELLED = new ThreadLocal<>();
+    /** The batch in flight on each consumer thread, and the cancel that stopped the last failed one. */
+    private static final ConsumerThreadInvocation THREAD = new ConsumerThreadInvocation();
 
     private final ListenerInvocations invocations;
     private final MessageDeadlines deadlines;
@@ -72,13 +67,6 @@ public final class InvocationBatchInterceptor implements BatchInterceptor<Object
     private final ConsumerThreads consumerThreads;
     private final StoppedContainerWatch stopWatch;
     private final @Nullable BatchInterceptor<Object, Object> delegate;
-
-    private record InFlight(ListenerInvocation invocation, TaskAttachment attachment) {
-    }
-
-    /** The first record the cancelled listener got, to recognise its batch, and the cancel. */
-    private record Outcome(String topic, int partition, long offset, TaskCancelledException cancelled) {
-    }
 
     /**
      * @param listenerTimeout the budget of every invocation without a deadline of its own; {@code null} for none
@@ -105,14 +93,10 @@ public final class InvocationBatchInterceptor implements BatchInterceptor<Object
      * invocation was cancelled, whatever the listener threw: what {@link CancellationErrorHandler} asks.
      */
     static @Nullable TaskCancelledException cancellationOf(ConsumerRecords<?, ?> records) {
-        Outcome outcome = LAST_CANCELLED.get();
-        if (outcome == null) {
-            return null;
-        }
         for (ConsumerRecord<?, ?> record : records) {
-            if (record.offset() == outcome.offset() && record.partition() == outcome.partition()
-                    && record.topic().equals(outcome.topic())) {
-                return outcome.cancelled();
+            TaskCancelledException cancelled = THREAD.cancellationOf(record);
+            if (cancelled != null) {
+                return cancelled;
             }
         }
         return null;
@@ -121,13 +105,12 @@ public final class InvocationBatchInterceptor implements BatchInterceptor<Object
     @Override
     public @Nullable ConsumerRecords<Object, Object> intercept(ConsumerRecords<Object, Object> records,
             Consumer<Object, Object> consumer) {
-        close(null);
-        LAST_CANCELLED.remove();
+        THREAD.reset();
         ConsumerThreads.Containers containers = consumerThreads.current();
         if (containers != null && isReplyContainer(containers)) {
             return (delegate != null) ? delegate.intercept(records, consumer) : records;
         }
-        String listener = listenerName(containers);
+        String listener = ConsumerThreadInvocation.listenerName(containers);
         Map<TopicPartition, List<ConsumerRecord<Object, Object>>> kept = new LinkedHashMap<>();
         Duration earliest = null;
         RuntimeException refusal = null;
@@ -168,21 +151,9 @@ public final class InvocationBatchInterceptor implements BatchInterceptor<Object
         ConsumerRecords<Object, Object> batch = (dropped == 0) ? records
                 : new ConsumerRecords<>(kept, records.nextOffsets());
         String name = listener + " " + topics(kept);
-        ListenerInvocation invocation;
-        try {
-            invocation = invocations.open(name, attributes(kept),
-                    new MessageDeadlines.Admission(null, earliest).budget(listenerTimeout), null);
-        } catch (TaskRejectedException ex) {
-            // The registry is shutting down: the batch is redelivered, like one cancelled by the shutdown.
-            TaskCancelledException refused = new TaskCancelledException(CancellationReason.shutdown("registry"),
-                    name + ": the application is shutting down");
-            refused.initCause(ex);
-            throw refused;
-        }
-        IN_FLIGHT.set(new InFlight(invocation, invocation.attach()));
-        if (containers != null) {
-            stopWatch.watch(invocation, containers.consumer());
-        }
+        ListenerInvocation invocation = ConsumerThreadInvocation.open(invocations, name, attributes(kept),
+                new MessageDeadlines.Admission(null, earliest).budget(listenerTimeout));
+        THREAD.begin(batch, invocation, containers, stopWatch);
         if (delegate == null) {
             return batch;
         }
@@ -190,12 +161,12 @@ public final class InvocationBatchInterceptor implements BatchInterceptor<Object
         try {
             intercepted = delegate.intercept(batch, consumer);
         } catch (RuntimeException | Error ex) {
-            close(ex);
+            THREAD.close(ex);
             throw ex;
         }
         if (intercepted == null) {
             // The container skips the batch without calling success or failure.
-            close(null);
+            THREAD.close(null);
         }
         return intercepted;
     }
@@ -207,7 +178,7 @@ public final class InvocationBatchInterceptor implements BatchInterceptor<Object
                 delegate.success(records, consumer);
             }
         } finally {
-            close(null);
+            THREAD.close(null);
         }
     }
 
@@ -215,12 +186,7 @@ public final class InvocationBatchInterceptor implements BatchInterceptor<Object
     public void failure(ConsumerRecords<Object, Object> records, Exception exception,
             Consumer<Object, Object> consumer) {
         try {
-            Throwable outcome = close(exception);
-            ConsumerRecord<Object, Object> first = records.isEmpty() ? null : records.iterator().next();
-            if (first != null) {
-                TaskCancelledException.find(outcome).ifPresent(cancelled -> LAST_CANCELLED.set(
-                        new Outcome(first.topic(), first.partition(), first.offset(), cancelled)));
-            }
+            THREAD.fail(exception, records.isEmpty() ? null : records.iterator().next());
         } finally {
             if (delegate != null) {
                 delegate.failure(records, exception, consumer);
@@ -237,29 +203,7 @@ public final class InvocationBatchInterceptor implements BatchInterceptor<Object
 
     @Override
     public void clearThreadState(Consumer<?, ?> consumer) {
-        try {
-            if (delegate != null) {
-                delegate.clearThreadState(consumer);
-            }
-        } finally {
-            close(null);
-            LAST_CANCELLED.remove();
-        }
-    }
-
-    /** Ends the invocation in flight on this thread, if any, with {@code failure}; returns what it returned. */
-    private @Nullable Throwable close(@Nullable Throwable failure) {
-        InFlight inFlight = IN_FLIGHT.get();
-        if (inFlight == null) {
-            return failure;
-        }
-        IN_FLIGHT.remove();
-        try {
-            inFlight.attachment().close();
-        } finally {
-            stopWatch.unwatch(inFlight.invocation());
-        }
-        return inFlight.invocation().exit(failure);
+        THREAD.clearThreadState(delegate, consumer);
     }
 
     private static boolean isReplyContainer(ConsumerThreads.Containers containers) {
@@ -288,13 +232,5 @@ public final class InvocationBatchInterceptor implements BatchInterceptor<Object
         }
         return Map.of("topic", topics(kept), "partitions", partitions.toString(), "offsets", offsets.toString(),
                 "count", Integer.toString(count));
-    }
-
-    private static String listenerName(ConsumerThreads.@Nullable Containers containers) {
-        if (containers != null) {
-            return containers.listener().getListenerId();
-        }
-        String group = KafkaUtils.getConsumerGroupId();
-        return (group != null) ? group : "kafka";
     }
 }

@@ -6,8 +6,6 @@ import dev.cancellation.TaskTimeoutException;
 import dev.cancellation.messaging.ListenerInvocation;
 import dev.cancellation.messaging.ListenerInvocations;
 import dev.cancellation.messaging.MessageDeadlines;
-import dev.cancellation.task.TaskAttachment;
-import dev.cancellation.task.TaskRejectedException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -16,7 +14,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.jspecify.annotations.Nullable;
 import org.springframework.kafka.listener.RecordInterceptor;
-import org.springframework.kafka.support.KafkaUtils;
 
 /**
  * Runs each record a listener container delivers as a {@link ListenerInvocation}: a task named after the listener
@@ -37,11 +34,8 @@ import org.springframework.kafka.support.KafkaUtils;
  */
 public final class InvocationRecordInterceptor implements RecordInterceptor<Object, Object> {
 
-    /** The record in flight on this consumer thread. */
-    private static final ThreadLocal<@Nullable InFlight> IN_FLIGHT = new ThreadLocal<>();
-
-    /** The cancel that stopped the last failed record on this consumer thread, for the error handler. */
-    private static final ThreadLocal<@Nullable Outcome> LAST_CANCELLED = new ThreadLocal<>();
+    /** The record in flight on each consumer thread, and the cancel that stopped the last failed one. */
+    private static final ConsumerThreadInvocation THREAD = new ConsumerThreadInvocation();
 
     private final ListenerInvocations invocations;
     private final MessageDeadlines deadlines;
@@ -49,12 +43,6 @@ public final class InvocationRecordInterceptor implements RecordInterceptor<Obje
     private final ConsumerThreads consumerThreads;
     private final StoppedContainerWatch stopWatch;
     private final @Nullable RecordInterceptor<Object, Object> delegate;
-
-    private record InFlight(ConsumerRecord<?, ?> record, ListenerInvocation invocation, TaskAttachment attachment) {
-    }
-
-    private record Outcome(String topic, int partition, long offset, TaskCancelledException cancelled) {
-    }
 
     /**
      * @param listenerTimeout the budget of every invocation without a deadline of its own; {@code null} for none
@@ -82,21 +70,15 @@ public final class InvocationRecordInterceptor implements RecordInterceptor<Obje
      * thread.
      */
     static @Nullable TaskCancelledException cancellationOf(ConsumerRecord<?, ?> record) {
-        Outcome outcome = LAST_CANCELLED.get();
-        if (outcome != null && outcome.offset() == record.offset() && outcome.partition() == record.partition()
-                && outcome.topic().equals(record.topic())) {
-            return outcome.cancelled();
-        }
-        return null;
+        return THREAD.cancellationOf(record);
     }
 
     @Override
     public @Nullable ConsumerRecord<Object, Object> intercept(ConsumerRecord<Object, Object> record,
             Consumer<Object, Object> consumer) {
-        closeLeftOver(null);
-        LAST_CANCELLED.remove();
+        THREAD.reset();
         ConsumerThreads.Containers containers = consumerThreads.current();
-        String listener = listenerName(containers);
+        String listener = ConsumerThreadInvocation.listenerName(containers);
         String name = listener + " " + record.topic();
         Header header = record.headers().lastHeader(deadlines.header());
         MessageDeadlines.Admission admission = deadlines.admit((header != null) ? header.value() : null,
@@ -108,28 +90,16 @@ public final class InvocationRecordInterceptor implements RecordInterceptor<Obje
         }
         Map<String, String> attributes = Map.of("topic", record.topic(),
                 "partition", Integer.toString(record.partition()), "offset", Long.toString(record.offset()));
-        ListenerInvocation invocation;
-        try {
-            invocation = invocations.open(name, attributes, admission.budget(listenerTimeout), null);
-        } catch (TaskRejectedException ex) {
-            // The registry is shutting down: the record is redelivered, like one cancelled by the shutdown.
-            TaskCancelledException refused = new TaskCancelledException(CancellationReason.shutdown("registry"),
-                    name + ": the application is shutting down");
-            refused.initCause(ex);
-            throw refused;
-        }
-        TaskAttachment attachment = invocation.attach();
-        IN_FLIGHT.set(new InFlight(record, invocation, attachment));
-        if (containers != null) {
-            stopWatch.watch(invocation, containers.consumer());
-        }
+        ListenerInvocation invocation = ConsumerThreadInvocation.open(invocations, name, attributes,
+                admission.budget(listenerTimeout));
+        THREAD.begin(record, invocation, containers, stopWatch);
         if (delegate == null) {
             return record;
         }
         try {
             return delegate.intercept(record, consumer);
         } catch (RuntimeException | Error ex) {
-            close(ex);
+            THREAD.close(ex);
             throw ex;
         }
     }
@@ -141,16 +111,14 @@ public final class InvocationRecordInterceptor implements RecordInterceptor<Obje
                 delegate.success(record, consumer);
             }
         } finally {
-            close(null);
+            THREAD.close(null);
         }
     }
 
     @Override
     public void failure(ConsumerRecord<Object, Object> record, Exception exception, Consumer<Object, Object> consumer) {
         try {
-            Throwable outcome = close(exception);
-            TaskCancelledException.find(outcome).ifPresent(cancelled -> LAST_CANCELLED.set(
-                    new Outcome(record.topic(), record.partition(), record.offset(), cancelled)));
+            THREAD.fail(exception, record);
         } finally {
             if (delegate != null) {
                 delegate.failure(record, exception, consumer);
@@ -165,7 +133,9 @@ public final class InvocationRecordInterceptor implements RecordInterceptor<Obje
                 delegate.afterRecord(record, consumer);
             }
         } finally {
-            closeLeftOver(record);
+            // The container skipped the success and failure calls (e.g. a transaction rolled back around the
+            // listener): the invocation ends as it is.
+            THREAD.closeLeftOver(record);
         }
     }
 
@@ -178,47 +148,6 @@ public final class InvocationRecordInterceptor implements RecordInterceptor<Obje
 
     @Override
     public void clearThreadState(Consumer<?, ?> consumer) {
-        try {
-            if (delegate != null) {
-                delegate.clearThreadState(consumer);
-            }
-        } finally {
-            closeLeftOver(null);
-            LAST_CANCELLED.remove();
-        }
-    }
-
-    /** Ends the invocation in flight on this thread with {@code failure}; returns what {@code exit} returned. */
-    private @Nullable Throwable close(@Nullable Throwable failure) {
-        InFlight inFlight = IN_FLIGHT.get();
-        if (inFlight == null) {
-            return failure;
-        }
-        IN_FLIGHT.remove();
-        try {
-            inFlight.attachment().close();
-        } finally {
-            stopWatch.unwatch(inFlight.invocation());
-        }
-        return inFlight.invocation().exit(failure);
-    }
-
-    /**
-     * An invocation still open when the next record starts or the thread's state is cleared (the container skipped
-     * the success and failure calls, e.g. with a transaction rolled back around the listener) ends as it is.
-     */
-    private void closeLeftOver(@Nullable ConsumerRecord<?, ?> record) {
-        InFlight inFlight = IN_FLIGHT.get();
-        if (inFlight != null && (record == null || inFlight.record() == record)) {
-            close(null);
-        }
-    }
-
-    private static String listenerName(ConsumerThreads.@Nullable Containers containers) {
-        if (containers != null) {
-            return containers.listener().getListenerId();
-        }
-        String group = KafkaUtils.getConsumerGroupId();
-        return (group != null) ? group : "kafka";
+        THREAD.clearThreadState(delegate, consumer);
     }
 }

@@ -3,6 +3,7 @@ package dev.cancellation.bench.jms;
 import dev.cancellation.autoconfigure.CancellationAutoConfiguration;
 import dev.cancellation.autoconfigure.CancellationJmsAutoConfiguration;
 import dev.cancellation.autoconfigure.CancellationMessagingAutoConfiguration;
+import dev.cancellation.bench.messaging.ListenerApplication;
 import dev.cancellation.jms.CancellableMessageListener;
 import jakarta.jms.Connection;
 import jakarta.jms.DeliveryMode;
@@ -44,7 +45,7 @@ import org.springframework.jms.listener.AbstractMessageListenerContainer;
  * listener containers (and the edge's drain and cancel) without shutting the task registry down, and
  * {@code context.start()} starts them again.
  */
-final class JmsBenchApplication implements AutoCloseable {
+final class JmsBenchApplication implements ListenerApplication {
 
     static final String QUEUE = "bench.orders";
 
@@ -120,12 +121,14 @@ final class JmsBenchApplication implements AutoCloseable {
         context.registerBean("listener", (Class<T>) listener.getClass(), () -> listener);
     }
 
-    ConfigurableApplicationContext context() {
+    @Override
+    public ConfigurableApplicationContext context() {
         return context;
     }
 
     /** Sends a text message to {@value #QUEUE} (non-persistent, from a producer outside the application). */
-    void send(String text) throws JMSException {
+    @Override
+    public void send(String text) throws JMSException {
         producer.send(producerSession.createTextMessage(text));
     }
 

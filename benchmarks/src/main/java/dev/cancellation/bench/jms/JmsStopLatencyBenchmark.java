@@ -1,8 +1,6 @@
 package dev.cancellation.bench.jms;
 
-import dev.cancellation.Cancellation;
-import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
+import dev.cancellation.bench.messaging.StopRound;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -13,13 +11,13 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.springframework.jms.annotation.JmsListener;
 
 /**
  * Stop latency of a JMS listener with a message in flight: the time from {@code context.stop()} (what an
  * application's shutdown does to its listener containers) until the in-flight invocation has ended and the stop
- * returned. The listener's body is one cancellable wait of {@value #WORK_MILLIS} ms, the long job of a message:
+ * returned. The listener's body is one cancellable wait of {@value StopRound#WORK_MILLIS} ms ({@link StopRound}),
+ * the long job of a message:
  * <ul>
  *   <li>{@code containerStopWithoutEdge}: {@code cancellation.jms.enabled=false}: Spring JMS's own stop lets the
  *       message in hand finish, so the stop takes what is left of the job;</li>
@@ -35,69 +33,26 @@ import org.springframework.jms.annotation.JmsListener;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class JmsStopLatencyBenchmark {
 
-    static final long WORK_MILLIS = 2_000;
-
-    /** Blocks on the message of the current round for {@value #WORK_MILLIS} ms, cancellably; others pass. */
+    /** Hands each message to the round. */
     public static class WorkingListener {
 
-        volatile String current = "";
-        volatile CountDownLatch entered = new CountDownLatch(1);
-        volatile CountDownLatch exited = new CountDownLatch(1);
+        private final StopRound round;
+
+        WorkingListener(StopRound round) {
+            this.round = round;
+        }
 
         @JmsListener(id = "orders", destination = JmsBenchApplication.QUEUE)
         public void onOrder(String body) throws InterruptedException {
-            if (!body.equals(current)) {
-                return; // a message of an earlier round, redelivered after its stop
-            }
-            CountDownLatch done = exited;
-            entered.countDown();
-            try {
-                Cancellation.sleep(Duration.ofMillis(WORK_MILLIS));
-            } finally {
-                done.countDown();
-            }
+            round.work(body);
         }
     }
 
-    /** One application with a message in flight before each measured stop. */
-    abstract static class InFlight {
-
-        JmsBenchApplication application;
-        WorkingListener listener;
-        private int round;
+    /** One application with a message in flight before each measured stop; its listener runs the round's body. */
+    abstract static class InFlight extends StopRound {
 
         void start(boolean edge, String... properties) throws Exception {
-            listener = new WorkingListener();
-            application = JmsBenchApplication.start(edge, listener, properties);
-        }
-
-        @Setup(Level.Invocation)
-        public void messageInFlight() throws Exception {
-            if (!application.context().isRunning()) {
-                application.context().start();
-            }
-            listener.entered = new CountDownLatch(1);
-            listener.exited = new CountDownLatch(1);
-            listener.current = "work-" + (++round);
-            application.send(listener.current);
-            if (!listener.entered.await(30, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("The listener did not get message " + listener.current + " in 30 s");
-            }
-        }
-
-        /** Stops the application's lifecycle beans and waits for the in-flight invocation to end. */
-        long stop() throws InterruptedException {
-            long start = System.nanoTime();
-            application.context().stop();
-            if (!listener.exited.await(30, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("The invocation of " + listener.current + " did not end in 30 s");
-            }
-            return System.nanoTime() - start;
-        }
-
-        @TearDown(Level.Trial)
-        public void close() throws Exception {
-            application.close();
+            use(JmsBenchApplication.start(edge, new WorkingListener(this), properties));
         }
     }
 
