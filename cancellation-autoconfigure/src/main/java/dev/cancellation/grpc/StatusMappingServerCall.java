@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code StreamObserver.onError(taskCancelledException)}, or of an exception handler's fallback), or with
  * {@code CANCELLED} caused by one (what grpc-kotlin makes of a coroutine service ended by a
  * {@code TaskCancelledException}, a {@code CancellationException}), becomes the status of {@link CallStatuses}
- * ({@code DEADLINE_EXCEEDED} for a timeout); it remembers that the call was closed, so a cancellation thrown afterwards closes nothing
- * twice.
+ * ({@code DEADLINE_EXCEEDED} for a timeout); it remembers that the call was closed, so a cancellation thrown
+ * afterwards closes nothing twice.
  *
  * <p>Thread-safety: gRPC's {@code ServerCall} is not thread-safe and is used as such; the closed flag may be read
  * from any thread.

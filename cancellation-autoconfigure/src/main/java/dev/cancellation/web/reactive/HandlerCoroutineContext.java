@@ -16,13 +16,14 @@ import org.springframework.web.server.ServerWebExchange;
  * of the call, where {@link RequestCancellationWebFilter} put the token. Handed to Spring through the exchange
  * attribute {@link CoWebFilter#COROUTINE_CONTEXT_ATTRIBUTE}, WebFlux's extension point for that context.
  *
- * The context also has a {@link HandlerCoroutineLink} that cancels the handler's coroutine when the request's
- * token (from the same Reactor context) is cancelled, so that the request is answered with the cancellation's problem
- * detail.
+ * <p>The context also has a {@link HandlerCoroutineLink} that cancels the handler's coroutine when the request's
+ * token (from the same Reactor context) is cancelled, so that the request is answered with the cancellation's
+ * problem detail.
  *
- * <p>One context serves every request: the elements read the Reactor context of each call (always present in
- * handler invocations); the thread locals the propagation element captured when created are only its fallback for a
- * coroutine without one; kotlinx.coroutines gives each handler's coroutine its own copy of the link. Loaded only when Kotlin's coroutines for Reactor and Micrometer's context propagation are on the class path.
+ * <p>One context serves every request: the elements read the Reactor context of each call (always present in handler
+ * invocations); the thread locals the propagation element captured when created are only its fallback for a coroutine
+ * without one; kotlinx.coroutines gives each handler's coroutine its own copy of the link. Loaded only when Kotlin's
+ * coroutines for Reactor and Micrometer's context propagation are on the class path.
  *
  * <p>Thread-safety: immutable.
  */
