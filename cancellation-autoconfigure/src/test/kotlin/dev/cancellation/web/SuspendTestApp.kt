@@ -85,6 +85,9 @@ class SuspendTestApp {
         /** How the handlers of `/suspend/delay` ended: the exception their coroutine was cancelled with. */
         val delayEnds = LinkedBlockingQueue<Throwable>()
 
+        /** The handlers of `/suspend/delay` whose child coroutine is running (its parent is waiting too). */
+        val delayStarts = LinkedBlockingQueue<Unit>()
+
         /**
          * A handler that only suspends, in itself and in a child coroutine: the request's token cancels its coroutine.
          */
@@ -92,6 +95,7 @@ class SuspendTestApp {
         suspend fun plainDelay(@RequestParam("ms") millis: Long): String = coroutineScope {
             val child = async(Dispatchers.IO) {
                 try {
+                    delayStarts.add(Unit)
                     delay(millis)
                 } catch (ex: CancellationException) {
                     delayEnds.add(ex)
