@@ -22,7 +22,8 @@ class CancellationGrpcAutoConfigurationTests {
     void bothInterceptorsAreGlobalInterceptorsOfSpringGrpc() {
         runner.run(context -> {
             assertThat(context.getBeansWithAnnotation(GlobalServerInterceptor.class).values())
-                    .containsExactly(context.getBean(CancellationServerInterceptor.class));
+                    .containsExactlyInAnyOrder(context.getBean(CancellationServerInterceptor.class),
+                            context.getBean(CoroutineTokenServerInterceptor.class));
             assertThat(context.getBeansWithAnnotation(GlobalClientInterceptor.class).values())
                     .containsExactly(context.getBean(CancellationClientInterceptor.class));
             assertThat(context.getBean(CancellationServerInterceptor.class))
@@ -62,6 +63,22 @@ class CancellationGrpcAutoConfigurationTests {
             assertThat(context).doesNotHaveBean(CancellationServerInterceptor.class);
             assertThat(context).doesNotHaveBean(CancellationClientInterceptor.class);
         });
+    }
+
+    @Test
+    void theCoroutineInterceptorComesInsideTheServerInterceptorAndOnlyWithGrpcKotlinAndCancellationKotlin() {
+        runner.run(context -> assertThat(context.getBean(CoroutineTokenServerInterceptor.class).getOrder())
+                .isGreaterThan(context.getBean(CancellationServerInterceptor.class).getOrder()));
+        runner.withClassLoader(new FilteredClassLoader("io.grpc.kotlin")).run(context -> {
+            assertThat(context).hasSingleBean(CancellationServerInterceptor.class);
+            assertThat(context).doesNotHaveBean(CoroutineTokenServerInterceptor.class);
+        });
+        runner.withClassLoader(new FilteredClassLoader("dev.cancellation.coroutines")).run(context -> {
+            assertThat(context).hasSingleBean(CancellationServerInterceptor.class);
+            assertThat(context).doesNotHaveBean(CoroutineTokenServerInterceptor.class);
+        });
+        runner.withPropertyValues("cancellation.grpc.enabled=false").run(context ->
+                assertThat(context).doesNotHaveBean(CoroutineTokenServerInterceptor.class));
     }
 
     @Test

@@ -27,6 +27,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.AnnotationAwareOrderComparator;
 import org.springframework.grpc.server.GlobalServerInterceptor;
 
 /**
@@ -52,10 +54,20 @@ class GrpcServerCancellationTests {
                     CancellableAnnotationAutoConfiguration.class, CancellationGrpcAutoConfiguration.class));
 
     static LoopbackGrpc serve(ApplicationContext context, LoopbackGrpc.Handler handler) throws Exception {
-        List<ServerInterceptor> interceptors = context.getBeansWithAnnotation(GlobalServerInterceptor.class).values()
-                .stream().filter(ServerInterceptor.class::isInstance).map(ServerInterceptor.class::cast).toList();
-        assertThat(interceptors).hasSize(1);
-        return LoopbackGrpc.start(handler, interceptors, List.of());
+        return LoopbackGrpc.start(handler, globalServerInterceptors(context), List.of());
+    }
+
+    /**
+     * The global server interceptors in Spring gRPC's order, the first called first: the edge's, then (with
+     * grpc-kotlin and cancellation-kotlin on the class path, as in these tests) the coroutine services' one.
+     */
+    static List<ServerInterceptor> globalServerInterceptors(ApplicationContext context) {
+        List<ServerInterceptor> interceptors = new ArrayList<>(context.getBeansWithAnnotation(
+                GlobalServerInterceptor.class).values().stream().filter(ServerInterceptor.class::isInstance)
+                .map(ServerInterceptor.class::cast).toList());
+        AnnotationAwareOrderComparator.sort(interceptors);
+        assertThat(interceptors).first().isInstanceOf(CancellationServerInterceptor.class);
+        return interceptors;
     }
 
     private static String call(LoopbackGrpc grpc, CallOptions options) {

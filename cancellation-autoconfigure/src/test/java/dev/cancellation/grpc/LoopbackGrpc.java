@@ -98,6 +98,15 @@ final class LoopbackGrpc implements AutoCloseable {
                     }
                 }))
                 .build();
+        return start(service, serverInterceptors, clientInterceptors);
+    }
+
+    /**
+     * Starts the server with {@code service} (a coroutine service's, say) behind {@code serverInterceptors} (the
+     * first is called first) and opens a channel through {@code clientInterceptors}.
+     */
+    static LoopbackGrpc start(ServerServiceDefinition service, List<? extends ServerInterceptor> serverInterceptors,
+            List<? extends ClientInterceptor> clientInterceptors) throws IOException {
         Server server = NettyServerBuilder
                 .forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .addService(ServerInterceptors.interceptForward(service, List.copyOf(serverInterceptors)))

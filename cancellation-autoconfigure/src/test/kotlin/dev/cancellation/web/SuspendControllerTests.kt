@@ -1,9 +1,14 @@
 package dev.cancellation.web
 
+import dev.cancellation.TaskCancelledException
+import dev.cancellation.TaskTimeoutException
+import dev.cancellation.testfixture.Waits.PROMPTLY
 import java.time.Duration
 import java.time.Instant
+import java.util.concurrent.TimeUnit
 import org.assertj.core.api.Assertions.assertThat
 import org.junit.jupiter.api.Test
+import org.springframework.beans.factory.annotation.Autowired
 import org.springframework.boot.test.context.SpringBootTest
 import org.springframework.boot.test.web.server.LocalServerPort
 
@@ -17,6 +22,9 @@ abstract class SuspendControllerTests {
 
     @LocalServerPort
     var port: Int = 0
+
+    @Autowired
+    lateinit var endpoints: SuspendTestApp.Endpoints
 
     @Test
     fun theRequestsTokenIsCurrentInTheHandlerAcrossSuspensionsAndThreadsWithTheCallersDeadline() {
@@ -55,6 +63,23 @@ abstract class SuspendControllerTests {
         assertThat(answer.json<String>("\$.title")).isEqualTo("Request deadline exceeded")
         assertThat(answer.json<String>("\$.detail")).isEqualTo("GET /suspend/with-token: TIMEOUT")
         assertThat(answer.took()).isGreaterThanOrEqualTo(Duration.ofMillis(390)).isLessThan(Duration.ofSeconds(5))
+    }
+
+    @Test
+    fun theRequestsDeadlineCancelsTheHandlersCoroutineAndAnswers504() {
+        endpoints.delayEnds.clear()
+
+        val answer = WebClients.get(port, "/suspend/delay?ms=10000", "X-Request-Timeout", "400")
+
+        assertThat(answer.status()).describedAs(answer.body()).isEqualTo(504)
+        assertThat(answer.contentType()).isEqualTo("application/problem+json")
+        assertThat(answer.json<String>("\$.title")).isEqualTo("Request deadline exceeded")
+        assertThat(answer.json<String>("\$.detail")).isEqualTo("GET /suspend/delay: TIMEOUT")
+        assertThat(answer.took()).isGreaterThanOrEqualTo(Duration.ofMillis(390)).isLessThan(Duration.ofSeconds(5))
+        val ends = listOf(endpoints.delayEnds.poll(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS),
+            endpoints.delayEnds.poll(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS))
+        assertThat(ends).describedAs("the handler's coroutine and its child were cancelled by the request's deadline")
+            .allSatisfy { assertThat(TaskCancelledException.find(it)).get().isInstanceOf(TaskTimeoutException::class.java) }
     }
 
     @Test

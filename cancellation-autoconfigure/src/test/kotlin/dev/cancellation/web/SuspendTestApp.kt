@@ -4,7 +4,11 @@ import dev.cancellation.CancellationToken
 import dev.cancellation.annotation.Cancellable
 import dev.cancellation.coroutines.currentToken
 import dev.cancellation.coroutines.withToken
+import java.util.concurrent.LinkedBlockingQueue
+import kotlin.coroutines.cancellation.CancellationException
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.withContext
 import org.springframework.boot.SpringBootConfiguration
@@ -77,6 +81,36 @@ class SuspendTestApp {
         /** A `@Cancellable` suspend call: a child task of the request, under its deadline. */
         @GetMapping("/suspend/slow")
         suspend fun slow(@RequestParam("ms") millis: Long): String = work.slow(millis)
+
+        /** How the handlers of `/suspend/delay` ended: the exception their coroutine was cancelled with. */
+        val delayEnds = LinkedBlockingQueue<Throwable>()
+
+        /** The handlers of `/suspend/delay` whose child coroutine is running (its parent is waiting too). */
+        val delayStarts = LinkedBlockingQueue<Unit>()
+
+        /**
+         * A handler that only suspends, in itself and in a child coroutine: the request's token cancels its coroutine.
+         */
+        @GetMapping("/suspend/delay")
+        suspend fun plainDelay(@RequestParam("ms") millis: Long): String = coroutineScope {
+            val child = async(Dispatchers.IO) {
+                try {
+                    delayStarts.add(Unit)
+                    delay(millis)
+                } catch (ex: CancellationException) {
+                    delayEnds.add(ex)
+                    throw ex
+                }
+            }
+            try {
+                delay(millis)
+                child.await()
+                "done"
+            } catch (ex: CancellationException) {
+                delayEnds.add(ex)
+                throw ex
+            }
+        }
 
         /** The request's own token linked to a block of the handler with `withToken`. */
         @GetMapping("/suspend/with-token")

@@ -12,7 +12,6 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.isActive
-import kotlinx.coroutines.job
 import kotlinx.coroutines.suspendCancellableCoroutine
 import kotlinx.coroutines.withContext
 
@@ -50,15 +49,8 @@ import kotlinx.coroutines.withContext
 public suspend fun <T> withToken(token: CancellationToken, block: suspend CoroutineScope.() -> T): T {
     token.throwIfCancelled()
     try {
-        return withContext(CancellationTokenElement(token)) {
-            val job = coroutineContext.job
-            val registration = token.onCancel { reason -> job.cancel(TaskCancelledException.of(reason)) }
-            try {
-                block()
-            } finally {
-                registration.close()
-            }
-        }
+        // The element links the block's job to the token, and removes its callback when the block completes.
+        return withContext(CancellationTokenElement(token), block)
     } catch (cancelled: CancellationException) {
         val reason = token.reason().orElse(null)
         if (reason == null || (cancelled is TaskCancelledException && cancelled.reason() === reason)
@@ -79,11 +71,16 @@ public suspend fun currentToken(): CancellationToken =
     currentCoroutineContext()[CancellationTokenElement]?.token ?: CancellationToken.current()
 
 /**
- * This token as a coroutine-context element that makes it current in the coroutine, on every thread it runs
- * ([CancellationTokenElement]), without linking it to the coroutine's job:
+ * This token as a coroutine-context element ([CancellationTokenElement]) that makes it current in the coroutine,
+ * on every thread it runs, and cancels the coroutine when the token is cancelled (with a [TaskCancelledException]
+ * carrying the reason, as [withToken] does, but without turning the coroutine's end into that exception):
  * `launch(Dispatchers.IO + token.asContextElement()) { ... }`.
+ *
+ * @param cancelsCoroutine `false` to only make the token current, leaving the coroutine to stop where the code it
+ *        calls checks the token (as `ThreadLocal.asContextElement()` would)
  */
-public fun CancellationToken.asContextElement(): CancellationTokenElement = CancellationTokenElement(this)
+public fun CancellationToken.asContextElement(cancelsCoroutine: Boolean = true): CancellationTokenElement =
+    CancellationTokenElement(this, cancelsCoroutine)
 
 /**
  * A [Job] that is cancelled, at once and from the cancelling thread, when this token is cancelled, with a

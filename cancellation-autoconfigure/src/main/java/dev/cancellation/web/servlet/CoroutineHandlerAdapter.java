@@ -1,8 +1,11 @@
 package dev.cancellation.web.servlet;
 
+import dev.cancellation.CancellationToken;
+import dev.cancellation.web.HandlerCoroutineLink;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import kotlin.Unit;
+import kotlin.coroutines.CoroutineContext;
 import kotlinx.coroutines.Dispatchers;
 import org.reactivestreams.Publisher;
 import org.springframework.core.CoroutinesUtils;
@@ -25,6 +28,9 @@ import reactor.core.publisher.SynchronousSink;
  *
  * <p>Without it, the coroutine starts on the request thread with the token current, and loses it at its first
  * suspension that resumes on another thread ({@code delay}, {@code withContext(Dispatchers.IO)}, an awaited call).
+ * The context also has a {@link HandlerCoroutineLink}: cancelling the request's token (its deadline, an operator,
+ * the client gone) cancels the handler's coroutine, and the request is answered with the cancellation's problem
+ * detail.
  * Handler methods that do not suspend are invoked exactly as by Spring's adapter.
  *
  * <p>Installed through Boot's {@code WebMvcRegistrations}, unless the application has its own (then a
@@ -52,8 +58,10 @@ public class CoroutineHandlerAdapter extends RequestMappingHandlerAdapter {
         @Override
         protected Object invokeSuspendingFunction(Method method, Object target, Object[] args) {
             // A new element per call: it captures the request thread's values, its fallback without a Reactor context.
-            Publisher<?> result = CoroutinesUtils.invokeSuspendingFunction(
-                    Dispatchers.getUnconfined().plus(new PropagationContextElement()), method, target, args);
+            // The link cancels the handler's coroutine with the request's token, current here on the request thread.
+            CoroutineContext context = Dispatchers.getUnconfined().plus(new PropagationContextElement())
+                    .plus(HandlerCoroutineLink.of(CancellationToken.current()));
+            Publisher<?> result = CoroutinesUtils.invokeSuspendingFunction(context, method, target, args);
             return (result instanceof Mono<?> mono) ? mono.handle(SuspendingHandlerMethod::emit) : result;
         }
 
