@@ -32,10 +32,12 @@ class HandlerCoroutineLinkTests {
     fun cancellingTheTokenCancelsTheHandlersCoroutineAndItsChildrenWithTheReason() {
         val source = CancellationSource.create()
         val started = CompletableFuture<Unit>()
+        val childStarted = CompletableFuture<Unit>()
         val childEnded = CompletableFuture<Throwable>()
         val handler = mono(Dispatchers.Unconfined + HandlerCoroutineLink.of(source.token())) {
             launch(Dispatchers.IO) {
                 try {
+                    childStarted.complete(Unit)
                     awaitCancellation()
                 } catch (ex: Throwable) {
                     childEnded.complete(ex)
@@ -45,6 +47,8 @@ class HandlerCoroutineLinkTests {
             awaitCancellation()
         }.toFuture()
         started.get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        // a child cancelled before it runs never enters its body: wait until it is in it
+        childStarted.get(timeout.toMillis(), TimeUnit.MILLISECONDS)
         assertThat(listSize(source.token())).describedAs("one callback, for the handler's coroutine").isEqualTo(1)
         val reason = CancellationReason.requested("enough", "operator")
 
