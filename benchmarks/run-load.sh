@@ -11,7 +11,8 @@
 # properties of the edges-on instance only (to compare a setting, e.g. the query-timeout backstop, against off),
 # COMMON_ARGS="--name=value ..." for extra properties of both instances.
 #
-# PROFILE=1 records both instances with JFR over the measured rounds and writes where their request threads spent
+# PROFILE=1 records both instances with JFR (extra JFR.start options in JFR_OPTIONS, e.g.
+# "jdk.ExecutionSample#period=1ms"; KEEP_JFR=1 keeps the recordings) over the measured rounds and writes where their request threads spent
 # their CPU (benchmarks.jar's EdgeProfile) to profile-DATABASE-on.txt and -off.txt.
 #
 # Two demo instances run side by side on 127.0.0.1, one per configuration, on the same database; after a warm-up
@@ -154,7 +155,7 @@ measure() {
   local on=() off=() cpu_on=() cpu_off=() round result jcmd port
   jcmd="$(dirname "$(readlink -f "$(command -v "$JAVA")")")/jcmd"
   if [[ $PROFILE == 1 ]]; then # both instances, so that the recording's own cost falls on both alike
-    for port in "$PORT_ON" "$PORT_OFF"; do "$jcmd" "${PID_OF[$port]}" JFR.start name=load settings=profile >/dev/null; done
+    for port in "$PORT_ON" "$PORT_OFF"; do "$jcmd" "${PID_OF[$port]}" JFR.start name=load settings=profile ${JFR_OPTIONS:-} >/dev/null; done
   fi
   for round in $(seq 1 "$ROUNDS"); do
     result=$(load "$PORT_ON" "$DURATION"); on+=("${result% *}"); cpu_on+=("${result#* }")
@@ -176,7 +177,7 @@ measure() {
       else
         echo "   the profile of the edges-$edges instance failed" >&2
       fi
-      rm -f "$recording"
+      [[ ${KEEP_JFR:-0} == 1 ]] || rm -f "$recording"
     done
   fi
   # Stop this database's instances before the next database's.
