@@ -114,40 +114,38 @@ final class CancellableConnection extends DelegatingConnection {
 
     @Override
     public void rollback() throws SQLException {
-        if (!aborted) {
-            delegate.rollback();
-            return;
-        }
-        try {
-            delegate.rollback();
-        } catch (SQLException | RuntimeException ex) {
-            // the session is gone: its transaction was rolled back by the server
-        }
+        quietOnceAborted(delegate::rollback);
     }
 
     @Override
     public void rollback(Savepoint savepoint) throws SQLException {
-        if (!aborted) {
-            delegate.rollback(savepoint);
-            return;
-        }
-        try {
-            delegate.rollback(savepoint);
-        } catch (SQLException | RuntimeException ex) {
-            // the session is gone: its transaction was rolled back by the server
-        }
+        quietOnceAborted(() -> delegate.rollback(savepoint));
     }
 
     @Override
     public void close() throws SQLException {
+        quietOnceAborted(delegate::close);
+    }
+
+    /** A driver call on the connection. */
+    @FunctionalInterface
+    private interface ConnectionCall {
+        void run() throws SQLException;
+    }
+
+    /**
+     * Runs {@code call}; once the connection is aborted, its failure is swallowed: the session is gone, and with it
+     * the connection and its transaction, rolled back by the server.
+     */
+    private void quietOnceAborted(ConnectionCall call) throws SQLException {
         if (!aborted) {
-            delegate.close();
+            call.run();
             return;
         }
         try {
-            delegate.close();
+            call.run();
         } catch (SQLException | RuntimeException ex) {
-            // the session is gone, and the connection with it
+            // the session is gone
         }
     }
 

@@ -30,76 +30,52 @@ final class CancellableResultSet extends DelegatingResultSet {
         this.execution = execution;
     }
 
-    @Override
-    public boolean next() throws SQLException {
+    /** A cursor move of the driver's result set. */
+    @FunctionalInterface
+    private interface Move {
+        boolean move(ResultSet resultSet) throws SQLException;
+    }
+
+    /** Runs {@code move} as a call of the execution: refused once cancelled, cancelled while it fetches. */
+    private boolean fetch(Move move) throws SQLException {
         execution.enterFetch();
         try {
-            return delegate.next();
+            return move.move(delegate);
         } catch (SQLException ex) {
             throw execution.failureOf(ex);
         } finally {
             execution.exit();
         }
+    }
+
+    @Override
+    public boolean next() throws SQLException {
+        return fetch(ResultSet::next);
     }
 
     @Override
     public boolean previous() throws SQLException {
-        execution.enterFetch();
-        try {
-            return delegate.previous();
-        } catch (SQLException ex) {
-            throw execution.failureOf(ex);
-        } finally {
-            execution.exit();
-        }
+        return fetch(ResultSet::previous);
     }
 
     @Override
     public boolean first() throws SQLException {
-        execution.enterFetch();
-        try {
-            return delegate.first();
-        } catch (SQLException ex) {
-            throw execution.failureOf(ex);
-        } finally {
-            execution.exit();
-        }
+        return fetch(ResultSet::first);
     }
 
     @Override
     public boolean last() throws SQLException {
-        execution.enterFetch();
-        try {
-            return delegate.last();
-        } catch (SQLException ex) {
-            throw execution.failureOf(ex);
-        } finally {
-            execution.exit();
-        }
+        return fetch(ResultSet::last);
     }
 
     @Override
     public boolean absolute(int row) throws SQLException {
-        execution.enterFetch();
-        try {
-            return delegate.absolute(row);
-        } catch (SQLException ex) {
-            throw execution.failureOf(ex);
-        } finally {
-            execution.exit();
-        }
+        return fetch(resultSet -> resultSet.absolute(row));
     }
 
     @Override
     public boolean relative(int rows) throws SQLException {
-        execution.enterFetch();
-        try {
-            return delegate.relative(rows);
-        } catch (SQLException ex) {
-            throw execution.failureOf(ex);
-        } finally {
-            execution.exit();
-        }
+        return fetch(resultSet -> resultSet.relative(rows));
     }
 
     @Override

@@ -59,16 +59,10 @@ class CancellableStatement<S extends Statement> extends DelegatingStatement<S> {
         this.connection = connection;
     }
 
-    /** A driver call that answers an object: a result set, or the counts of a batch. */
+    /** A driver call that answers an object: a result set, the counts of a batch, or {@code execute}'s flag. */
     @FunctionalInterface
     interface ObjectCall<S, R> {
         @Nullable R call(S statement, @Nullable String sql) throws SQLException;
-    }
-
-    /** A driver call that answers whether there is a result set ({@code execute}). */
-    @FunctionalInterface
-    interface BooleanCall<S> {
-        boolean call(S statement, @Nullable String sql) throws SQLException;
     }
 
     /** A driver call that answers an update count, {@code int} or {@code long}. */
@@ -243,33 +237,8 @@ class CancellableStatement<S extends Statement> extends DelegatingStatement<S> {
                 open = execution;
                 return (R) new CancellableResultSet(resultSet, this, execution);
             }
-            return result;
-        } catch (SQLException ex) {
-            throw execution.failureOf(ex);
-        } finally {
-            if (!keepOpen) {
-                execution.close();
-            }
-        }
-    }
-
-    /** Runs {@code execute}, under the current token if there is one; a result set keeps the execution open. */
-    final boolean executeForResult(BooleanCall<S> call, @Nullable String sql) throws SQLException {
-        CancellationToken token = beforeExecution();
-        if (token == null) {
-            return call.call(delegate, sql);
-        }
-        StatementExecution execution = enter(token);
-        boolean keepOpen = false;
-        try {
-            boolean result;
-            try {
-                result = call.call(delegate, sql);
-            } finally {
-                execution.exit();
-            }
-            if (result) {
-                keepOpen = true; // a result set to fetch with getResultSet()
+            if (Boolean.TRUE.equals(result)) {
+                keepOpen = true; // execute(): a result set to fetch with getResultSet()
                 open = execution;
             }
             return result;
@@ -280,6 +249,14 @@ class CancellableStatement<S extends Statement> extends DelegatingStatement<S> {
                 execution.close();
             }
         }
+    }
+
+    /**
+     * Runs {@code execute}, under the current token if there is one; a result set keeps the execution open. The
+     * flag is boxed to {@link Boolean#TRUE} or {@link Boolean#FALSE}, which allocates nothing.
+     */
+    final boolean executeForResult(ObjectCall<S, Boolean> call, @Nullable String sql) throws SQLException {
+        return Boolean.TRUE.equals(executeForObject(call, sql));
     }
 
     /** Runs an update, under the current token if there is one. */

@@ -152,10 +152,11 @@ final class StatementExecution implements Consumer<CancellationReason> {
      */
     SQLException failureOf(SQLException failure) {
         CancellationReason reason = token.reason().orElse(null);
-        if (reason == null && isQueryCancel(failure)) {
+        boolean queryCancel = isQueryCancel(failure);
+        if (reason == null && queryCancel) {
             reason = awaitOverdueDeadline();
         }
-        if (reason != null && (cancelRequested || isQueryCancel(failure))) {
+        if (reason != null && (cancelRequested || queryCancel)) {
             TaskCancelledException cancelled = TaskCancelledException.of(reason, "SQL statement");
             cancelled.initCause(failure);
             throw cancelled;
