@@ -14,6 +14,7 @@ import io.grpc.Status;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  * would arrive only once the work it should stop has ended. The context is cancelled from the transport at once.
  *
  * <p>Thread-safety: {@link #close()} may be called from any thread (the call's executor, the context's cancel
- * executor) and acts once; the accessors are safe from any thread.
+ * executor) and acts once; the accessors are safe from any thread. The two cancel signals are serialized by a lock
+ * (not a monitor: callbacks may block), so the second returns only once the first one's callbacks have run.
  */
 final class InboundCall implements Context.CancellationListener {
 
@@ -45,6 +47,7 @@ final class InboundCall implements Context.CancellationListener {
     private final long deadlineToleranceNanos;
     private final CancellationSource source;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final ReentrantLock cancelling = new ReentrantLock();
     private final @Nullable TaskHandle task;
 
     /**
@@ -124,7 +127,21 @@ final class InboundCall implements Context.CancellationListener {
         }
     }
 
+    /**
+     * Cancels the token. The context's listener and {@code onCancel} run on two threads: without the lock the second
+     * would see the token cancelled and go on while the first still runs the token's callbacks, and the service's
+     * own cancel handler (grpc-kotlin's cancels the coroutine) would overtake them.
+     */
     private void cancel(boolean deadlineExceeded, @Nullable String description) {
+        cancelling.lock();
+        try {
+            cancelSource(deadlineExceeded, description);
+        } finally {
+            cancelling.unlock();
+        }
+    }
+
+    private void cancelSource(boolean deadlineExceeded, @Nullable String description) {
         if (deadlineExceeded || atDeadline()) {
             // Our own timer fires at the same instant; whichever comes first gives the same kind of reason.
             source.cancel(new CancellationReason(CancellationReason.Kind.TIMEOUT,
