@@ -9,7 +9,9 @@
 # starting Zonky's embedded PostgreSQL, LOADGEN=java to use the JDK load generator even where wrk is installed,
 # BUILD=1 to rebuild the jars first (they are built only when missing), ON_ARGS="--name=value ..." for extra
 # properties of the edges-on instance only (to compare a setting, e.g. the query-timeout backstop, against off),
-# COMMON_ARGS="--name=value ..." for extra properties of both instances.
+# COMMON_ARGS="--name=value ..." for extra properties of both instances, FORKS=1 pairs of instances per database, each
+# started afresh, warmed up and measured for ROUNDS rounds (the JIT compiles each JVM its own way, so one pair's
+# on/off can differ from the next pair's by a few percent; more forks average that out).
 #
 # PROFILE=1 records both instances with JFR (extra JFR.start options in JFR_OPTIONS, e.g.
 # "jdk.ExecutionSample#period=1ms"; KEEP_JFR=1 keeps the recordings) over the measured rounds and writes where their request threads spent
@@ -33,6 +35,7 @@ JAVA=${JAVA:-java}
 PORT_ON=${PORT_ON:-18081}
 PORT_OFF=${PORT_OFF:-18082}
 PROFILE=${PROFILE:-0}
+FORKS=${FORKS:-1}
 TICKS=$(getconf CLK_TCK)
 declare -A PID_OF
 BENCH_JAR=benchmarks/target/benchmarks.jar
@@ -137,6 +140,17 @@ load() {
 # measure DATABASE EXTRA-ARGUMENTS...: one database, both configurations, interleaved; appends to the results.
 measure() {
   local database=$1; shift
+  local on=() off=() cpu_on=() cpu_off=() fork
+  for fork in $(seq 1 "$FORKS"); do
+    measure_fork "$database" "$fork" "$@"
+  done
+  echo "$database ${on[*]} | ${off[*]} | ${cpu_on[*]} | ${cpu_off[*]}" >> "$RESULTS"
+}
+
+# measure_fork DATABASE FORK EXTRA-ARGUMENTS...: one pair of fresh instances (a JIT's choices differ from one JVM to
+# the next, so each fork gets its own); appends its rounds to measure's arrays.
+measure_fork() {
+  local database=$1 fork=$2; shift 2
   PIDS_BEFORE=${#PIDS[@]}
   # shellcheck disable=SC2086 # ON_ARGS is a list of arguments
   start_demo "$database-on" "$PORT_ON" "$@" ${COMMON_ARGS:-} ${ON_ARGS:-}
@@ -146,15 +160,16 @@ measure() {
   check_demo "$PORT_ON" "$database" on
   check_demo "$PORT_OFF" "$database" off
   # In halves, on, off, on, off: on a busy machine the JIT takes long, and both instances should get it alike.
-  echo "== $database: warm-up ${WARMUP}s each" >&2
+  echo "== $database, fork $fork of $FORKS: warm-up ${WARMUP}s each" >&2
   local half=$(((WARMUP + 1) / 2))
   load "$PORT_ON" "$half" >/dev/null
   load "$PORT_OFF" "$half" >/dev/null
   load "$PORT_ON" "$half" >/dev/null
   load "$PORT_OFF" "$half" >/dev/null
-  local on=() off=() cpu_on=() cpu_off=() round result jcmd port
+  local round result jcmd port profile=0
+  [[ $PROFILE == 1 && $fork == "$FORKS" ]] && profile=1 # the last fork only
   jcmd="$(dirname "$(readlink -f "$(command -v "$JAVA")")")/jcmd"
-  if [[ $PROFILE == 1 ]]; then # both instances, so that the recording's own cost falls on both alike
+  if [[ $profile == 1 ]]; then # both instances, so that the recording's own cost falls on both alike
     for port in "$PORT_ON" "$PORT_OFF"; do "$jcmd" "${PID_OF[$port]}" JFR.start name=load settings=profile ${JFR_OPTIONS:-} >/dev/null; done
   fi
   for round in $(seq 1 "$ROUNDS"); do
@@ -163,8 +178,7 @@ measure() {
     echo "   round $round: on ${on[-1]} req/s (${cpu_on[-1]} us CPU/request)," \
       "off ${off[-1]} req/s (${cpu_off[-1]} us CPU/request)" >&2
   done
-  echo "$database ${on[*]} | ${off[*]} | ${cpu_on[*]} | ${cpu_off[*]}" >> "$RESULTS"
-  if [[ $PROFILE == 1 ]]; then
+  if [[ $profile == 1 ]]; then
     local edges recording
     for edges in on off; do
       [[ $edges == on ]] && port=$PORT_ON || port=$PORT_OFF
@@ -191,7 +205,7 @@ RESULTS="$OUT/rounds.txt"
 {
   echo "date: $(date -u +%FT%TZ)  machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)  java: $("$JAVA" -version 2>&1 | head -1)"
-  echo "load generator: $LOADGEN, $CONNECTIONS connections; rounds: $ROUNDS x ${DURATION}s per configuration after ${WARMUP}s warm-up"
+  echo "load generator: $LOADGEN, $CONNECTIONS connections; $FORKS fork(s) x $ROUNDS rounds x ${DURATION}s per configuration, each fork after ${WARMUP}s warm-up"
   echo "endpoint: GET $ENDPOINT   commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 } > "$OUT/header.txt"
 
@@ -231,5 +245,19 @@ echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/header.txt
       printf "| %s | req/s (higher is better) | %.0f | %.0f | %.3f | %s | %s |\n", db, mon, moff, mon / moff, lon, loff
       mon = mean($3); lon = LIST; moff = mean($4); loff = LIST
       printf "| %s | request-thread CPU us/request (lower is better) | %.0f | %.0f | %.3f | %s | %s |\n", db, mon, moff, mon / moff, lon, loff
+      paired(rest, $2)
+      printf "| %s | req/s, on/off of each round pair: geometric mean [95%% CI] | | | %.3f [%.3f, %.3f] | | |\n", db, GM, LO, HI
+    }
+    # Each on round and the off round right after it ran under about the same conditions: the ratios of the pairs
+    # vary less than the rounds do. Their geometric mean, with a t interval on the logarithms.
+    function paired(onf, offf,   n, i, a, b, d, m, ss, t) {
+      n = split(onf, a, " "); split(offf, b, " "); m = 0
+      for (i = 1; i <= n; i++) { d[i] = log(a[i] / b[i]); m += d[i] }
+      m /= n; ss = 0
+      for (i = 1; i <= n; i++) ss += (d[i] - m) ^ 2
+      t = (n <= 2) ? 12.71 : (n <= 4) ? 3.18 : (n <= 6) ? 2.57 : (n <= 8) ? 2.36 : (n <= 10) ? 2.26 : (n <= 13) ? 2.18 \
+        : (n <= 17) ? 2.12 : (n <= 25) ? 2.07 : 2.04
+      hw = (n > 1) ? t * sqrt(ss / (n - 1) / n) : 0
+      GM = exp(m); LO = exp(m - hw); HI = exp(m + hw)
     }' "$RESULTS"
 } | tee "$OUT/summary.txt"
