@@ -144,11 +144,7 @@ public class RequestPathBenchmark {
         return builder.web(WebApplicationType.NONE)
                 .properties("spring.main.banner-mode=off", "spring.main.log-startup-info=false",
                         "spring.jmx.enabled=false", "cancellation.jdbc.enabled=" + jdbcEdge,
-                        "spring.autoconfigure.exclude=" + String.join(",",
-                                "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration",
-                                "org.springframework.boot.amqp.autoconfigure.RabbitAutoConfiguration",
-                                "dev.cancellation.autoconfigure.CancellationKafkaAutoConfiguration",
-                                "dev.cancellation.autoconfigure.CancellationRabbitAutoConfiguration"))
+                        "spring.autoconfigure.exclude=" + SpringAdviceBenchmark.BROKER_AUTO_CONFIGURATIONS)
                 .run();
     }
 

@@ -60,7 +60,7 @@ public class SpringAdviceBenchmark {
      * The Kafka and RabbitMQ rows put Boot's Kafka and RabbitMQ support and both edges on the class path; this
      * context leaves them out, as it did before (their stop watches would run a thread of their own here).
      */
-    private static final String BROKER_AUTO_CONFIGURATIONS = String.join(",",
+    static final String BROKER_AUTO_CONFIGURATIONS = String.join(",",
             "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration",
             "org.springframework.boot.amqp.autoconfigure.RabbitAutoConfiguration",
             "dev.cancellation.autoconfigure.CancellationKafkaAutoConfiguration",
