@@ -23,8 +23,9 @@ public class CancellationJdbcProperties {
     /**
      * Whether statements executed under a token with a deadline get a query timeout no longer than the remaining
      * budget (whole seconds, rounded up), the backstop for a cancel that does not land: 'auto' on every driver but
-     * H2 (where setQueryTimeout is a SET QUERY_TIMEOUT command and the cancel an in-process flag), 'on' (or true)
-     * on every driver, 'off' (or false) on none. A shorter timeout set by the application is kept.
+     * H2 and PostgreSQL (where the timeout costs each statement a server command or a timer task, and the cancel
+     * already stops the statement the same way), 'on' (or true) on every driver, 'off' (or false) on none. A
+     * shorter timeout set by the application is kept.
      */
     private QueryTimeoutBackstop queryTimeout = QueryTimeoutBackstop.AUTO;
 

@@ -27,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  *       already;</li>
  *   <li>gets a query timeout no longer than the token's remaining budget, in whole seconds rounded up (a shorter
  *       timeout set by the application is kept), restored when the statement is closed, where the
- *       {@link QueryTimeoutBackstop} says so (by default, every driver but H2);</li>
+ *       {@link QueryTimeoutBackstop} says so (by default, every driver but H2 and
+ *       PostgreSQL);</li>
  *   <li>is cancelled on the server with {@link java.sql.Statement#cancel()} as soon as the token is cancelled, and
  *       then fails with a {@link dev.cancellation.TaskCancelledException} ({@code TaskTimeoutException} for a
  *       timeout) carrying the reason, the driver's {@link java.sql.SQLException} as its cause.</li>

@@ -24,7 +24,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * The query timeout backstop per driver: H2 runs each {@code setQueryTimeout} as a {@code SET QUERY_TIMEOUT}
  * command, so {@code auto} leaves it out there and the cancel alone stops the statement; {@code on} keeps it.
- * (PostgreSQL under {@code auto} keeps it: {@code PostgresStatementTests}.)
+ * (PostgreSQL under {@code auto} leaves it out too: {@code PostgresStatementTests}.)
  */
 class H2QueryTimeoutBackstopTests {
 

@@ -35,7 +35,9 @@ import org.postgresql.util.PSQLException;
  */
 class PostgresStatementTests {
 
-    private final StatementCanceller canceller = new StatementCanceller();
+    /** With the backstop {@code on}, so that its tests see it; {@code auto}, which leaves it out here, below. */
+    private final StatementCanceller canceller = new StatementCanceller(QueryTimeoutBackstop.ON,
+            Duration.ofSeconds(5), 4);
     private Connection connection;
 
     @BeforeEach
@@ -143,6 +145,28 @@ class PostgresStatementTests {
                 runUnder(other, () -> query.execute()).get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
             }
             assertThat(driverStatement.getQueryTimeout()).isEqualTo(30);
+        }
+    }
+
+    @Test
+    void autoSetsNoQueryTimeoutOnPostgresAndTheCancelAloneStopsTheStatement() throws Exception {
+        StatementCanceller auto = new StatementCanceller();
+        try (Connection autoConnection = auto.wrap(DriverManager.getConnection(EmbeddedPostgres.url(), "postgres",
+                ""));
+                CancellationSource source = CancellationSource.withTimeout(Duration.ofMillis(700));
+                PreparedStatement query = autoConnection.prepareStatement(
+                        "select 1 from pg_sleep(?) where 'auto-marker' <> ''")) {
+            Statement driverStatement = (Statement) query.unwrap(PGStatement.class);
+            query.setInt(1, 60);
+            CompletableFuture<Boolean> result = runUnder(source, () -> query.execute());
+            await().atMost(PROMPTLY).until(() -> !EmbeddedPostgres.activeQueries("auto-marker").isEmpty());
+            assertThat(driverStatement.getQueryTimeout()).as("no backstop on PgJDBC under auto").isZero();
+            assertThatThrownBy(() -> result.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).cause()
+                    .isInstanceOf(TaskTimeoutException.class);
+            assertThat(auto.cancelledStatements()).isOne();
+            await().atMost(STOPPED_WITHIN).until(() -> EmbeddedPostgres.activeQueries("auto-marker").isEmpty());
+        } finally {
+            auto.close();
         }
     }
 
