@@ -11,7 +11,11 @@
 # properties of the edges-on instance only (to compare a setting, e.g. the query-timeout backstop, against off),
 # COMMON_ARGS="--name=value ..." for extra properties of both instances, FORKS=1 pairs of instances per database, each
 # started afresh, warmed up and measured for ROUNDS rounds (the JIT compiles each JVM its own way, so one pair's
-# on/off can differ from the next pair's by a few percent; more forks average that out).
+# on/off can differ from the next pair's by a few percent; more forks average that out), MODE=alternate (one instance
+# loaded at a time, on, off, on, off) or MODE=concurrent (both loaded at once, each by its own wrk: the two share the
+# cores in every round, so that whatever else the machine does falls on both in the same seconds, and the ratio of
+# their requests per second is the inverse ratio of their CPU per request), AA=1 for an A/A control (the "on"
+# instance runs with the edges off too: what the harness's own bias and noise are).
 #
 # PROFILE=1 records both instances with JFR (extra JFR.start options in JFR_OPTIONS, e.g.
 # "jdk.ExecutionSample#period=1ms"; KEEP_JFR=1 keeps the recordings) over the measured rounds and writes where their request threads spent
@@ -36,11 +40,15 @@ PORT_ON=${PORT_ON:-18081}
 PORT_OFF=${PORT_OFF:-18082}
 PROFILE=${PROFILE:-0}
 FORKS=${FORKS:-1}
+MODE=${MODE:-alternate}
+AA=${AA:-0}
 TICKS=$(getconf CLK_TCK)
 declare -A PID_OF
 BENCH_JAR=benchmarks/target/benchmarks.jar
 ENDPOINT=/api/sql/slow?seconds=0
 case $what in h2|postgres|all) ;; *) echo "usage: $0 [h2|postgres|all]" >&2; exit 2 ;; esac
+case $MODE in alternate|concurrent) ;; *) echo "MODE must be alternate or concurrent, not '$MODE'" >&2; exit 2 ;; esac
+EDGES_OFF=(--cancellation.web.enabled=false --cancellation.jdbc.enabled=false)
 
 demo_jar() { ls demo-app/target/demo-app-*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -1; }
 if [[ ${BUILD:-0} == 1 || -z $(demo_jar) || ! -f $BENCH_JAR ]]; then
@@ -137,6 +145,21 @@ load() {
     END {printf "%s %.0f\n", r, cpu / tck * 1e6 / n}' <<<"$report"
 }
 
+# load_pair SECONDS: loads both instances, one after the other (MODE=alternate, on first) or at once
+# (MODE=concurrent); prints load's line for the on instance, then for the off one.
+load_pair() {
+  if [[ $MODE == concurrent ]]; then
+    load "$PORT_ON" "$1" > "$WORK/load-on" &
+    local on_pid=$!
+    load "$PORT_OFF" "$1" > "$WORK/load-off"
+    wait "$on_pid" || exit 1
+    cat "$WORK/load-on" "$WORK/load-off"
+  else
+    load "$PORT_ON" "$1"
+    load "$PORT_OFF" "$1"
+  fi
+}
+
 # measure DATABASE EXTRA-ARGUMENTS...: one database, both configurations, interleaved; appends to the results.
 measure() {
   local database=$1; shift
@@ -153,19 +176,19 @@ measure_fork() {
   local database=$1 fork=$2; shift 2
   PIDS_BEFORE=${#PIDS[@]}
   # shellcheck disable=SC2086 # ON_ARGS is a list of arguments
-  start_demo "$database-on" "$PORT_ON" "$@" ${COMMON_ARGS:-} ${ON_ARGS:-}
+  local on_edges=on on_flags=()
+  [[ $AA == 1 ]] && on_edges=off && on_flags=("${EDGES_OFF[@]}")
+  # shellcheck disable=SC2086 # ON_ARGS is a list of arguments
+  start_demo "$database-on" "$PORT_ON" "${on_flags[@]}" "$@" ${COMMON_ARGS:-} ${ON_ARGS:-}
   # shellcheck disable=SC2086 # COMMON_ARGS is a list of arguments
-  start_demo "$database-off" "$PORT_OFF" --cancellation.web.enabled=false --cancellation.jdbc.enabled=false "$@" \
-    ${COMMON_ARGS:-}
-  check_demo "$PORT_ON" "$database" on
+  start_demo "$database-off" "$PORT_OFF" "${EDGES_OFF[@]}" "$@" ${COMMON_ARGS:-}
+  check_demo "$PORT_ON" "$database" "$on_edges"
   check_demo "$PORT_OFF" "$database" off
   # In halves, on, off, on, off: on a busy machine the JIT takes long, and both instances should get it alike.
-  echo "== $database, fork $fork of $FORKS: warm-up ${WARMUP}s each" >&2
+  echo "== $database, fork $fork of $FORKS: warm-up ${WARMUP}s each ($MODE)" >&2
   local half=$(((WARMUP + 1) / 2))
-  load "$PORT_ON" "$half" >/dev/null
-  load "$PORT_OFF" "$half" >/dev/null
-  load "$PORT_ON" "$half" >/dev/null
-  load "$PORT_OFF" "$half" >/dev/null
+  load_pair "$half" >/dev/null
+  load_pair "$half" >/dev/null
   local round result jcmd port profile=0
   [[ $PROFILE == 1 && $fork == "$FORKS" ]] && profile=1 # the last fork only
   jcmd="$(dirname "$(readlink -f "$(command -v "$JAVA")")")/jcmd"
@@ -173,8 +196,9 @@ measure_fork() {
     for port in "$PORT_ON" "$PORT_OFF"; do "$jcmd" "${PID_OF[$port]}" JFR.start name=load settings=profile ${JFR_OPTIONS:-} >/dev/null; done
   fi
   for round in $(seq 1 "$ROUNDS"); do
-    result=$(load "$PORT_ON" "$DURATION"); on+=("${result% *}"); cpu_on+=("${result#* }")
-    result=$(load "$PORT_OFF" "$DURATION"); off+=("${result% *}"); cpu_off+=("${result#* }")
+    load_pair "$DURATION" > "$WORK/pair"
+    { read -r result; on+=("${result% *}"); cpu_on+=("${result#* }")
+      read -r result; off+=("${result% *}"); cpu_off+=("${result#* }"); } < "$WORK/pair"
     echo "   round $round: on ${on[-1]} req/s (${cpu_on[-1]} us CPU/request)," \
       "off ${off[-1]} req/s (${cpu_off[-1]} us CPU/request)" >&2
   done
@@ -205,7 +229,7 @@ RESULTS="$OUT/rounds.txt"
 {
   echo "date: $(date -u +%FT%TZ)  machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)  java: $("$JAVA" -version 2>&1 | head -1)"
-  echo "load generator: $LOADGEN, $CONNECTIONS connections; $FORKS fork(s) x $ROUNDS rounds x ${DURATION}s per configuration, each fork after ${WARMUP}s warm-up"
+  echo "load generator: $LOADGEN, $CONNECTIONS connections; $FORKS fork(s) x $ROUNDS rounds x ${DURATION}s per configuration, each fork after ${WARMUP}s warm-up; mode: $MODE$([[ $AA == 1 ]] && echo ', A/A (both instances with the edges off)')"
   echo "endpoint: GET $ENDPOINT   commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 } > "$OUT/header.txt"
 
