@@ -6,8 +6,6 @@ import dev.cancellation.CancellationToken;
 import dev.cancellation.jdbc.QueryTimeoutBackstop;
 import dev.cancellation.jdbc.StatementCanceller;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -138,12 +136,6 @@ public class JdbcStatementBenchmark {
     }
 
     private int selectOne(Connection connection) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement("select ?")) {
-            statement.setInt(1, ++parameter);
-            try (ResultSet result = statement.executeQuery()) {
-                result.next();
-                return result.getInt(1);
-            }
-        }
+        return SelectOne.run(connection, "select ?", ++parameter);
     }
 }

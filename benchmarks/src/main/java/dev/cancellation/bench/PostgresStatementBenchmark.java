@@ -8,8 +8,6 @@ import dev.cancellation.jdbc.StatementCanceller;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -125,12 +123,6 @@ public class PostgresStatementBenchmark {
     }
 
     private int selectOne(Connection connection) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement("select ?::int")) {
-            statement.setInt(1, ++parameter);
-            try (ResultSet result = statement.executeQuery()) {
-                result.next();
-                return result.getInt(1);
-            }
-        }
+        return SelectOne.run(connection, "select ?::int", ++parameter);
     }
 }

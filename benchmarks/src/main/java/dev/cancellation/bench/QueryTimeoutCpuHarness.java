@@ -11,9 +11,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -70,7 +67,7 @@ public final class QueryTimeoutCpuHarness {
                     long wallBefore = System.nanoTime();
                     try (Cancellation.Scope ignored = Cancellation.enter(source.token())) {
                         for (int i = 0; i < statements; i++) {
-                            selectOne(row.getValue(), i);
+                            SelectOne.run(row.getValue(), "select ?::int", i);
                         }
                     }
                     double cpuMicros = (os.getProcessCpuTime() - cpuBefore) / 1000.0 / statements;
@@ -95,15 +92,6 @@ public final class QueryTimeoutCpuHarness {
             cancellers.forEach(StatementCanceller::close);
             if (out != null) {
                 out.close();
-            }
-        }
-    }
-
-    private static void selectOne(Connection connection, int value) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement("select ?::int")) {
-            statement.setInt(1, value);
-            try (ResultSet result = statement.executeQuery()) {
-                result.next();
             }
         }
     }
