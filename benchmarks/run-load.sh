@@ -184,7 +184,8 @@ measure_fork() {
   start_demo "$database-off" "$PORT_OFF" "${EDGES_OFF[@]}" "$@" ${COMMON_ARGS:-}
   check_demo "$PORT_ON" "$database" "$on_edges"
   check_demo "$PORT_OFF" "$database" off
-  # In halves, on, off, on, off: on a busy machine the JIT takes long, and both instances should get it alike.
+  # In halves (on, off, on, off; or both at once, twice): on a busy machine the JIT takes long, and both
+  # instances should get it alike.
   echo "== $database, fork $fork of $FORKS: warm-up ${WARMUP}s each ($MODE)" >&2
   local half=$(((WARMUP + 1) / 2))
   load_pair "$half" >/dev/null

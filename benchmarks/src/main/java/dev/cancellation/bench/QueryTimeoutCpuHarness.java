@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,8 +55,8 @@ public final class QueryTimeoutCpuHarness {
             Map<String, double[]> cpu = new LinkedHashMap<>();
             Map<String, double[]> wall = new LinkedHashMap<>();
             rows.keySet().forEach(row -> {
-                cpu.put(row, new double[rounds - 1]);
-                wall.put(row, new double[rounds - 1]);
+                cpu.put(row, new double[rounds]);
+                wall.put(row, new double[rounds]);
             });
             print(out, "PostgreSQL " + postgres.getPort() + ", " + statements + " statements per row and round, "
                     + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " processors");
@@ -74,16 +73,15 @@ public final class QueryTimeoutCpuHarness {
                     double wallMicros = (System.nanoTime() - wallBefore) / 1000.0 / statements;
                     print(out, String.format("round %d %-4s %7.2f us CPU %7.2f us wall per statement", round,
                             row.getKey(), cpuMicros, wallMicros));
-                    if (round > 0) {
-                        cpu.get(row.getKey())[round - 1] = cpuMicros;
-                        wall.get(row.getKey())[round - 1] = wallMicros;
-                    }
+                    cpu.get(row.getKey())[round] = cpuMicros;
+                    wall.get(row.getKey())[round] = wallMicros;
                 }
             }
             print(out, "median of rounds 1-" + (rounds - 1) + ":");
             for (String row : rows.keySet()) {
-                print(out, String.format("  %-4s %7.2f us CPU %7.2f us wall per statement", row, median(cpu.get(row)),
-                        median(wall.get(row))));
+                print(out, String.format("  %-4s %7.2f us CPU %7.2f us wall per statement", row,
+                        ShutdownHarness.medianAfterFirst(cpu.get(row)),
+                        ShutdownHarness.medianAfterFirst(wall.get(row))));
             }
             for (Connection connection : rows.values()) {
                 connection.close();
@@ -94,13 +92,6 @@ public final class QueryTimeoutCpuHarness {
                 out.close();
             }
         }
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int middle = sorted.length / 2;
-        return (sorted.length % 2 == 1) ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     private static void print(PrintStream file, String line) {

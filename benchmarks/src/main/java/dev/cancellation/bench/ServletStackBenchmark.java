@@ -2,6 +2,7 @@ package dev.cancellation.bench;
 
 import dev.cancellation.CancellationToken;
 import dev.cancellation.annotation.Cancellable;
+import dev.cancellation.web.servlet.RequestCancellationFilter;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -102,8 +103,7 @@ public class ServletStackBenchmark {
                         "spring.autoconfigure.exclude=" + SpringAdviceBenchmark.BROKER_AUTO_CONFIGURATIONS)
                 .run();
         port = ((WebServerApplicationContext) context).getWebServer().getPort();
-        boolean filterPresent = context.getBeanNamesForType(
-                dev.cancellation.web.servlet.RequestCancellationFilter.class).length > 0;
+        boolean filterPresent = context.getBeanNamesForType(RequestCancellationFilter.class).length > 0;
         if (filterPresent != web.equals("on")) {
             throw new IllegalStateException("web=" + web + " but the edge's filter is " + (filterPresent ? "" : "not ")
                     + "there");

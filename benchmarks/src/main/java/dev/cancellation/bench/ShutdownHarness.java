@@ -76,9 +76,9 @@ public final class ShutdownHarness {
         String summary = String.format(Locale.ROOT, "summary: round 1 (cold JIT) ours %.1f ms, floors %.1f / %.1f ms"
                 + "%n", ours[0], wakeFloor[0], shutdownFloor[0]);
         if (rounds > 1) {
-            double medianOurs = median(ours);
-            double medianWake = median(wakeFloor);
-            double medianShutdown = median(shutdownFloor);
+            double medianOurs = medianAfterFirst(ours);
+            double medianWake = medianAfterFirst(wakeFloor);
+            double medianShutdown = medianAfterFirst(shutdownFloor);
             summary += String.format(Locale.ROOT, "summary: rounds 2-%d median ours %.1f ms, wake floor %.1f ms "
                     + "(%.2fx), interrupt + cleanup floor %.1f ms (%.2fx); load average %s%n", rounds, medianOurs,
                     medianWake, medianOurs / medianWake, medianShutdown, medianOurs / medianShutdown, loadAverage());
@@ -157,8 +157,8 @@ public final class ShutdownHarness {
         };
     }
 
-    /** The median of rounds 2 and later. */
-    private static double median(double[] values) {
+    /** The median of rounds 2 and later: the first round is warm-up. */
+    static double medianAfterFirst(double[] values) {
         double[] later = Arrays.copyOfRange(values, 1, values.length);
         Arrays.sort(later);
         int middle = later.length / 2;
